@@ -1,0 +1,256 @@
+//! The classifier: which kind an event is, read from its marker fields.
+
+use crate::cloudevent::{CloudEventError, CloudEventHeader};
+use crate::kinds::Kind;
+use crate::probe::probe;
+
+/// What the classifier found: the kind (if any) and the dynamic parts of the route.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Classification {
+    kind: Option<Kind>,
+    source: Option<String>,
+    event_type: Option<String>,
+    subject: Option<String>,
+}
+
+/// The route key reported for JSON that is no known kind.
+pub const UNCLASSIFIED: &str = "unclassified";
+
+impl Classification {
+    /// A classification of the given kind with no dynamic parts.
+    pub fn of_kind(kind: Kind) -> Self {
+        Classification { kind: Some(kind), ..Self::default() }
+    }
+
+    /// The kind, or `None` for JSON that is no known kind.
+    pub fn kind(&self) -> Option<Kind> {
+        self.kind
+    }
+
+    /// The route key: the kind's key, or `"unclassified"`.
+    pub fn route_key(&self) -> &'static str {
+        self.kind.map_or(UNCLASSIFIED, Kind::key)
+    }
+
+    /// The producer: EventBridge `source` or CloudEvent `source`.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+
+    /// What happened: EventBridge `detail-type`, CloudEvent `type` or IoT Events `eventName`.
+    pub fn event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// The CloudEvent `subject`.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The route as the Python cloud-events-handler names it: `/` followed by the CloudEvent
+    /// `type` or the IoT Events `eventName` where there is one, else by the EventBridge
+    /// `source`, else by the route key (`/aws.s3`, `/com.my.event`, `/myChargedEvent`).
+    pub fn path(&self) -> String {
+        let name = match self.kind {
+            Some(Kind::CloudEvents | Kind::IotEvents) => self.event_type.as_deref(),
+            Some(Kind::EventBridge) => self.source.as_deref(),
+            _ => None,
+        };
+        format!("/{}", name.unwrap_or(self.route_key()))
+    }
+}
+
+/// Why an event could not be classified at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClassifyError {
+    /// The bytes are not UTF-8.
+    #[error("invalid UTF-8 at byte {offset}")]
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The bytes are not JSON.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    InvalidJson {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What serde_json found.
+        message: String,
+    },
+    /// The object has `specversion` but breaks the CloudEvents spec.
+    #[error(transparent)]
+    InvalidCloudEvent(#[from] CloudEventError),
+}
+
+impl ClassifyError {
+    fn json(error: &serde_json::Error) -> Self {
+        let message = error.to_string();
+        // serde_json appends " at line L column C"; keep the message without it.
+        let message = match message.rfind(" at line ") {
+            Some(at) => message[..at].to_owned(),
+            None => message,
+        };
+        ClassifyError::InvalidJson { line: error.line(), column: error.column(), message }
+    }
+}
+
+/// Classifies one event from its bytes.
+///
+/// ```
+/// use cloud_events_core::{classify, Kind};
+/// let c = classify(br#"{"Records":[{"eventSource":"aws:sqs","body":"hi"}]}"#).unwrap();
+/// assert_eq!(c.kind(), Some(Kind::Sqs));
+/// assert_eq!(classify(br#"{"hello":"world"}"#).unwrap().route_key(), "unclassified");
+/// ```
+pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
+    let json = std::str::from_utf8(bytes)
+        .map_err(|e| ClassifyError::InvalidUtf8 { offset: e.valid_up_to() })?;
+    classify_str(json)
+}
+
+/// Classifies one event from its JSON text.
+pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
+    // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+    let probe = probe(json).map_err(|e| ClassifyError::json(&e))?;
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|kind| (!probe.in_array || kind.accepts_arrays()) && kind.detect(&probe));
+    let mut classification = Classification { kind, ..Classification::default() };
+    match kind {
+        Some(Kind::CloudEvents) => {
+            let header = CloudEventHeader::from_json(json.as_bytes())?;
+            classification.source = Some(header.source);
+            classification.event_type = Some(header.ty);
+            classification.subject = header.subject;
+        }
+        Some(Kind::EventBridge) => {
+            classification.source = probe.source.map(Into::into);
+            classification.event_type = probe.detail_type.map(Into::into);
+        }
+        Some(Kind::IotEvents) => classification.event_type = probe.iot_event_name.map(Into::into),
+        _ => {}
+    }
+    Ok(classification)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(json: &str) -> &'static str {
+        classify(json.as_bytes()).unwrap().route_key()
+    }
+
+    #[test]
+    fn record_sources_name_their_kind() {
+        assert_eq!(key(r#"{"Records":[{"eventSource":"aws:s3"}]}"#), "aws.s3");
+        assert_eq!(key(r#"{"Records":[{"EventSource":"aws:sns"}]}"#), "aws.sns");
+        assert_eq!(key(r#"{"Records":[{"eventSource":"aws:dynamodb"},{"x":1}]}"#), "aws.dynamodb");
+        assert_eq!(key(r#"{"Records":[{"cf":{"config":{}}}]}"#), "aws.cloudfront");
+    }
+
+    #[test]
+    fn near_misses_are_unclassified() {
+        for json in [
+            r#"{"Records":[{"eventSource":"custom:thing"}]}"#,
+            r#"{"Records":[]}"#,
+            r#"{"Records":[1,2]}"#,
+            r#"{"Records":"aws:s3"}"#,
+            r#"{"source":"my.app","detail":{}}"#,
+            r#"{"source":"my.app","detail-type":"x"}"#,
+            r#"{"eventSource":"aws:dynamodb","dynamodb":{}}"#,
+            r#"{"records":[]}"#,
+            r#"{"awslogs":{}}"#,
+            r#"{"httpMethod":"GET"}"#,
+            r#"[1,2,3]"#,
+            r#""text""#,
+            r#"{}"#,
+            r#"[{"Records":[{"eventSource":"aws:s3"}]}]"#,
+        ] {
+            assert_eq!(key(json), UNCLASSIFIED, "{json}");
+        }
+    }
+
+    #[test]
+    fn markers_of_the_wrong_json_type_are_absent_not_errors() {
+        assert_eq!(key(r#"{"Records":[{"eventSource":5}]}"#), UNCLASSIFIED);
+        assert_eq!(key(r#"{"source":1,"detail-type":[],"detail":{}}"#), UNCLASSIFIED);
+        assert_eq!(key(r#"{"requestContext":"x","httpMethod":"GET"}"#), "aws.apigateway");
+    }
+
+    #[test]
+    fn eventbridge_exposes_source_and_detail_type() {
+        let c = classify(
+            br#"{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.kind(), Some(Kind::EventBridge));
+        assert_eq!(c.source(), Some("aws.s3"));
+        assert_eq!(c.event_type(), Some("Object Created"));
+        assert_eq!(c.path(), "/aws.s3");
+    }
+
+    #[test]
+    fn cloudevents_expose_source_type_and_path() {
+        let c = classify(
+            br#"{"specversion":"1.0","id":"1","source":"/orders","type":"com.my.event","subject":"o-1"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.route_key(), "cloudevents");
+        assert_eq!(c.source(), Some("/orders"));
+        assert_eq!(c.subject(), Some("o-1"));
+        assert_eq!(c.path(), "/com.my.event");
+    }
+
+    #[test]
+    fn invalid_cloudevents_are_errors_not_unclassified() {
+        let err = classify(br#"{"specversion":"1.0","source":"/s","type":"t"}"#).unwrap_err();
+        assert_eq!(err.to_string(), "invalid CloudEvent: missing id");
+    }
+
+    #[test]
+    fn iot_events_path_is_the_event_name() {
+        let c = classify(br#"{"event":{"eventName":"myChargedEvent","payload":{}}}"#).unwrap();
+        assert_eq!(c.route_key(), "aws.iotevents");
+        assert_eq!(c.path(), "/myChargedEvent");
+        assert_eq!(Classification::of_kind(Kind::S3).path(), "/aws.s3");
+    }
+
+    #[test]
+    fn bad_bytes_are_typed_errors_with_positions() {
+        assert!(matches!(
+            classify(b"{\"a\":\n  tru"),
+            Err(ClassifyError::InvalidJson { line: 2, .. })
+        ));
+        assert_eq!(classify(b"{\"a\":\"\xff\"}"), Err(ClassifyError::InvalidUtf8 { offset: 6 }));
+        assert!(matches!(classify(b"{} {}"), Err(ClassifyError::InvalidJson { .. })));
+        assert!(matches!(classify(b""), Err(ClassifyError::InvalidJson { .. })));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        assert_eq!(key("\u{feff}{\"Records\":[{\"eventSource\":\"aws:sqs\"}]}"), "aws.sqs");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        // Values the rules do not look at are skipped without recursion: a deep one is fine.
+        let deep = format!("{{\"x\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(key(&deep), UNCLASSIFIED);
+        // Inside an object the probe reads, the unknown keys' values are skipped the same way.
+        let deep_marker =
+            format!("{{\"requestContext\":{{\"a\":{}1{}}}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(key(&deep_marker), UNCLASSIFIED);
+        let unterminated = "[".repeat(100_000);
+        assert!(matches!(classify(unterminated.as_bytes()), Err(ClassifyError::InvalidJson { .. })));
+    }
+
+    #[test]
+    fn escaped_keys_and_values_are_read() {
+        assert_eq!(key(r#"{"Rec\u006frds":[{"eventSource":"aws:s\u0033"}]}"#), "aws.s3");
+    }
+}

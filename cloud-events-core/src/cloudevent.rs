@@ -1,0 +1,461 @@
+//! The CloudEvents JSON event format (structured mode), spec versions 1.0 and 0.3.
+
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A CloudEvents spec version this crate reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpecVersion {
+    /// CloudEvents 0.3.
+    V03,
+    /// CloudEvents 1.0.
+    V10,
+}
+
+impl SpecVersion {
+    /// The version as written in `specversion`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecVersion::V03 => "0.3",
+            SpecVersion::V10 => "1.0",
+        }
+    }
+}
+
+/// Why an object that claims to be a CloudEvent (it has `specversion`) is not a valid one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloudEventError {
+    /// A required attribute is absent.
+    #[error("invalid CloudEvent: missing {0}")]
+    Missing(&'static str),
+    /// An attribute breaks one of the spec's rules.
+    #[error("invalid CloudEvent: attribute \"{attribute}\": {rule}")]
+    Attribute {
+        /// The attribute's name.
+        attribute: String,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// `specversion` names a version this crate does not know.
+    #[error("invalid CloudEvent: unsupported specversion {0:?} (expected \"1.0\" or \"0.3\")")]
+    UnsupportedVersion(String),
+    /// Both `data` and `data_base64` are present.
+    #[error("invalid CloudEvent: both \"data\" and \"data_base64\" are present")]
+    BothData,
+    /// `data` does not fit the type the handler asked for.
+    #[error("invalid CloudEvent: \"data\" does not fit {target}: {message}")]
+    Data {
+        /// The Rust type `data` was decoded into.
+        target: &'static str,
+        /// serde's message.
+        message: String,
+    },
+    /// The document is not a JSON object.
+    #[error("invalid CloudEvent: {0}")]
+    Json(String),
+}
+
+/// A CloudEvent, with its `data` decoded into `T`.
+///
+/// ```
+/// use cloud_events_core::CloudEvent;
+/// let event: CloudEvent = CloudEvent::from_json(
+///     br#"{"specversion":"1.0","id":"1","source":"/orders","type":"order.created","data":{"n":1}}"#,
+/// ).unwrap();
+/// assert_eq!(event.ty, "order.created");
+/// assert_eq!(event.data.unwrap()["n"], 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudEvent<T = Value> {
+    /// `specversion`.
+    pub specversion: SpecVersion,
+    /// `id`: unique for its `source`.
+    pub id: String,
+    /// `source`: a URI-reference naming the producer's context.
+    pub source: String,
+    /// `type`: what happened, e.g. `com.example.order.created`.
+    pub ty: String,
+    /// `datacontenttype`.
+    pub datacontenttype: Option<String>,
+    /// `dataschema` (`schemaurl` in 0.3).
+    pub dataschema: Option<String>,
+    /// `subject`.
+    pub subject: Option<String>,
+    /// `time`, as written (RFC 3339).
+    pub time: Option<String>,
+    /// Extension attributes, by name.
+    pub extensions: BTreeMap<String, Value>,
+    /// `data`, decoded.
+    pub data: Option<T>,
+    /// `data_base64`, decoded into bytes.
+    pub data_base64: Option<Vec<u8>>,
+}
+
+/// The attributes of a CloudEvent as read from JSON, with `data` left undecoded.
+#[derive(Debug, Default)]
+struct Attributes {
+    specversion: Option<Value>,
+    id: Option<Value>,
+    source: Option<Value>,
+    ty: Option<Value>,
+    datacontenttype: Option<Value>,
+    dataschema: Option<Value>,
+    subject: Option<Value>,
+    time: Option<Value>,
+    extensions: BTreeMap<String, Value>,
+    data: Option<Box<RawValue>>,
+    data_base64: Option<Value>,
+}
+
+/// The context attributes every handler and router needs, without `data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudEventHeader {
+    /// `specversion`.
+    pub specversion: SpecVersion,
+    /// `id`.
+    pub id: String,
+    /// `source`.
+    pub source: String,
+    /// `type`.
+    pub ty: String,
+    /// `subject`.
+    pub subject: Option<String>,
+}
+
+impl CloudEventHeader {
+    /// Reads and validates the attributes of a structured-mode CloudEvent, skipping `data`.
+    pub fn from_json(json: &[u8]) -> Result<Self, CloudEventError> {
+        Self::parse(json)
+    }
+}
+
+impl<T: DeserializeOwned> CloudEvent<T> {
+    /// Reads and validates a structured-mode CloudEvent, decoding `data` into `T`.
+    pub fn from_json(json: &[u8]) -> Result<Self, CloudEventError> {
+        let attributes: Attributes =
+            serde_json::from_slice(json).map_err(|e| CloudEventError::Json(e.to_string()))?;
+        attributes.validate()
+    }
+}
+
+impl Attributes {
+    fn validate<T: DeserializeOwned>(self) -> Result<CloudEvent<T>, CloudEventError> {
+        let specversion = spec_version(self.specversion)?;
+        let id = required_string("id", self.id)?;
+        let source = required_string("source", self.source)?;
+        let ty = required_string("type", self.ty)?;
+        let datacontenttype = optional_string("datacontenttype", self.datacontenttype)?;
+        let dataschema = optional_string(
+            if specversion == SpecVersion::V03 { "schemaurl" } else { "dataschema" },
+            self.dataschema,
+        )?;
+        let subject = optional_string("subject", self.subject)?;
+        let time = optional_string("time", self.time)?;
+        for name in self.extensions.keys() {
+            check_extension_name(name)?;
+        }
+        if self.data.is_some() && self.data_base64.is_some() {
+            return Err(CloudEventError::BothData);
+        }
+        let data_base64 = match self.data_base64 {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => {
+                use base64::Engine;
+                Some(base64::engine::general_purpose::STANDARD.decode(text.as_bytes()).map_err(
+                    |_| CloudEventError::Attribute {
+                        attribute: "data_base64".into(),
+                        rule: "not valid base64",
+                    },
+                )?)
+            }
+            Some(_) => {
+                return Err(CloudEventError::Attribute {
+                    attribute: "data_base64".into(),
+                    rule: "must be a string",
+                });
+            }
+        };
+        let data = match self.data {
+            None => None,
+            Some(raw) => Some(serde_json::from_str::<T>(raw.get()).map_err(|e| CloudEventError::Data {
+                target: std::any::type_name::<T>(),
+                message: e.to_string(),
+            })?),
+        };
+        Ok(CloudEvent {
+            specversion,
+            id,
+            source,
+            ty,
+            datacontenttype,
+            dataschema,
+            subject,
+            time,
+            extensions: self.extensions,
+            data,
+            data_base64,
+        })
+    }
+}
+
+fn spec_version(value: Option<Value>) -> Result<SpecVersion, CloudEventError> {
+    match value {
+        None | Some(Value::Null) => Err(CloudEventError::Missing("specversion")),
+        Some(Value::String(version)) => match version.as_str() {
+            "1.0" => Ok(SpecVersion::V10),
+            "0.3" => Ok(SpecVersion::V03),
+            _ => Err(CloudEventError::UnsupportedVersion(version)),
+        },
+        Some(other) => Err(CloudEventError::UnsupportedVersion(other.to_string())),
+    }
+}
+
+fn required_string(name: &'static str, value: Option<Value>) -> Result<String, CloudEventError> {
+    optional_string(name, value)?.ok_or(CloudEventError::Missing(name))
+}
+
+fn optional_string(name: &'static str, value: Option<Value>) -> Result<Option<String>, CloudEventError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.is_empty() => Err(CloudEventError::Attribute {
+            attribute: name.into(),
+            rule: "must be a non-empty string",
+        }),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(CloudEventError::Attribute { attribute: name.into(), rule: "must be a string" }),
+    }
+}
+
+/// Extension names: lower-case ASCII letters and digits (CloudEvents 1.0, "Attribute Naming
+/// Convention"). The spec's 20-character limit is a SHOULD and is not enforced.
+fn check_extension_name(name: &str) -> Result<(), CloudEventError> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+        return Err(CloudEventError::Attribute {
+            attribute: name.into(),
+            rule: "extension names must be lower-case ASCII letters and digits",
+        });
+    }
+    Ok(())
+}
+
+/// Reads a CloudEvent object attribute by attribute. With `keep_data` false, `data` is
+/// skipped (its presence is still recorded) so that routing never copies a large payload.
+struct AttributesVisitor {
+    keep_data: bool,
+}
+
+impl<'de> Visitor<'de> for AttributesVisitor {
+    type Value = Attributes;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudEvent JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+        let mut out = Attributes::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let slot = match key.as_str() {
+                "specversion" => &mut out.specversion,
+                "id" => &mut out.id,
+                "source" => &mut out.source,
+                "type" => &mut out.ty,
+                "datacontenttype" => &mut out.datacontenttype,
+                "dataschema" | "schemaurl" => &mut out.dataschema,
+                "subject" => &mut out.subject,
+                "time" => &mut out.time,
+                "data_base64" => &mut out.data_base64,
+                "data" if self.keep_data => {
+                    out.data = Some(map.next_value()?);
+                    continue;
+                }
+                "data" => {
+                    map.next_value::<IgnoredAny>()?;
+                    out.data = Some(RawValue::from_string("null".into()).map_err(de::Error::custom)?);
+                    continue;
+                }
+                _ if self.keep_data => {
+                    let value = map.next_value()?;
+                    out.extensions.insert(key, value);
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    out.extensions.insert(key, Value::Null);
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AttributesVisitor { keep_data: true })
+    }
+}
+
+impl CloudEventHeader {
+    fn parse(json: &[u8]) -> Result<CloudEventHeader, CloudEventError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        let attributes = deserializer
+            .deserialize_map(AttributesVisitor { keep_data: false })
+            .and_then(|a| deserializer.end().map(|()| a))
+            .map_err(|e| CloudEventError::Json(e.to_string()))?;
+        // `data` was skipped: decoding the "null" placeholder checks presence rules only.
+        let event: CloudEvent<IgnoredAny> = attributes.validate()?;
+        Ok(CloudEventHeader {
+            specversion: event.specversion,
+            id: event.id,
+            source: event.source,
+            ty: event.ty,
+            subject: event.subject,
+        })
+    }
+}
+
+impl<T: Serialize> Serialize for CloudEvent<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("specversion", self.specversion.as_str())?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("source", &self.source)?;
+        map.serialize_entry("type", &self.ty)?;
+        if let Some(v) = &self.datacontenttype {
+            map.serialize_entry("datacontenttype", v)?;
+        }
+        if let Some(v) = &self.dataschema {
+            let name = if self.specversion == SpecVersion::V03 { "schemaurl" } else { "dataschema" };
+            map.serialize_entry(name, v)?;
+        }
+        if let Some(v) = &self.subject {
+            map.serialize_entry("subject", v)?;
+        }
+        if let Some(v) = &self.time {
+            map.serialize_entry("time", v)?;
+        }
+        for (name, value) in &self.extensions {
+            map.serialize_entry(name, value)?;
+        }
+        if let Some(data) = &self.data {
+            map.serialize_entry("data", data)?;
+        }
+        if let Some(bytes) = &self.data_base64 {
+            use base64::Engine;
+            map.serialize_entry("data_base64", &base64::engine::general_purpose::STANDARD.encode(bytes))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for CloudEvent<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Attributes::deserialize(deserializer)?.validate().map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(json: &str) -> Result<CloudEventHeader, CloudEventError> {
+        CloudEventHeader::from_json(json.as_bytes())
+    }
+
+    #[test]
+    fn reads_a_valid_1_0_event() {
+        let event: CloudEvent = CloudEvent::from_json(
+            br#"{"specversion":"1.0","id":"a","source":"/s","type":"t","subject":"x","traceparent":"00-1","data":{"k":[1,2]}}"#,
+        )
+        .unwrap();
+        assert_eq!(event.specversion, SpecVersion::V10);
+        assert_eq!(event.subject.as_deref(), Some("x"));
+        assert_eq!(event.extensions["traceparent"], "00-1");
+        assert_eq!(event.data.unwrap()["k"][1], 2);
+    }
+
+    #[test]
+    fn reads_0_3_schemaurl_as_dataschema() {
+        let event: CloudEvent = CloudEvent::from_json(
+            br#"{"specversion":"0.3","id":"a","source":"/s","type":"t","schemaurl":"https://x/s.json"}"#,
+        )
+        .unwrap();
+        assert_eq!(event.specversion, SpecVersion::V03);
+        assert_eq!(event.dataschema.as_deref(), Some("https://x/s.json"));
+        let out = serde_json::to_value(&event).unwrap();
+        assert_eq!(out["schemaurl"], "https://x/s.json");
+    }
+
+    #[test]
+    fn each_missing_required_attribute_is_named() {
+        for (json, missing) in [
+            (r#"{"specversion":"1.0","source":"/s","type":"t"}"#, "id"),
+            (r#"{"specversion":"1.0","id":"1","type":"t"}"#, "source"),
+            (r#"{"specversion":"1.0","id":"1","source":"/s"}"#, "type"),
+        ] {
+            assert_eq!(header(json).unwrap_err(), CloudEventError::Missing(missing));
+            assert_eq!(
+                header(json).unwrap_err().to_string(),
+                format!("invalid CloudEvent: missing {missing}")
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_spec_violations() {
+        assert!(matches!(
+            header(r#"{"specversion":"2.0","id":"1","source":"/s","type":"t"}"#),
+            Err(CloudEventError::UnsupportedVersion(v)) if v == "2.0"
+        ));
+        assert!(matches!(
+            header(r#"{"specversion":"1.0","id":"","source":"/s","type":"t"}"#),
+            Err(CloudEventError::Attribute { attribute, .. }) if attribute == "id"
+        ));
+        assert!(matches!(
+            header(r#"{"specversion":"1.0","id":1,"source":"/s","type":"t"}"#),
+            Err(CloudEventError::Attribute { attribute, .. }) if attribute == "id"
+        ));
+        assert_eq!(
+            header(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data":1,"data_base64":"AA=="}"#),
+            Err(CloudEventError::BothData)
+        );
+        assert!(matches!(
+            header(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","Bad-Name":1}"#),
+            Err(CloudEventError::Attribute { attribute, .. }) if attribute == "Bad-Name"
+        ));
+        assert!(matches!(
+            header(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data_base64":"%%%"}"#),
+            Err(CloudEventError::Attribute { attribute, .. }) if attribute == "data_base64"
+        ));
+    }
+
+    #[test]
+    fn binary_data_round_trips() {
+        let event: CloudEvent = CloudEvent::from_json(
+            br#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data_base64":"AAEC/w=="}"#,
+        )
+        .unwrap();
+        assert_eq!(event.data_base64.as_deref(), Some(&[0u8, 1, 2, 255][..]));
+        let json = serde_json::to_string(&event).unwrap();
+        let again: CloudEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(again, event);
+    }
+
+    #[test]
+    fn typed_data_that_does_not_fit_is_an_error_naming_data() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Order {
+            amount: i64,
+        }
+        let err = CloudEvent::<Order>::from_json(
+            br#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data":{"amount":"x"}}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("invalid CloudEvent: \"data\" does not fit"), "{err}");
+    }
+}

@@ -1,0 +1,152 @@
+//! Typed events: the `aws_lambda_events` types each kind delivers, our own types for the kinds
+//! that crate lacks, and [`RawEvent`], the undecoded JSON every kind accepts.
+
+mod alexa;
+mod cloudfront;
+mod cloudwatch_widget;
+mod cognito_userpool;
+mod iot_events;
+mod lex_v2;
+mod raw;
+
+pub use alexa::AlexaEvent;
+pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
+pub use cloudwatch_widget::CloudWatchWidgetEvent;
+pub use cognito_userpool::CognitoUserPoolEvent;
+pub use iot_events::{IotEventsEvent, IotEventsEventBody};
+pub use lex_v2::{LexV2Bot, LexV2Event};
+pub use raw::{DecodeError, RawEvent};
+
+pub use crate::cloudevent::CloudEvent;
+pub use aws_lambda_events::event::activemq::{ActiveMqEvent, ActiveMqMessage};
+pub use aws_lambda_events::event::alb::AlbTargetGroupRequest;
+pub use aws_lambda_events::event::apigw::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayProxyRequest, ApiGatewayV2CustomAuthorizerV1Request,
+    ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest,
+    ApiGatewayWebsocketProxyRequest,
+};
+pub use aws_lambda_events::event::appsync::{
+    AppSyncDirectResolverEvent, AppSyncLambdaAuthorizerRequest, AppSyncResolverTemplate,
+};
+pub use aws_lambda_events::event::bedrock_agent_runtime::AgentEvent;
+pub use aws_lambda_events::event::clientvpn::ClientVpnConnectionHandlerRequest;
+pub use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+pub use aws_lambda_events::event::cloudwatch_alarms::CloudWatchAlarm;
+pub use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
+pub use aws_lambda_events::event::code_commit::CodeCommitEvent;
+pub use aws_lambda_events::event::codedeploy::CodeDeployLifecycleEvent;
+pub use aws_lambda_events::event::codepipeline_job::CodePipelineJobEvent;
+pub use aws_lambda_events::event::cognito::{
+    CognitoEvent, CognitoEventUserPoolsPostAuthentication, CognitoEventUserPoolsPostConfirmation,
+    CognitoEventUserPoolsPreAuthentication, CognitoEventUserPoolsPreSignup,
+    CognitoEventUserPoolsPreTokenGen,
+};
+pub use aws_lambda_events::event::config::ConfigEvent;
+pub use aws_lambda_events::event::connect::ConnectEvent;
+pub use aws_lambda_events::event::documentdb::DocumentDbEvent;
+pub use aws_lambda_events::event::dynamodb::{
+    Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord,
+};
+pub use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+pub use aws_lambda_events::event::firehose::KinesisFirehoseEvent;
+pub use aws_lambda_events::event::iot::IoTCoreCustomAuthorizerRequest;
+pub use aws_lambda_events::event::iot_1_click::IoTOneClickEvent;
+pub use aws_lambda_events::event::iot_button::IoTButtonEvent;
+pub use aws_lambda_events::event::kafka::{KafkaEvent, KafkaRecord};
+pub use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
+pub use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
+pub use aws_lambda_events::event::lex::LexEvent;
+pub use aws_lambda_events::event::rabbitmq::RabbitMqEvent;
+pub use aws_lambda_events::event::s3::batch_job::S3BatchJobEvent;
+pub use aws_lambda_events::event::s3::object_lambda::S3ObjectLambdaEvent;
+pub use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+pub use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
+pub use aws_lambda_events::event::ses::SimpleEmailEvent;
+pub use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
+pub use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+pub use aws_lambda_events::event::vpc_lattice::{VpcLatticeRequestV1, VpcLatticeRequestV2};
+
+use crate::kinds::{KindMarker, marker};
+use serde::de::DeserializeOwned;
+
+/// A type that the kind `K` delivers to its handlers, and how to decode it.
+///
+/// The kinds table implements it for the type each kind delivers; [`RawEvent`] and
+/// `serde_json::Value` fit every kind. `#[on_event("...")]` checks a handler's event parameter
+/// against this trait, so a type that does not fit is a compile error at the parameter.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an event type that this route's kind delivers (kind marker `{K}`)",
+    label = "this event type does not fit the route key",
+    note = "each kind delivers the type listed in the kinds table (README, or `Kind::event_type`); `RawEvent` and `serde_json::Value` fit every kind"
+)]
+pub trait EventOf<K: KindMarker>: Sized {
+    /// Decodes the event from its JSON.
+    fn decode(event: &RawEvent) -> Result<Self, DecodeError>;
+}
+
+/// Types that a default handler (`#[on_event(default)]`) can receive: the event may be of any
+/// kind or none.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive unmatched events",
+    label = "a default handler receives events of any kind",
+    note = "take `RawEvent` or `serde_json::Value`"
+)]
+pub trait AnyEvent: Sized {
+    /// Decodes the event from its JSON.
+    fn decode_any(event: &RawEvent) -> Result<Self, DecodeError>;
+}
+
+impl<K: KindMarker> EventOf<K> for RawEvent {
+    fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
+        Ok(event.clone())
+    }
+}
+
+impl<K: KindMarker> EventOf<K> for serde_json::Value {
+    fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
+        event.decode_json()
+    }
+}
+
+impl AnyEvent for RawEvent {
+    fn decode_any(event: &RawEvent) -> Result<Self, DecodeError> {
+        Ok(event.clone())
+    }
+}
+
+impl AnyEvent for serde_json::Value {
+    fn decode_any(event: &RawEvent) -> Result<Self, DecodeError> {
+        event.decode_json()
+    }
+}
+
+impl<T: DeserializeOwned> EventOf<marker::CloudEvents> for CloudEvent<T> {
+    fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
+        CloudEvent::from_json(event.json().as_bytes()).map_err(|e| DecodeError::new::<Self>(e.to_string()))
+    }
+}
+
+/// Kinds that deliver more than one type: the table names the usual one, these are the rest.
+macro_rules! also_delivers {
+    ($($marker:ident => $ty:ty),* $(,)?) => {
+        $(impl EventOf<marker::$marker> for $ty {
+            fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
+                event.decode_json()
+            }
+        })*
+    };
+}
+
+also_delivers! {
+    ApiGatewayAuthorizer => ApiGatewayCustomAuthorizerRequest,
+    ApiGatewayV2Authorizer => ApiGatewayV2CustomAuthorizerV1Request,
+    VpcLattice => VpcLatticeRequestV1,
+    AppSync => AppSyncResolverTemplate,
+    AppSync => Vec<AppSyncDirectResolverEvent>,
+    CognitoUserPool => CognitoEventUserPoolsPreSignup,
+    CognitoUserPool => CognitoEventUserPoolsPreAuthentication,
+    CognitoUserPool => CognitoEventUserPoolsPostAuthentication,
+    CognitoUserPool => CognitoEventUserPoolsPostConfirmation,
+    CognitoUserPool => CognitoEventUserPoolsPreTokenGen,
+}

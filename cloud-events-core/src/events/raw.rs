@@ -1,0 +1,54 @@
+//! The undecoded event, and the error of decoding it into a typed event.
+
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// The event's JSON, undecoded. Every kind delivers it; cloning is cheap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    json: Arc<str>,
+}
+
+impl RawEvent {
+    /// Wraps JSON text (not checked here: the classifier has read it already).
+    pub fn new(json: impl Into<Arc<str>>) -> Self {
+        RawEvent { json: json.into() }
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// Decodes the JSON into `T`, with an error that names `T` and where decoding stopped.
+    pub fn decode_json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        let mut deserializer = serde_json::Deserializer::from_str(&self.json);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                DecodeError::new::<T>(if path == "." {
+                    inner.to_string()
+                } else {
+                    format!("at `{path}`: {inner}")
+                })
+            })
+    }
+}
+
+/// The event's JSON does not fit the type a handler asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event does not decode into {target}: {message}")]
+pub struct DecodeError {
+    /// The Rust type the event was decoded into.
+    pub target: &'static str,
+    /// What went wrong, and where.
+    pub message: String,
+}
+
+impl DecodeError {
+    /// An error decoding into `T`.
+    pub fn new<T>(message: impl Into<String>) -> Self {
+        DecodeError { target: std::any::type_name::<T>(), message: message.into() }
+    }
+}

@@ -1,0 +1,531 @@
+//! The kinds table: every kind of event the framework recognises, in one place.
+//!
+//! Each row gives a kind its route key, the marker fields that identify it, the typed event
+//! it delivers and the rule that detects it. The classifier walks the rows in order and the
+//! first rule that holds wins; the macros check route keys against [`Kind::ALL`]; `APP routes`
+//! and the README table are produced from it. There is no second list anywhere.
+
+/// A type-level name for one kind, used to check at compile time that a handler's event
+/// parameter is a type that kind delivers.
+pub trait KindMarker: 'static {
+    /// The kind this marker stands for.
+    const KIND: Kind;
+}
+
+/// The marker for handlers registered with `#[on_event(default)]`: they receive whatever no
+/// other handler matched, including JSON that is no known kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Unmatched;
+
+macro_rules! kinds {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident = $key:literal {
+            title: $title:literal,
+            marker: $marker:literal,
+            event: $gen:tt $ty:ty,
+            $(arrays: $arrays:literal,)?
+            detect: |$p:ident| $detect:expr $(,)?
+        }
+    )*) => {
+        /// A kind of event, one per row of the kinds table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Kind {
+            $( $(#[doc = $doc])+ $variant, )*
+        }
+
+        impl Kind {
+            /// Every kind, in the order the classifier tries them.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// The route key, as written in `#[on_event("...")]`.
+            pub const fn key(self) -> &'static str {
+                match self { $(Kind::$variant => $key,)* }
+            }
+
+            /// A short human name for the kind.
+            pub const fn title(self) -> &'static str {
+                match self { $(Kind::$variant => $title,)* }
+            }
+
+            /// The marker fields that identify this kind, in words.
+            pub const fn marker(self) -> &'static str {
+                match self { $(Kind::$variant => $marker,)* }
+            }
+
+            /// The Rust type a handler of this kind receives (as written in the docs).
+            pub const fn event_type(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($ty),)* }
+            }
+
+            /// The name of the kind's marker type in [`marker`].
+            pub const fn marker_type(self) -> &'static str {
+                match self { $(Kind::$variant => stringify!($variant),)* }
+            }
+
+            /// Whether a top-level JSON array of such events is itself this kind.
+            pub const fn accepts_arrays(self) -> bool {
+                match self { $(Kind::$variant => false $(|| $arrays)?,)* }
+            }
+
+            #[cfg(feature = "events")]
+            pub(crate) fn detect(self, probe: &crate::probe::Probe<'_>) -> bool {
+                match self {
+                    $(Kind::$variant => {
+                        let $p = probe;
+                        $detect
+                    })*
+                }
+            }
+        }
+
+        /// Marker types, one per kind (see [`KindMarker`]).
+        pub mod marker {
+            pub use super::Unmatched;
+            $(
+                #[doc = concat!("Marker for the `", $key, "` kind.")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $variant;
+                impl super::KindMarker for $variant {
+                    const KIND: super::Kind = super::Kind::$variant;
+                }
+            )*
+        }
+
+        #[cfg(feature = "events")]
+        mod delivers {
+            #[allow(unused_imports)]
+            use crate::events::*;
+            $( kinds!(@impl $variant $gen $ty); )*
+        }
+    };
+    (@impl $variant:ident custom $ty:ty) => {};
+    (@impl $variant:ident [$($g:ident),*] $ty:ty) => {
+        impl<$($g: serde::de::DeserializeOwned + serde::Serialize),*> crate::events::EventOf<super::marker::$variant> for $ty {
+            fn decode(event: &crate::events::RawEvent) -> Result<Self, crate::events::DecodeError> {
+                event.decode_json()
+            }
+        }
+    };
+}
+
+kinds! {
+    /// A structured-mode CloudEvent (spec 1.0 or 0.3).
+    CloudEvents = "cloudevents" {
+        title: "CloudEvent (structured JSON)",
+        marker: "`specversion` (with `id`, `source`, `type`)",
+        event: custom CloudEvent<T>,
+        detect: |p| p.specversion,
+    }
+    /// Amazon S3 event notification.
+    S3 = "aws.s3" {
+        title: "Amazon S3 notification",
+        marker: "`Records[0].eventSource` is `aws:s3`",
+        event: [] S3Event,
+        detect: |p| p.record_source("aws:s3"),
+    }
+    /// Amazon SQS messages.
+    Sqs = "aws.sqs" {
+        title: "Amazon SQS messages",
+        marker: "`Records[0].eventSource` is `aws:sqs`",
+        event: [] SqsEvent,
+        detect: |p| p.record_source("aws:sqs"),
+    }
+    /// Amazon SNS notification.
+    Sns = "aws.sns" {
+        title: "Amazon SNS notification",
+        marker: "`Records[0].EventSource` is `aws:sns`",
+        event: [] SnsEvent,
+        detect: |p| p.record_source("aws:sns"),
+    }
+    /// DynamoDB Streams records.
+    DynamoDb = "aws.dynamodb" {
+        title: "DynamoDB Streams records",
+        marker: "`Records[0].eventSource` is `aws:dynamodb`",
+        event: [] DynamoDbEvent,
+        detect: |p| p.record_source("aws:dynamodb"),
+    }
+    /// Kinesis Data Streams records.
+    Kinesis = "aws.kinesis" {
+        title: "Kinesis Data Streams records",
+        marker: "`Records[0].eventSource` is `aws:kinesis`",
+        event: [] KinesisEvent,
+        detect: |p| p.record_source("aws:kinesis"),
+    }
+    /// Amazon SES receipt.
+    Ses = "aws.ses" {
+        title: "Amazon SES email receipt",
+        marker: "`Records[0].eventSource` is `aws:ses`",
+        event: [] SimpleEmailEvent,
+        detect: |p| p.record_source("aws:ses"),
+    }
+    /// AWS CodeCommit trigger.
+    CodeCommit = "aws.codecommit" {
+        title: "AWS CodeCommit trigger",
+        marker: "`Records[0].eventSource` is `aws:codecommit`",
+        event: [] CodeCommitEvent,
+        detect: |p| p.record_source("aws:codecommit"),
+    }
+    /// CloudFront Lambda@Edge request or response.
+    CloudFront = "aws.cloudfront" {
+        title: "CloudFront Lambda@Edge",
+        marker: "`Records[0].cf`",
+        event: [] CloudFrontEvent,
+        detect: |p| p.record_cf,
+    }
+    /// Amazon MSK (Kafka) records.
+    Kafka = "aws.kafka" {
+        title: "Amazon MSK (Kafka) records",
+        marker: "`eventSource` is `aws:kafka`, with `records`",
+        event: [] KafkaEvent,
+        detect: |p| p.has.records && p.event_source_is("aws:kafka"),
+    }
+    /// Self-managed Apache Kafka records.
+    SelfManagedKafka = "aws.kafka.selfmanaged" {
+        title: "Self-managed Kafka records",
+        marker: "`eventSource` is `SelfManagedKafka` or `aws:SelfManagedKafka`, with `records`",
+        event: [] KafkaEvent,
+        detect: |p| p.has.records
+            && (p.event_source_is("SelfManagedKafka") || p.event_source_is("aws:SelfManagedKafka")),
+    }
+    /// Amazon MQ for ActiveMQ messages.
+    ActiveMq = "aws.mq" {
+        title: "Amazon MQ (ActiveMQ) messages",
+        marker: "`eventSource` is `aws:mq`, with `messages`",
+        event: [] ActiveMqEvent,
+        detect: |p| p.has.messages && p.event_source_is("aws:mq"),
+    }
+    /// Amazon MQ for RabbitMQ messages.
+    RabbitMq = "aws.rmq" {
+        title: "Amazon MQ (RabbitMQ) messages",
+        marker: "`eventSource` is `aws:rmq`, with `rmqMessagesByQueue`",
+        event: [] RabbitMqEvent,
+        detect: |p| p.has.rmq_messages_by_queue && p.event_source_is("aws:rmq"),
+    }
+    /// Amazon DocumentDB change stream events.
+    DocumentDb = "aws.docdb" {
+        title: "Amazon DocumentDB change stream",
+        marker: "`eventSource` is `aws:docdb`, with `events`",
+        event: [] DocumentDbEvent,
+        detect: |p| p.has.events && p.event_source_is("aws:docdb"),
+    }
+    /// Kinesis Data Firehose transformation records.
+    KinesisFirehose = "aws.kinesis.firehose" {
+        title: "Data Firehose transformation",
+        marker: "`records` with `deliveryStreamArn` or `invocationId`",
+        event: [] KinesisFirehoseEvent,
+        detect: |p| p.has.records && (p.has.delivery_stream_arn || p.has.invocation_id),
+    }
+    /// CloudWatch alarm action invoking Lambda directly.
+    CloudWatchAlarm = "aws.cloudwatch.alarm" {
+        title: "CloudWatch alarm action",
+        marker: "`source` is `aws.cloudwatch`, with `alarmData`",
+        event: [] CloudWatchAlarm,
+        detect: |p| p.has.alarm_data && p.source.as_deref() == Some("aws.cloudwatch"),
+    }
+    /// EventBridge (CloudWatch Events) event of any source.
+    EventBridge = "aws.events" {
+        title: "EventBridge event (any source)",
+        marker: "`source` + `detail-type` + `detail`",
+        event: [T] EventBridgeEvent<T>,
+        detect: |p| p.source.is_some() && p.detail_type.is_some() && p.has.detail,
+    }
+    /// CloudWatch Logs subscription.
+    CloudWatchLogs = "aws.logs" {
+        title: "CloudWatch Logs subscription",
+        marker: "`awslogs.data`",
+        event: [] LogsEvent,
+        detect: |p| p.awslogs_data,
+    }
+    /// Amazon Lex (V1) bot event.
+    Lex = "aws.lex" {
+        title: "Amazon Lex V1",
+        marker: "`bot` + `outputDialogMode` + `currentIntent`",
+        event: [] LexEvent,
+        detect: |p| p.has.bot && p.has.output_dialog_mode && p.has.current_intent,
+    }
+    /// Amazon Lex V2 bot event.
+    LexV2 = "aws.lex.v2" {
+        title: "Amazon Lex V2",
+        marker: "`sessionState` + `interpretations`",
+        event: [] LexV2Event,
+        detect: |p| p.has.session_state && p.has.interpretations,
+    }
+    /// Cognito Sync trigger.
+    Cognito = "aws.cognito" {
+        title: "Cognito Sync trigger",
+        marker: "`identityId` + `identityPoolId`",
+        event: [] CognitoEvent,
+        detect: |p| p.has.identity_id && p.has.identity_pool_id,
+    }
+    /// Cognito user pool trigger (any trigger source).
+    CognitoUserPool = "aws.cognito.userpool" {
+        title: "Cognito user pool trigger",
+        marker: "`triggerSource` + `userPoolId`",
+        event: [] CognitoUserPoolEvent,
+        detect: |p| p.has.trigger_source && p.has.user_pool_id,
+    }
+    /// AWS Config custom rule evaluation.
+    Config = "aws.config" {
+        title: "AWS Config rule",
+        marker: "`configRuleId`, or `invokingEvent` + `ruleParameters`",
+        event: [] ConfigEvent,
+        detect: |p| p.has.config_rule_id || (p.has.invoking_event && p.has.rule_parameters),
+    }
+    /// CloudFormation custom resource request.
+    CloudFormation = "aws.cloudformation" {
+        title: "CloudFormation custom resource",
+        marker: "`RequestType` + `LogicalResourceId` + `StackId`",
+        event: [] CloudFormationCustomResourceRequest,
+        detect: |p| p.has.request_type && p.has.logical_resource_id && p.has.stack_id,
+    }
+    /// AWS IoT Events Lambda action.
+    IotEvents = "aws.iotevents" {
+        title: "AWS IoT Events action",
+        marker: "`event.eventName`",
+        event: [] IotEventsEvent,
+        detect: |p| p.iot_event_name.is_some(),
+    }
+    /// API Gateway REST (v1) authorizer, TOKEN or REQUEST.
+    ApiGatewayAuthorizer = "aws.apigateway.authorizer" {
+        title: "API Gateway authorizer (REST)",
+        marker: "`type` + `methodArn`",
+        event: [] ApiGatewayCustomAuthorizerRequestTypeRequest,
+        detect: |p| p.type_.is_some() && p.has.method_arn,
+    }
+    /// API Gateway HTTP API (v2) authorizer.
+    ApiGatewayV2Authorizer = "aws.apigateway.v2.authorizer" {
+        title: "API Gateway authorizer (HTTP API)",
+        marker: "`type` + `routeArn`",
+        event: [] ApiGatewayV2CustomAuthorizerV2Request,
+        detect: |p| p.type_.is_some() && p.has.route_arn,
+    }
+    /// Application Load Balancer target request.
+    Alb = "aws.alb" {
+        title: "Application Load Balancer",
+        marker: "`requestContext.elb`",
+        event: [] AlbTargetGroupRequest,
+        detect: |p| p.context.elb,
+    }
+    /// API Gateway WebSocket request.
+    ApiGatewayWebsocket = "aws.apigateway.websocket" {
+        title: "API Gateway WebSocket",
+        marker: "`requestContext.connectionId` + `requestContext.eventType`",
+        event: [] ApiGatewayWebsocketProxyRequest,
+        detect: |p| p.context.connection_id && p.context.event_type,
+    }
+    /// Lambda function URL request.
+    LambdaUrl = "aws.lambda.url" {
+        title: "Lambda function URL",
+        marker: "`version` 2.0 + `routeKey`, `requestContext.domainName` on `lambda-url`",
+        event: [] LambdaFunctionUrlRequest,
+        detect: |p| p.is_http_v2() && p.context.lambda_url_domain,
+    }
+    /// API Gateway HTTP API (payload 2.0) request.
+    ApiGatewayV2 = "aws.apigateway.v2" {
+        title: "API Gateway HTTP API (2.0)",
+        marker: "`version` 2.0 + `routeKey` + `requestContext`",
+        event: [] ApiGatewayV2httpRequest,
+        detect: |p| p.is_http_v2(),
+    }
+    /// API Gateway REST API proxy request.
+    ApiGateway = "aws.apigateway" {
+        title: "API Gateway REST API proxy",
+        marker: "`httpMethod` + `requestContext`",
+        event: [] ApiGatewayProxyRequest,
+        detect: |p| p.has.http_method && p.has.request_context,
+    }
+    /// VPC Lattice request (v1 or v2).
+    VpcLattice = "aws.vpclattice" {
+        title: "VPC Lattice",
+        marker: "`method` + `raw_path`, or `method` + `requestContext.serviceArn`",
+        event: [] VpcLatticeRequestV2,
+        detect: |p| p.has.method && (p.has.raw_path || p.context.service_arn),
+    }
+    /// AppSync Lambda authorizer.
+    AppSyncAuthorizer = "aws.appsync.authorizer" {
+        title: "AppSync authorizer",
+        marker: "`authorizationToken` + `requestContext.apiId`",
+        event: [] AppSyncLambdaAuthorizerRequest,
+        detect: |p| p.has.authorization_token && p.context.api_id,
+    }
+    /// AppSync resolver (direct or batch).
+    AppSync = "aws.appsync" {
+        title: "AppSync resolver",
+        marker: "`arguments` + `info` or `fieldName`, or `operation` `Invoke`/`BatchInvoke` (also a batch array)",
+        event: [] AppSyncDirectResolverEvent,
+        arrays: true,
+        detect: |p| (p.has.arguments && (p.has.info || p.has.field_name))
+            || (p.has.payload && matches!(p.operation.as_deref(), Some("Invoke" | "BatchInvoke"))),
+    }
+    /// S3 Batch Operations job task.
+    S3Batch = "aws.s3.batch" {
+        title: "S3 Batch Operations",
+        marker: "`invocationSchemaVersion` + `job` + `tasks`",
+        event: [] S3BatchJobEvent,
+        detect: |p| p.has.invocation_schema_version && p.has.job && p.has.tasks,
+    }
+    /// S3 Object Lambda access point request.
+    S3ObjectLambda = "aws.s3.objectlambda" {
+        title: "S3 Object Lambda",
+        marker: "`configuration` + `getObjectContext` (or head/list contexts, or `userRequest`)",
+        event: [] S3ObjectLambdaEvent,
+        detect: |p| p.has.configuration
+            && (p.has.get_object_context || p.has.head_object_context || p.has.list_objects_context
+                || p.has.list_objects_v2_context || p.has.user_request),
+    }
+    /// Secrets Manager rotation step.
+    SecretsManager = "aws.secretsmanager" {
+        title: "Secrets Manager rotation",
+        marker: "`SecretId` + `ClientRequestToken` + `Step`",
+        event: [] SecretsManagerSecretRotationEvent,
+        detect: |p| p.has.secret_id && p.has.client_request_token && p.has.step,
+    }
+    /// CodePipeline job.
+    CodePipeline = "aws.codepipeline" {
+        title: "CodePipeline job",
+        marker: "`CodePipeline.job`",
+        event: [] CodePipelineJobEvent,
+        detect: |p| p.has.codepipeline_job,
+    }
+    /// CodeDeploy lifecycle hook.
+    CodeDeployHook = "aws.codedeploy.hook" {
+        title: "CodeDeploy lifecycle hook",
+        marker: "`DeploymentId` + `LifecycleEventHookExecutionId`",
+        event: [] CodeDeployLifecycleEvent,
+        detect: |p| p.has.deployment_id && p.has.lifecycle_event_hook_execution_id,
+    }
+    /// Amazon Connect contact flow.
+    Connect = "aws.connect" {
+        title: "Amazon Connect contact flow",
+        marker: "`Name` + `Details`",
+        event: [] ConnectEvent,
+        detect: |p| p.has.name && p.has.details,
+    }
+    /// Bedrock agent action group.
+    BedrockAgent = "aws.bedrock.agent" {
+        title: "Bedrock agent action group",
+        marker: "`messageVersion` + `agent` + `actionGroup`",
+        event: [] AgentEvent,
+        detect: |p| p.has.message_version && p.has.agent && p.has.action_group,
+    }
+    /// Alexa skill or smart home request.
+    Alexa = "aws.alexa" {
+        title: "Alexa Skills Kit / Smart Home",
+        marker: "`header` + `payload`, or `directive`, or `session` + `request` + `version`",
+        event: [] AlexaEvent,
+        detect: |p| (p.has.header && p.has.payload) || p.has.directive
+            || (p.has.session && p.has.request && p.version.is_some()),
+    }
+    /// AWS IoT button click.
+    IotButton = "aws.iot.button" {
+        title: "AWS IoT button",
+        marker: "`serialNumber` + `clickType`",
+        event: [] IoTButtonEvent,
+        detect: |p| p.has.serial_number && p.has.click_type,
+    }
+    /// AWS IoT 1-Click device event.
+    Iot1Click = "aws.iot.1click" {
+        title: "AWS IoT 1-Click",
+        marker: "`deviceEvent` + `deviceInfo`",
+        event: [] IoTOneClickEvent,
+        detect: |p| p.has.device_event && p.has.device_info,
+    }
+    /// AWS IoT Core custom authorizer.
+    IotCustomAuth = "aws.iot.customauth" {
+        title: "AWS IoT custom authorizer",
+        marker: "`protocolData` + `connectionMetadata`",
+        event: [] IoTCoreCustomAuthorizerRequest,
+        detect: |p| p.has.protocol_data && p.has.connection_metadata,
+    }
+    /// AWS Client VPN connection handler.
+    ClientVpn = "aws.clientvpn" {
+        title: "Client VPN connection handler",
+        marker: "`connection-id` + `endpoint-id`",
+        event: [] ClientVpnConnectionHandlerRequest,
+        detect: |p| p.has.connection_id && p.has.endpoint_id,
+    }
+    /// CloudWatch dashboard custom widget.
+    CloudWatchWidget = "aws.cloudwatch.widget" {
+        title: "CloudWatch custom widget",
+        marker: "`widgetContext`",
+        event: [] CloudWatchWidgetEvent,
+        detect: |p| p.has.widget_context,
+    }
+}
+
+impl Kind {
+    /// The kind whose route key is `key`, if any.
+    pub fn from_key(key: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|kind| kind.key() == key)
+    }
+
+    /// The route keys closest to `key` (by edit distance), best first, for "did you mean"
+    /// messages.
+    pub fn closest_keys(key: &str, at_most: usize) -> Vec<&'static str> {
+        let mut scored: Vec<(usize, &'static str)> = Kind::ALL
+            .iter()
+            .map(|kind| (edit_distance(key, kind.key()), kind.key()))
+            .collect();
+        scored.sort();
+        let limit = key.len().max(4) / 2 + 2;
+        scored
+            .into_iter()
+            .filter(|(distance, _)| *distance <= limit)
+            .take(at_most)
+            .map(|(_, key)| key)
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn route_keys_are_unique_and_round_trip() {
+        let mut seen = HashSet::new();
+        for kind in Kind::ALL {
+            assert!(seen.insert(kind.key()), "duplicate key {}", kind.key());
+            assert_eq!(Kind::from_key(kind.key()), Some(*kind));
+        }
+        assert_eq!(Kind::from_key("aws.nope"), None);
+    }
+
+    #[test]
+    fn closest_keys_suggest_the_typo_fix() {
+        assert_eq!(Kind::closest_keys("aws.s4", 1), vec!["aws.s3"]);
+        assert_eq!(Kind::closest_keys("aws.sqs.fifo", 3)[0], "aws.sqs");
+        assert!(Kind::closest_keys("something entirely different here", 3).is_empty());
+    }
+
+    #[test]
+    fn marker_types_know_their_kind() {
+        assert_eq!(<marker::S3 as KindMarker>::KIND, Kind::S3);
+        assert_eq!(Kind::S3.marker_type(), "S3");
+        assert_eq!(Kind::EventBridge.event_type(), "EventBridgeEvent<T>");
+    }
+}

@@ -1,0 +1,31 @@
+//! Kinds table, classifier, typed events and the `CloudEvent` type of the cloud-events
+//! framework. Synchronous: no runtime, no macros.
+//!
+//! Applications depend on `cloud-events-lambda`, which re-exports this crate; use this crate
+//! directly to classify or decode events outside the framework's runtime.
+//!
+//! ```
+//! use cloud_events_core::{classify, Kind};
+//! let event = br#"{"Records":[{"eventSource":"aws:s3","s3":{}}]}"#;
+//! assert_eq!(classify(event).unwrap().kind(), Some(Kind::S3));
+//! ```
+
+pub mod kinds;
+
+#[cfg(feature = "events")]
+mod classify;
+#[cfg(feature = "events")]
+pub mod cloudevent;
+#[cfg(feature = "events")]
+pub mod events;
+#[cfg(feature = "events")]
+mod probe;
+
+pub use kinds::{Kind, KindMarker};
+
+#[cfg(feature = "events")]
+pub use classify::{Classification, ClassifyError, UNCLASSIFIED, classify, classify_str};
+#[cfg(feature = "events")]
+pub use cloudevent::{CloudEvent, CloudEventError, CloudEventHeader, SpecVersion};
+#[cfg(feature = "events")]
+pub use events::{AnyEvent, DecodeError, EventOf, RawEvent};
