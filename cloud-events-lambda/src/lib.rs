@@ -1,1 +1,80 @@
-//! placeholder
+//! Handle cloud events by annotating plain functions.
+//!
+//! An AWS Lambda function (or any consumer) receives raw JSON. This crate classifies it (one of
+//! the kinds in [`Kind`]), picks the matching handler, decodes the typed event the handler asks
+//! for, injects its other parameters, runs it and answers: through `lambda_runtime` when
+//! `AWS_LAMBDA_RUNTIME_API` is set, or as a command line otherwise.
+//!
+//! ```no_run
+//! use cloud_events_lambda::{on_event, events::S3Event};
+//!
+//! #[on_event("aws.s3")]
+//! async fn uploaded(event: S3Event) -> Result<usize, std::io::Error> {
+//!     Ok(event.records.len())
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     cloud_events_lambda::run().await
+//! }
+//! ```
+//!
+//! # Handlers in library crates
+//!
+//! Handlers register themselves with [`inventory`](https://docs.rs/inventory): the linker only
+//! keeps a library crate's registrations if the final binary references that crate. A binary
+//! that uses nothing of a handler library must still name it, with [`link!`]:
+//!
+//! ```ignore
+//! cloud_events_lambda::link!(my_handlers);
+//! ```
+//!
+//! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
+
+mod app;
+mod cli;
+mod context;
+mod dependencies;
+mod dispatch;
+mod error;
+mod inject;
+mod output;
+mod registry;
+mod runtime;
+
+pub use app::{App, run};
+pub use cloud_events_core::{
+    Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, classify,
+    cloudevent, events, kinds,
+};
+pub use cloud_events_macros::{on_cloudevent, on_event};
+pub use context::Context;
+pub use dependencies::{Dep, Dependencies};
+pub use dispatch::Dispatcher;
+pub use error::{DispatchError, ErrorKind, StartupError};
+pub use inject::FromInvocation;
+pub use registry::{HandlerRegistration, Route};
+
+/// Makes sure a library crate of handlers is linked into the binary, so that its handlers are
+/// registered. Write it once in the binary, naming each such crate (as a path):
+/// `cloud_events_lambda::link!(my_handlers, other_handlers);`
+#[macro_export]
+macro_rules! link {
+    ($($krate:ident),+ $(,)?) => {
+        $(
+            #[allow(unused_imports)]
+            use $krate as _;
+        )+
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! What the macros' expansions name. Not a public API.
+    pub use crate::dispatch::Invocation;
+    pub use crate::output::{result_output, value_output};
+    pub use crate::registry::{HandlerFuture, HandlerRegistration, Route, decode_any, decode_event};
+    pub use crate::inject::FromInvocation;
+    pub use cloud_events_core::kinds::marker;
+    pub use inventory;
+}

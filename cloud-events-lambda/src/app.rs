@@ -1,0 +1,56 @@
+//! The entry point: serve Lambda when running on Lambda, else run the command line.
+
+use crate::dependencies::Dependencies;
+use crate::dispatch::Dispatcher;
+use std::process::ExitCode;
+
+/// An application: its shared values, then [`App::run`].
+///
+/// ```no_run
+/// # async fn demo() -> std::process::ExitCode {
+/// struct Books;
+/// cloud_events_lambda::App::new().dep(Books).run().await
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct App {
+    dependencies: Dependencies,
+}
+
+impl App {
+    /// An application with no shared values.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a shared value, injected into handlers as `Dep<T>`.
+    pub fn dep<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.dependencies.insert(value);
+        self
+    }
+
+    /// Builds the dispatcher (failing loudly when no handler is registered or a `Dep<T>` has
+    /// no value), then serves Lambda if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command
+    /// line on the process arguments.
+    pub async fn run(self) -> ExitCode {
+        crate::runtime::init_tracing();
+        let dispatcher = match Dispatcher::new(self.dependencies) {
+            Ok(dispatcher) => dispatcher,
+            Err(error) => {
+                tracing::error!("cannot start: {error}");
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+            crate::runtime::serve(dispatcher).await
+        } else {
+            crate::cli::main(dispatcher, std::env::args_os()).await
+        }
+    }
+}
+
+/// Runs an application with no shared values: `App::new().run()`.
+pub async fn run() -> ExitCode {
+    App::new().run().await
+}

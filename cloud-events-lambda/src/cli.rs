@@ -1,0 +1,135 @@
+//! The command line every application gets when it is not running on Lambda:
+//! `APP invoke [FILE...]`, `APP classify FILE...`, `APP routes`.
+
+use crate::context::Context;
+use crate::dispatch::Dispatcher;
+use crate::error::{DispatchError, ErrorKind};
+use clap::{Arg, ArgAction, Command};
+use cloud_events_core::{ClassifyError, classify};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use tokio::io::AsyncReadExt;
+
+fn command(name: String) -> Command {
+    Command::new(name)
+        .about("Dispatch cloud events to this application's handlers, locally (on AWS Lambda, the same binary serves the Runtime API)")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("invoke")
+                .about("Dispatch each event (a JSON file; `-` or none for stdin) and print the JSON response Lambda would get, one line per event")
+                .arg(Arg::new("files").value_name("FILE").action(ArgAction::Append)),
+        )
+        .subcommand(
+            Command::new("classify")
+                .about("Print FILE<TAB>ROUTE_KEY for each file (`unclassified`, or `error: <reason>` for invalid input)")
+                .arg(Arg::new("files").value_name("FILE").action(ArgAction::Append).required(true)),
+        )
+        .subcommand(Command::new("routes").about(
+            "List the registered handlers in priority order: route, conditions, rank, handler, source location",
+        ))
+}
+
+/// Runs the command line; `args` includes the program name.
+pub(crate) async fn main(dispatcher: Dispatcher, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let mut args = args.into_iter().peekable();
+    let program = args
+        .peek()
+        .and_then(|arg| Path::new(arg).file_name().map(|name| name.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "app".to_owned());
+    let matches = match command(program.clone()).try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let files = |sub: &clap::ArgMatches| -> Vec<String> {
+        sub.get_many::<String>("files").map(|files| files.cloned().collect()).unwrap_or_default()
+    };
+    match matches.subcommand() {
+        Some(("invoke", sub)) => invoke(&dispatcher, &program, files(sub)).await,
+        Some(("classify", sub)) => classify_files(files(sub)).await,
+        Some(("routes", _)) => routes(&dispatcher),
+        _ => ExitCode::from(2),
+    }
+}
+
+async fn read_input(file: &str) -> std::io::Result<Vec<u8>> {
+    if file == "-" {
+        let mut bytes = Vec::new();
+        tokio::io::stdin().read_to_end(&mut bytes).await?;
+        Ok(bytes)
+    } else {
+        tokio::fs::read(file).await
+    }
+}
+
+async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) -> ExitCode {
+    if files.is_empty() {
+        files.push("-".to_owned());
+    }
+    let mut failed = false;
+    for (sequence, file) in files.iter().enumerate() {
+        let bytes = match read_input(file).await {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("error: cannot read {file}: {error}");
+                failed = true;
+                continue;
+            }
+        };
+        let result = match std::str::from_utf8(&bytes) {
+            Ok(json) => dispatcher.dispatch(json, Context::local(sequence + 1, program)).await,
+            Err(error) => Err(DispatchError::new(
+                ErrorKind::InvalidEvent,
+                ClassifyError::InvalidUtf8 { offset: error.valid_up_to() }.to_string(),
+            )),
+        };
+        let line = match result {
+            Ok(response) => response,
+            Err(error) => {
+                failed = true;
+                error.to_json()
+            }
+        };
+        println!("{line}");
+    }
+    let _ = std::io::stdout().flush();
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+async fn classify_files(files: Vec<String>) -> ExitCode {
+    let mut unreadable = false;
+    for file in files {
+        match read_input(&file).await {
+            Ok(bytes) => match classify(&bytes) {
+                Ok(classification) => println!("{file}\t{}", classification.route_key()),
+                Err(error) => println!("{file}\terror: {error}"),
+            },
+            Err(error) => {
+                eprintln!("error: cannot read {file}: {error}");
+                unreadable = true;
+            }
+        }
+    }
+    if unreadable { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn routes(dispatcher: &Dispatcher) -> ExitCode {
+    for handler in dispatcher.handlers() {
+        let conditions = handler.route.conditions();
+        let conditions = if conditions.is_empty() { "-".to_owned() } else { conditions };
+        println!(
+            "{}\t{}\trank {}\t{}\t{}",
+            handler.route.key(),
+            conditions,
+            handler.rank,
+            handler.path(),
+            handler.location()
+        );
+    }
+    ExitCode::SUCCESS
+}

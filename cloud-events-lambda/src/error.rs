@@ -1,0 +1,97 @@
+//! Failures of an invocation and of start-up, each with a stable `errorType`.
+
+/// What kind of failure an invocation had. [`ErrorKind::error_type`] is the `errorType`
+/// Lambda reports; these names are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The payload is not UTF-8 JSON, or is an invalid CloudEvent. `errorType`: `InvalidEvent`.
+    InvalidEvent,
+    /// No handler matched and there is no default handler. `errorType`: `NoHandler`.
+    NoHandler,
+    /// The event did not decode into the handler's event type. `errorType`: `EventDecodeFailed`.
+    EventDecode,
+    /// A handler parameter could not be injected. `errorType`: `InjectionFailed`.
+    Injection,
+    /// The handler returned an error. `errorType`: `HandlerFailed`.
+    Handler,
+    /// The handler panicked. `errorType`: `HandlerPanicked`.
+    Panic,
+    /// The handler's value could not be serialized to JSON. `errorType`: `ResponseFailed`.
+    Response,
+}
+
+impl ErrorKind {
+    /// The `errorType` reported to Lambda.
+    pub const fn error_type(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidEvent => "InvalidEvent",
+            ErrorKind::NoHandler => "NoHandler",
+            ErrorKind::EventDecode => "EventDecodeFailed",
+            ErrorKind::Injection => "InjectionFailed",
+            ErrorKind::Handler => "HandlerFailed",
+            ErrorKind::Panic => "HandlerPanicked",
+            ErrorKind::Response => "ResponseFailed",
+        }
+    }
+}
+
+/// Why an invocation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DispatchError {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// What went wrong; names the handler where one was chosen.
+    pub message: String,
+}
+
+impl DispatchError {
+    /// A failure of the given kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        DispatchError { kind, message: message.into() }
+    }
+
+    /// The `errorType` reported to Lambda.
+    pub fn error_type(&self) -> &'static str {
+        self.kind.error_type()
+    }
+
+    /// The error as Lambda's error response body.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "errorType": self.error_type(), "errorMessage": self.message })
+    }
+}
+
+impl From<DispatchError> for lambda_runtime::Diagnostic {
+    fn from(error: DispatchError) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: error.error_type().to_owned(),
+            error_message: error.message,
+        }
+    }
+}
+
+/// Why the application cannot start serving.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// No handler is registered: none was written, or the crate that holds them is not linked
+    /// into the binary (see [`link!`](crate::link)).
+    #[error(
+        "no event handler is registered: annotate a function with #[on_event(...)] or #[on_cloudevent(...)]; if the handlers live in a library crate, link it from the binary with `cloud_events_lambda::link!(that_crate);`"
+    )]
+    NoHandlers,
+    /// A handler takes `Dep<T>` but no value of `T` was registered.
+    #[error(
+        "handler `{handler}` ({location}) takes `Dep<{type_name}>` but no value of that type is registered: add `.dep(value)` to the App"
+    )]
+    MissingDependency {
+        /// The handler's path.
+        handler: String,
+        /// Its source location.
+        location: String,
+        /// The missing type.
+        type_name: &'static str,
+    },
+}
