@@ -24,6 +24,7 @@ macro_rules! kinds {
             title: $title:literal,
             marker: $marker:literal,
             event: $gen:tt $ty:ty,
+            $(decode: $manual:ident,)?
             $(arrays: $arrays:literal,)?
             detect: |$p:ident| $detect:expr $(,)?
         }
@@ -69,6 +70,15 @@ macro_rules! kinds {
                 match self { $(Kind::$variant => false $(|| $arrays)?,)* }
             }
 
+            /// Decodes `event` into the type this kind delivers (type parameters as JSON
+            /// values) and discards it: whether a payload fits the kind's typed event.
+            #[cfg(feature = "events")]
+            pub fn check_decode(self, event: &crate::events::RawEvent) -> Result<(), crate::events::DecodeError> {
+                match self {
+                    $(Kind::$variant => kinds!(@check $variant $gen $ty, event),)*
+                }
+            }
+
             #[cfg(feature = "events")]
             pub(crate) fn detect(self, probe: &crate::probe::Probe<'_>) -> bool {
                 match self {
@@ -97,10 +107,18 @@ macro_rules! kinds {
         mod delivers {
             #[allow(unused_imports)]
             use crate::events::*;
-            $( kinds!(@impl $variant $gen $ty); )*
+            $( kinds!(@impl $variant $gen $ty $(, $manual)?); )*
         }
     };
-    (@impl $variant:ident custom $ty:ty) => {};
+    (@check $variant:ident $gen:tt $ty:ty, $event:ident) => {{
+        #[allow(unused_imports)]
+        use crate::events::*;
+        kinds!(@aliases $gen);
+        <$ty as crate::events::EventOf<marker::$variant>>::decode($event).map(drop)
+    }};
+    (@aliases [$($g:ident),*]) => { $(type $g = serde_json::Value;)* };
+    // `decode: by_hand`: the kind's `EventOf` impl is written by hand (see `events`).
+    (@impl $variant:ident $gen:tt $ty:ty, by_hand) => {};
     (@impl $variant:ident [$($g:ident),*] $ty:ty) => {
         impl<$($g: serde::de::DeserializeOwned + serde::Serialize),*> crate::events::EventOf<super::marker::$variant> for $ty {
             fn decode(event: &crate::events::RawEvent) -> Result<Self, crate::events::DecodeError> {
@@ -115,7 +133,8 @@ kinds! {
     CloudEvents = "cloudevents" {
         title: "CloudEvent (structured JSON)",
         marker: "`specversion` (with `id`, `source`, `type`)",
-        event: custom CloudEvent<T>,
+        event: [T] CloudEvent<T>,
+        decode: by_hand,
         detect: |p| p.specversion,
     }
     /// Amazon S3 event notification.

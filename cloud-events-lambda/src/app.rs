@@ -37,7 +37,6 @@ impl App {
         let dispatcher = match Dispatcher::new(self.dependencies) {
             Ok(dispatcher) => dispatcher,
             Err(error) => {
-                tracing::error!("cannot start: {error}");
                 eprintln!("error: {error}");
                 return ExitCode::FAILURE;
             }

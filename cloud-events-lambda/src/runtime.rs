@@ -24,6 +24,17 @@ pub(crate) fn init_tracing() {
 /// The payload is taken as raw JSON: classification and typed decoding happen in the
 /// dispatcher, inside its panic guard (`lambda_runtime` decodes payloads outside its own).
 pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
+    // `lambda_runtime` panics on a missing variable; say which one instead.
+    let required = ["AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION"];
+    let missing: Vec<&str> = required.into_iter().filter(|name| std::env::var_os(name).is_none()).collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "error: AWS_LAMBDA_RUNTIME_API is set but {} {} not: Lambda sets them all; set them to run against a Runtime API emulator",
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
+        );
+        return ExitCode::FAILURE;
+    }
     let dispatcher = Arc::new(dispatcher);
     let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let dispatcher = Arc::clone(&dispatcher);
