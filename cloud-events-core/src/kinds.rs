@@ -211,9 +211,9 @@ kinds! {
     /// Amazon MQ for ActiveMQ messages.
     ActiveMq = "aws.mq" {
         title: "Amazon MQ (ActiveMQ) messages",
-        marker: "`eventSource` is `aws:mq`, with `messages`",
+        marker: "`eventSource` is `aws:mq` (or `aws:amq`), with `messages`",
         event: [] ActiveMqEvent,
-        detect: |p| p.has.messages && p.event_source_is("aws:mq"),
+        detect: |p| p.has.messages && (p.event_source_is("aws:mq") || p.event_source_is("aws:amq")),
     }
     /// Amazon MQ for RabbitMQ messages.
     RabbitMq = "aws.rmq" {

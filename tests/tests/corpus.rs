@@ -1,0 +1,61 @@
+//! The shared corpus of real sample events (`CLOUD_EVENTS_CORPUS`): every file listed in its
+//! `labels.tsv` must classify to the expected route key.
+
+use cloud_events_core::classify;
+use cloud_events_tests::corpus;
+use std::collections::BTreeMap;
+
+/// One row of `labels.tsv`.
+struct Label {
+    path: String,
+    expected: String,
+}
+
+fn labels(corpus: &std::path::Path) -> Vec<Label> {
+    let text = std::fs::read_to_string(corpus.join("labels.tsv")).expect("labels.tsv is readable");
+    text.lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let mut columns = line.split('\t');
+            let path = columns.next().unwrap_or_default().to_owned();
+            let expected = columns.next().unwrap_or_default().to_owned();
+            Label { path, expected }
+        })
+        .collect()
+}
+
+#[test]
+fn every_labelled_corpus_file_classifies_to_its_label() {
+    let Some(corpus) = corpus() else {
+        eprintln!("CLOUD_EVENTS_CORPUS is not set: corpus test skipped");
+        return;
+    };
+    let labels = labels(&corpus);
+    assert!(!labels.is_empty(), "labels.tsv lists no files");
+    let mut tally: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut mismatches = Vec::new();
+    for label in &labels {
+        let bytes = std::fs::read(corpus.join(&label.path)).expect("corpus file is readable");
+        let got = match classify(&bytes) {
+            Ok(classification) => classification.route_key().to_owned(),
+            Err(error) if label.expected == "invalid-cloudevent" => {
+                assert!(error.to_string().starts_with("invalid CloudEvent"), "{}: {error}", label.path);
+                "invalid-cloudevent".to_owned()
+            }
+            Err(error) => format!("error: {error}"),
+        };
+        let entry = tally.entry(label.expected.clone()).or_default();
+        entry.0 += 1;
+        if got == label.expected {
+            entry.1 += 1;
+        } else {
+            mismatches.push(format!("{}: expected {}, got {got}", label.path, label.expected));
+        }
+    }
+    println!("corpus: {} files", labels.len());
+    for (key, (total, right)) in &tally {
+        println!("  {key:<32} {right}/{total}");
+    }
+    assert!(mismatches.is_empty(), "{} of {} misclassified:\n{}", mismatches.len(), labels.len(), mismatches.join("\n"));
+}
