@@ -488,10 +488,12 @@ impl Kind {
             .map(|kind| (edit_distance(key, kind.key()), kind.key()))
             .collect();
         scored.sort();
+        // Only the best matches, and only if they are close enough to be a typo.
+        let best = scored.first().map_or(0, |(distance, _)| *distance);
         let limit = key.len().max(4) / 2 + 2;
         scored
             .into_iter()
-            .filter(|(distance, _)| *distance <= limit)
+            .filter(|(distance, _)| *distance == best && *distance <= limit)
             .take(at_most)
             .map(|(_, key)| key)
             .collect()

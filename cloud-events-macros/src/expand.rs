@@ -69,10 +69,15 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
     } else {
         quote!(#name(__event #(, #params)*))
     };
+    // Spanned on the return type, so that "not Serialize" / "not Display" point at it.
+    let output_span = match &function.sig.output {
+        syn::ReturnType::Default => function.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
     let output = if sig.returns_result {
-        quote!(#krate::result_output(__output, #name_text))
+        quote_spanned!(output_span=> #krate::result_output(__output, #name_text))
     } else {
-        quote!(#krate::value_output(__output))
+        quote_spanned!(output_span=> #krate::value_output(__output))
     };
     let rank = spec.rank;
 

@@ -131,9 +131,11 @@ fn parse_on_cloudevent(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerS
     let mut source: Option<LitStr> = None;
     let mut ty: Option<LitStr> = None;
     let mut rank = None;
+    let mut filter_given = false;
     for arg in args {
         match arg {
             Arg::Named(name, value) if name == "source" || name == "type" => {
+                filter_given = true;
                 let slot = if name == "source" { &mut source } else { &mut ty };
                 match string_literal(&value) {
                     Some(text) if text.value().is_empty() => errors.at(
@@ -165,7 +167,7 @@ fn parse_on_cloudevent(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerS
             ),
         }
     }
-    if source.is_none() && ty.is_none() {
+    if !filter_given {
         errors.at(
             Span::call_site(),
             "#[on_cloudevent] needs `source = \"...\"`, `type = \"...\"` or both; for every CloudEvent use #[on_event(\"cloudevents\")]",

@@ -75,7 +75,8 @@ mod tests {
         assert_eq!(decode_s3_key("caf%C3%A9.pdf"), "café.pdf");
         assert_eq!(decode_s3_key("100%"), "100%");
         assert_eq!(decode_s3_key("bad%zzx"), "bad%zzx");
-        assert_eq!(decode_s3_key("a%+1b"), "a%+1b");
+        assert_eq!(decode_s3_key("a%+1b"), "a% 1b", "no hex after %: kept as is");
+        assert_eq!(decode_s3_key("end%41"), "endA");
     }
 
     #[test]

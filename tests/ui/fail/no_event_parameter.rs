@@ -1,0 +1,6 @@
+use cloud_events_lambda::on_event;
+
+#[on_event("aws.s3")]
+fn handler() {}
+
+fn main() {}

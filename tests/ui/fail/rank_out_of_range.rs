@@ -1,0 +1,6 @@
+use cloud_events_lambda::{RawEvent, on_event};
+
+#[on_event("aws.s3", rank = 9999999999)]
+fn handler(_event: RawEvent) {}
+
+fn main() {}
