@@ -19,7 +19,10 @@ pub const UNCLASSIFIED: &str = "unclassified";
 impl Classification {
     /// A classification of the given kind with no dynamic parts.
     pub fn of_kind(kind: Kind) -> Self {
-        Classification { kind: Some(kind), ..Self::default() }
+        Classification {
+            kind: Some(kind),
+            ..Self::default()
+        }
     }
 
     /// The kind, or `None` for JSON that is no known kind.
@@ -92,7 +95,11 @@ impl ClassifyError {
             Some(at) => message[..at].to_owned(),
             None => message,
         };
-        ClassifyError::InvalidJson { line: error.line(), column: error.column(), message }
+        ClassifyError::InvalidJson {
+            line: error.line(),
+            column: error.column(),
+            message,
+        }
     }
 }
 
@@ -105,8 +112,9 @@ impl ClassifyError {
 /// assert_eq!(classify(br#"{"hello":"world"}"#).unwrap().route_key(), "unclassified");
 /// ```
 pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
-    let json = std::str::from_utf8(bytes)
-        .map_err(|e| ClassifyError::InvalidUtf8 { offset: e.valid_up_to() })?;
+    let json = std::str::from_utf8(bytes).map_err(|e| ClassifyError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
     classify_str(json)
 }
 
@@ -119,7 +127,10 @@ pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
         .iter()
         .copied()
         .find(|kind| (!probe.in_array || kind.accepts_arrays()) && kind.detect(&probe));
-    let mut classification = Classification { kind, ..Classification::default() };
+    let mut classification = Classification {
+        kind,
+        ..Classification::default()
+    };
     match kind {
         Some(Kind::CloudEvents) => {
             let header = CloudEventHeader::from_json(json.as_bytes())?;
@@ -149,7 +160,10 @@ mod tests {
     fn record_sources_name_their_kind() {
         assert_eq!(key(r#"{"Records":[{"eventSource":"aws:s3"}]}"#), "aws.s3");
         assert_eq!(key(r#"{"Records":[{"EventSource":"aws:sns"}]}"#), "aws.sns");
-        assert_eq!(key(r#"{"Records":[{"eventSource":"aws:dynamodb"},{"x":1}]}"#), "aws.dynamodb");
+        assert_eq!(
+            key(r#"{"Records":[{"eventSource":"aws:dynamodb"},{"x":1}]}"#),
+            "aws.dynamodb"
+        );
         assert_eq!(key(r#"{"Records":[{"cf":{"config":{}}}]}"#), "aws.cloudfront");
     }
 
@@ -179,15 +193,16 @@ mod tests {
     fn markers_of_the_wrong_json_type_are_absent_not_errors() {
         assert_eq!(key(r#"{"Records":[{"eventSource":5}]}"#), UNCLASSIFIED);
         assert_eq!(key(r#"{"source":1,"detail-type":[],"detail":{}}"#), UNCLASSIFIED);
-        assert_eq!(key(r#"{"requestContext":"x","httpMethod":"GET"}"#), "aws.apigateway");
+        assert_eq!(
+            key(r#"{"requestContext":"x","httpMethod":"GET"}"#),
+            "aws.apigateway"
+        );
     }
 
     #[test]
     fn eventbridge_exposes_source_and_detail_type() {
-        let c = classify(
-            br#"{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{}}}"#,
-        )
-        .unwrap();
+        let c = classify(br#"{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{}}}"#)
+            .unwrap();
         assert_eq!(c.kind(), Some(Kind::EventBridge));
         assert_eq!(c.source(), Some("aws.s3"));
         assert_eq!(c.event_type(), Some("Object Created"));
@@ -226,14 +241,23 @@ mod tests {
             classify(b"{\"a\":\n  tru"),
             Err(ClassifyError::InvalidJson { line: 2, .. })
         ));
-        assert_eq!(classify(b"{\"a\":\"\xff\"}"), Err(ClassifyError::InvalidUtf8 { offset: 6 }));
-        assert!(matches!(classify(b"{} {}"), Err(ClassifyError::InvalidJson { .. })));
+        assert_eq!(
+            classify(b"{\"a\":\"\xff\"}"),
+            Err(ClassifyError::InvalidUtf8 { offset: 6 })
+        );
+        assert!(matches!(
+            classify(b"{} {}"),
+            Err(ClassifyError::InvalidJson { .. })
+        ));
         assert!(matches!(classify(b""), Err(ClassifyError::InvalidJson { .. })));
     }
 
     #[test]
     fn a_byte_order_mark_is_skipped() {
-        assert_eq!(key("\u{feff}{\"Records\":[{\"eventSource\":\"aws:sqs\"}]}"), "aws.sqs");
+        assert_eq!(
+            key("\u{feff}{\"Records\":[{\"eventSource\":\"aws:sqs\"}]}"),
+            "aws.sqs"
+        );
     }
 
     #[test]
@@ -242,15 +266,24 @@ mod tests {
         let deep = format!("{{\"x\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(key(&deep), UNCLASSIFIED);
         // Inside an object the probe reads, the unknown keys' values are skipped the same way.
-        let deep_marker =
-            format!("{{\"requestContext\":{{\"a\":{}1{}}}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep_marker = format!(
+            "{{\"requestContext\":{{\"a\":{}1{}}}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert_eq!(key(&deep_marker), UNCLASSIFIED);
         let unterminated = "[".repeat(100_000);
-        assert!(matches!(classify(unterminated.as_bytes()), Err(ClassifyError::InvalidJson { .. })));
+        assert!(matches!(
+            classify(unterminated.as_bytes()),
+            Err(ClassifyError::InvalidJson { .. })
+        ));
     }
 
     #[test]
     fn escaped_keys_and_values_are_read() {
-        assert_eq!(key(r#"{"Rec\u006frds":[{"eventSource":"aws:s\u0033"}]}"#), "aws.s3");
+        assert_eq!(
+            key(r#"{"Rec\u006frds":[{"eventSource":"aws:s\u0033"}]}"#),
+            "aws.s3"
+        );
     }
 }

@@ -151,7 +151,11 @@ impl Attributes {
         let ty = required_string("type", self.ty)?;
         let datacontenttype = optional_string("datacontenttype", self.datacontenttype)?;
         let dataschema = optional_string(
-            if specversion == SpecVersion::V03 { "schemaurl" } else { "dataschema" },
+            if specversion == SpecVersion::V03 {
+                "schemaurl"
+            } else {
+                "dataschema"
+            },
             self.dataschema,
         )?;
         let subject = optional_string("subject", self.subject)?;
@@ -166,12 +170,14 @@ impl Attributes {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) => {
                 use base64::Engine;
-                Some(base64::engine::general_purpose::STANDARD.decode(text.as_bytes()).map_err(
-                    |_| CloudEventError::Attribute {
-                        attribute: "data_base64".into(),
-                        rule: "not valid base64",
-                    },
-                )?)
+                Some(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text.as_bytes())
+                        .map_err(|_| CloudEventError::Attribute {
+                            attribute: "data_base64".into(),
+                            rule: "not valid base64",
+                        })?,
+                )
             }
             Some(_) => {
                 return Err(CloudEventError::Attribute {
@@ -182,10 +188,12 @@ impl Attributes {
         };
         let data = match self.data {
             None => None,
-            Some(raw) => Some(serde_json::from_str::<T>(raw.get()).map_err(|e| CloudEventError::Data {
-                target: std::any::type_name::<T>(),
-                message: e.to_string(),
-            })?),
+            Some(raw) => Some(
+                serde_json::from_str::<T>(raw.get()).map_err(|e| CloudEventError::Data {
+                    target: std::any::type_name::<T>(),
+                    message: e.to_string(),
+                })?,
+            ),
         };
         Ok(CloudEvent {
             specversion,
@@ -227,7 +235,10 @@ fn optional_string(name: &'static str, value: Option<Value>) -> Result<Option<St
             rule: "must be a non-empty string",
         }),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(CloudEventError::Attribute { attribute: name.into(), rule: "must be a string" }),
+        Some(_) => Err(CloudEventError::Attribute {
+            attribute: name.into(),
+            rule: "must be a string",
+        }),
     }
 }
 
@@ -329,7 +340,11 @@ impl<T: Serialize> Serialize for CloudEvent<T> {
             map.serialize_entry("datacontenttype", v)?;
         }
         if let Some(v) = &self.dataschema {
-            let name = if self.specversion == SpecVersion::V03 { "schemaurl" } else { "dataschema" };
+            let name = if self.specversion == SpecVersion::V03 {
+                "schemaurl"
+            } else {
+                "dataschema"
+            };
             map.serialize_entry(name, v)?;
         }
         if let Some(v) = &self.subject {
@@ -346,7 +361,10 @@ impl<T: Serialize> Serialize for CloudEvent<T> {
         }
         if let Some(bytes) = &self.data_base64 {
             use base64::Engine;
-            map.serialize_entry("data_base64", &base64::engine::general_purpose::STANDARD.encode(bytes))?;
+            map.serialize_entry(
+                "data_base64",
+                &base64::engine::general_purpose::STANDARD.encode(bytes),
+            )?;
         }
         map.end()
     }
@@ -354,7 +372,9 @@ impl<T: Serialize> Serialize for CloudEvent<T> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for CloudEvent<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Attributes::deserialize(deserializer)?.validate().map_err(de::Error::custom)
+        Attributes::deserialize(deserializer)?
+            .validate()
+            .map_err(de::Error::custom)
     }
 }
 
@@ -420,7 +440,9 @@ mod tests {
             Err(CloudEventError::Attribute { attribute, .. }) if attribute == "id"
         ));
         assert_eq!(
-            header(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data":1,"data_base64":"AA=="}"#),
+            header(
+                r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data":1,"data_base64":"AA=="}"#
+            ),
             Err(CloudEventError::BothData)
         );
         assert!(matches!(
@@ -456,6 +478,10 @@ mod tests {
             br#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data":{"amount":"x"}}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().starts_with("invalid CloudEvent: \"data\" does not fit"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid CloudEvent: \"data\" does not fit"),
+            "{err}"
+        );
     }
 }

@@ -121,9 +121,7 @@ impl<'de> FieldSink<'de> for Probe<'de> {
                 self.context = map.next_value::<Lenient<ContextProbe>>()?.0;
             }
             "awslogs" => self.awslogs_data = map.next_value::<Lenient<AwsLogsProbe>>()?.0.data,
-            "event" => {
-                self.iot_event_name = map.next_value::<Lenient<IotEventProbe<'de>>>()?.0.event_name
-            }
+            "event" => self.iot_event_name = map.next_value::<Lenient<IotEventProbe<'de>>>()?.0.event_name,
             "eventSource" => self.event_source = map.next_value::<MaybeStr<'de>>()?.0,
             "source" => self.source = map.next_value::<MaybeStr<'de>>()?.0,
             "detail-type" => self.detail_type = map.next_value::<MaybeStr<'de>>()?.0,
@@ -259,7 +257,9 @@ struct MaybeStr<'de>(Option<Cow<'de, str>>);
 
 impl<'de> Deserialize<'de> for MaybeStr<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(LenientVisitor::<StrSlot<'de>>(PhantomData)).map(|slot| MaybeStr(slot.0))
+        deserializer
+            .deserialize_any(LenientVisitor::<StrSlot<'de>>(PhantomData))
+            .map(|slot| MaybeStr(slot.0))
     }
 }
 
@@ -268,7 +268,9 @@ struct Lenient<T>(T);
 
 impl<'de, T: FieldSink<'de>> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(LenientVisitor::<ObjectSlot<T>>(PhantomData)).map(|slot| Lenient(slot.0))
+        deserializer
+            .deserialize_any(LenientVisitor::<ObjectSlot<T>>(PhantomData))
+            .map(|slot| Lenient(slot.0))
     }
 }
 
@@ -277,7 +279,9 @@ struct FirstOf<T>(Option<T>);
 
 impl<'de, T: FieldSink<'de>> Deserialize<'de> for FirstOf<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(LenientVisitor::<FirstSlot<T>>(PhantomData)).map(|slot| FirstOf(slot.0))
+        deserializer
+            .deserialize_any(LenientVisitor::<FirstSlot<T>>(PhantomData))
+            .map(|slot| FirstOf(slot.0))
     }
 }
 
@@ -376,12 +380,8 @@ impl<'de, S: Slot<'de>> Visitor<'de> for LenientVisitor<S> {
 }
 
 /// The top level: an object is probed; an array is probed through its first element.
+#[derive(Default)]
 struct TopSlot<'de>(Probe<'de>);
-impl Default for TopSlot<'_> {
-    fn default() -> Self {
-        TopSlot(Probe::default())
-    }
-}
 impl<'de> Slot<'de> for TopSlot<'de> {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         ObjectSlot::<Probe<'de>>::from_map(map).map(|slot| TopSlot(slot.0))

@@ -37,17 +37,27 @@ pub(crate) async fn main(dispatcher: Dispatcher, args: impl IntoIterator<Item = 
     let mut args = args.into_iter().peekable();
     let program = args
         .peek()
-        .and_then(|arg| Path::new(arg).file_name().map(|name| name.to_string_lossy().into_owned()))
+        .and_then(|arg| {
+            Path::new(arg)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "app".to_owned());
     let matches = match command(program.clone()).try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let files = |sub: &clap::ArgMatches| -> Vec<String> {
-        sub.get_many::<String>("files").map(|files| files.cloned().collect()).unwrap_or_default()
+        sub.get_many::<String>("files")
+            .map(|files| files.cloned().collect())
+            .unwrap_or_default()
     };
     match matches.subcommand() {
         Some(("invoke", sub)) => invoke(&dispatcher, &program, files(sub)).await,
@@ -82,10 +92,17 @@ async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) 
             }
         };
         let result = match std::str::from_utf8(&bytes) {
-            Ok(json) => dispatcher.dispatch(json, Context::local(sequence + 1, program)).await,
+            Ok(json) => {
+                dispatcher
+                    .dispatch(json, Context::local(sequence + 1, program))
+                    .await
+            }
             Err(error) => Err(DispatchError::new(
                 ErrorKind::InvalidEvent,
-                ClassifyError::InvalidUtf8 { offset: error.valid_up_to() }.to_string(),
+                ClassifyError::InvalidUtf8 {
+                    offset: error.valid_up_to(),
+                }
+                .to_string(),
             )),
         };
         let line = match result {
@@ -98,7 +115,11 @@ async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) 
         println!("{line}");
     }
     let _ = std::io::stdout().flush();
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 async fn classify_files(files: Vec<String>) -> ExitCode {
@@ -115,13 +136,21 @@ async fn classify_files(files: Vec<String>) -> ExitCode {
             }
         }
     }
-    if unreadable { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if unreadable {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn routes(dispatcher: &Dispatcher) -> ExitCode {
     for handler in dispatcher.handlers() {
         let conditions = handler.route.conditions();
-        let conditions = if conditions.is_empty() { "-".to_owned() } else { conditions };
+        let conditions = if conditions.is_empty() {
+            "-".to_owned()
+        } else {
+            conditions
+        };
         println!(
             "{}\t{}\trank {}\t{}\t{}",
             handler.route.key(),

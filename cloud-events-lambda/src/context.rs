@@ -35,7 +35,9 @@ impl Context {
 
     /// Time left before the deadline (zero once it has passed).
     pub fn remaining(&self) -> Duration {
-        self.deadline().duration_since(SystemTime::now()).unwrap_or_default()
+        self.deadline()
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
     }
 }
 

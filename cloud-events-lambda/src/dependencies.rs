@@ -20,7 +20,8 @@ impl Dependencies {
 
     /// Registers `value`; a later value of the same type replaces it.
     pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
-        self.values.insert(TypeId::of::<T>(), (Arc::new(value), std::any::type_name::<T>()));
+        self.values
+            .insert(TypeId::of::<T>(), (Arc::new(value), std::any::type_name::<T>()));
     }
 
     /// The value of type `T`, if registered.
@@ -37,7 +38,9 @@ impl Dependencies {
 
 impl fmt::Debug for Dependencies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.values.values().map(|(_, name)| name)).finish()
+        f.debug_set()
+            .entries(self.values.values().map(|(_, name)| name))
+            .finish()
     }
 }
 

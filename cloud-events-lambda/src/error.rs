@@ -49,7 +49,10 @@ pub struct DispatchError {
 impl DispatchError {
     /// A failure of the given kind.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        DispatchError { kind, message: message.into() }
+        DispatchError {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The `errorType` reported to Lambda.

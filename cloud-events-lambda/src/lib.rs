@@ -25,8 +25,10 @@
 //! keeps a library crate's registrations if the final binary references that crate. A binary
 //! that uses nothing of a handler library must still name it, with [`link!`]:
 //!
-//! ```ignore
-//! cloud_events_lambda::link!(my_handlers);
+//! ```
+//! // `serde_json` stands in for your handler crate here.
+//! cloud_events_lambda::link!(serde_json);
+//! # fn main() {}
 //! ```
 //!
 //! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
@@ -44,8 +46,8 @@ mod runtime;
 
 pub use app::{App, run};
 pub use cloud_events_core::{
-    Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, classify,
-    cloudevent, events, kinds,
+    Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, classify, cloudevent, events,
+    kinds,
 };
 pub use cloud_events_macros::{on_cloudevent, on_event};
 pub use context::Context;
@@ -72,9 +74,9 @@ macro_rules! link {
 pub mod __private {
     //! What the macros' expansions name. Not a public API.
     pub use crate::dispatch::Invocation;
+    pub use crate::inject::FromInvocation;
     pub use crate::output::{result_output, value_output};
     pub use crate::registry::{HandlerFuture, HandlerRegistration, Route, decode_any, decode_event};
-    pub use crate::inject::FromInvocation;
     pub use cloud_events_core::kinds::marker;
     pub use inventory;
 }

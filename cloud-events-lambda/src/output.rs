@@ -7,7 +7,10 @@ use std::fmt::Display;
 /// A handler that returns a value (not a `Result`): the value, as JSON (`()` is `null`).
 pub fn value_output<T: Serialize>(value: T) -> Result<serde_json::Value, DispatchError> {
     serde_json::to_value(value).map_err(|e| {
-        DispatchError::new(ErrorKind::Response, format!("the handler's value is not JSON: {e}"))
+        DispatchError::new(
+            ErrorKind::Response,
+            format!("the handler's value is not JSON: {e}"),
+        )
     })
 }
 
@@ -19,8 +22,9 @@ pub fn result_output<T: Serialize, E: Display>(
 ) -> Result<serde_json::Value, DispatchError> {
     match result {
         Ok(value) => value_output(value),
-        Err(error) => {
-            Err(DispatchError::new(ErrorKind::Handler, format!("handler `{handler}` failed: {error:#}")))
-        }
+        Err(error) => Err(DispatchError::new(
+            ErrorKind::Handler,
+            format!("handler `{handler}` failed: {error:#}"),
+        )),
     }
 }

@@ -3,9 +3,9 @@
 
 use crate::dispatch::Invocation;
 use crate::error::{DispatchError, ErrorKind};
+use cloud_events_core::Kind;
 use cloud_events_core::events::{AnyEvent, EventOf};
 use cloud_events_core::kinds::KindMarker;
-use cloud_events_core::Kind;
 use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
@@ -14,6 +14,9 @@ use std::pin::Pin;
 /// The future of one handler call.
 pub type HandlerFuture<'a> =
     Pin<Box<dyn Future<Output = Result<serde_json::Value, DispatchError>> + Send + 'a>>;
+
+/// A registered type a handler parameter needs (`Dep<T>` needs `T`): its id and name.
+pub type Requirement = Option<(TypeId, &'static str)>;
 
 /// Which events a handler is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +63,11 @@ impl Route {
         };
         let source = source.map(|source| format!("source == {source:?}"));
         let ty = ty.map(|ty| format!("type == {ty:?}"));
-        [source, ty].into_iter().flatten().collect::<Vec<_>>().join(" && ")
+        [source, ty]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" && ")
     }
 }
 
@@ -90,7 +97,7 @@ pub struct HandlerRegistration {
     /// The line of the attribute.
     pub line: u32,
     /// Shared values the handler takes (`Dep<T>`): checked at start-up.
-    pub requires: &'static [fn() -> Option<(TypeId, &'static str)>],
+    pub requires: &'static [fn() -> Requirement],
     /// Calls the handler with its parameters taken from the invocation.
     pub call: for<'a> fn(&'a Invocation) -> HandlerFuture<'a>,
 }

@@ -25,8 +25,15 @@ pub(crate) fn init_tracing() {
 /// dispatcher, inside its panic guard (`lambda_runtime` decodes payloads outside its own).
 pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
     // `lambda_runtime` panics on a missing variable; say which one instead.
-    let required = ["AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION"];
-    let missing: Vec<&str> = required.into_iter().filter(|name| std::env::var_os(name).is_none()).collect();
+    let required = [
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+    ];
+    let missing: Vec<&str> = required
+        .into_iter()
+        .filter(|name| std::env::var_os(name).is_none())
+        .collect();
     if !missing.is_empty() {
         eprintln!(
             "error: AWS_LAMBDA_RUNTIME_API is set but {} {} not: Lambda sets them all; set them to run against a Runtime API emulator",
@@ -40,7 +47,10 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
         let dispatcher = Arc::clone(&dispatcher);
         async move {
             let context = Context::from(&event.context);
-            dispatcher.dispatch(event.payload.get(), context).await.map_err(Diagnostic::from)
+            dispatcher
+                .dispatch(event.payload.get(), context)
+                .await
+                .map_err(Diagnostic::from)
         }
     });
     match lambda_runtime::run(handler).await {

@@ -22,7 +22,10 @@ pub fn signature(function: &ItemFn) -> syn::Result<Signature<'_>> {
         );
     }
     if let Some(where_clause) = &sig.generics.where_clause {
-        errors.at(where_clause.span(), "handlers cannot have a `where` clause: remove it");
+        errors.at(
+            where_clause.span(),
+            "handlers cannot have a `where` clause: remove it",
+        );
     }
     if let Some(variadic) = &sig.variadic {
         errors.at(variadic.span(), "handlers cannot be variadic");
@@ -55,9 +58,17 @@ pub fn signature(function: &ItemFn) -> syn::Result<Signature<'_>> {
     let returns_result = match &sig.output {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => match &**ty {
-            Type::Path(path) => path.path.segments.last().is_some_and(|segment| segment.ident == "Result"),
+            Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "Result"),
             _ => false,
         },
     };
-    Ok(Signature { event: typed[0], injected: typed[1..].to_vec(), returns_result })
+    Ok(Signature {
+        event: typed[0],
+        injected: typed[1..].to_vec(),
+        returns_result,
+    })
 }

@@ -55,7 +55,9 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         RouteSpec::Default => quote!(#krate::Route::Default),
     };
 
-    let params: Vec<_> = (0..sig.injected.len()).map(|i| format_ident!("__param{}", i)).collect();
+    let params: Vec<_> = (0..sig.injected.len())
+        .map(|i| format_ident!("__param{}", i))
+        .collect();
     let injections = sig.injected.iter().zip(&params).map(|(ty, param)| {
         quote_spanned! {ty.span()=>
             let #param = <#ty as #krate::FromInvocation>::from_invocation(__invocation)?;

@@ -17,7 +17,10 @@ pub enum Attribute {
 /// Which events the handler is for.
 pub enum RouteSpec {
     Kind(Kind),
-    CloudEvent { source: Option<LitStr>, ty: Option<LitStr> },
+    CloudEvent {
+        source: Option<LitStr>,
+        ty: Option<LitStr>,
+    },
     Default,
 }
 
@@ -123,7 +126,10 @@ fn parse_on_event(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerSpec> 
         );
     }
     errors.finish()?;
-    Ok(HandlerSpec { route: route.unwrap_or(RouteSpec::Default), rank: rank.unwrap_or(0) })
+    Ok(HandlerSpec {
+        route: route.unwrap_or(RouteSpec::Default),
+        rank: rank.unwrap_or(0),
+    })
 }
 
 fn parse_on_cloudevent(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerSpec> {
@@ -174,7 +180,10 @@ fn parse_on_cloudevent(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerS
         );
     }
     errors.finish()?;
-    Ok(HandlerSpec { route: RouteSpec::CloudEvent { source, ty }, rank: rank.unwrap_or(0) })
+    Ok(HandlerSpec {
+        route: RouteSpec::CloudEvent { source, ty },
+        rank: rank.unwrap_or(0),
+    })
 }
 
 fn unknown_key_message(key: &str) -> String {
@@ -188,7 +197,9 @@ fn unknown_key_message(key: &str) -> String {
             message.push_str(&format!(": did you mean one of {}?", list.join(", ")));
         }
     }
-    message.push_str(" (the kinds table in the README lists every key; `default` takes what nothing else matches)");
+    message.push_str(
+        " (the kinds table in the README lists every key; `default` takes what nothing else matches)",
+    );
     message
 }
 
@@ -200,29 +211,47 @@ fn set_rank(errors: &mut Errors, rank: &mut Option<i32>, name: &Ident, value: &E
     match integer(value) {
         Some(Ok(n)) => *rank = Some(n),
         Some(Err(message)) => errors.at(value_span(value), message),
-        None => errors.at(value_span(value), "`rank` takes an integer literal, e.g. `rank = 10` (higher ranks win)"),
+        None => errors.at(
+            value_span(value),
+            "`rank` takes an integer literal, e.g. `rank = 10` (higher ranks win)",
+        ),
     }
 }
 
 /// An integer literal, possibly negated.
 fn integer(value: &Expr) -> Option<Result<i32, String>> {
     let (negative, literal) = match value {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => (false, int),
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => match &**expr {
-            Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => (true, int),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => (false, int),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(int), ..
+            }) => (true, int),
             _ => return None,
         },
         _ => return None,
     };
-    let parsed = literal.base10_parse::<i64>().ok().map(|n| if negative { -n } else { n });
-    Some(parsed.and_then(|n| i32::try_from(n).ok()).ok_or_else(|| {
-        format!("`rank` must fit in an i32 ({} to {})", i32::MIN, i32::MAX)
-    }))
+    let parsed = literal
+        .base10_parse::<i64>()
+        .ok()
+        .map(|n| if negative { -n } else { n });
+    Some(
+        parsed
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| format!("`rank` must fit in an i32 ({} to {})", i32::MIN, i32::MAX)),
+    )
 }
 
 fn string_literal(value: &Expr) -> Option<LitStr> {
     match value {
-        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text), ..
+        }) => Some(text.clone()),
         _ => None,
     }
 }

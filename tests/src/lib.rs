@@ -4,12 +4,17 @@ use std::path::{Path, PathBuf};
 
 /// The workspace's root folder.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// A fixture under `tests/fixtures/`.
 pub fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(relative)
 }
 
 /// The shared corpus named by `CLOUD_EVENTS_CORPUS`, resolved against the workspace root when
@@ -21,5 +26,9 @@ pub fn corpus() -> Option<PathBuf> {
         return Some(path);
     }
     let from_cwd = std::env::current_dir().ok()?.join(&path);
-    if from_cwd.exists() { Some(from_cwd) } else { Some(workspace_root().join(path)) }
+    if from_cwd.exists() {
+        Some(from_cwd)
+    } else {
+        Some(workspace_root().join(path))
+    }
 }

@@ -40,7 +40,11 @@ fn every_labelled_corpus_file_classifies_to_its_label() {
         let got = match classify(&bytes) {
             Ok(classification) => classification.route_key().to_owned(),
             Err(error) if label.expected == "invalid-cloudevent" => {
-                assert!(error.to_string().starts_with("invalid CloudEvent"), "{}: {error}", label.path);
+                assert!(
+                    error.to_string().starts_with("invalid CloudEvent"),
+                    "{}: {error}",
+                    label.path
+                );
                 "invalid-cloudevent".to_owned()
             }
             Err(error) => format!("error: {error}"),
@@ -57,5 +61,11 @@ fn every_labelled_corpus_file_classifies_to_its_label() {
     for (key, (total, right)) in &tally {
         println!("  {key:<32} {right}/{total}");
     }
-    assert!(mismatches.is_empty(), "{} of {} misclassified:\n{}", mismatches.len(), labels.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} misclassified:\n{}",
+        mismatches.len(),
+        labels.len(),
+        mismatches.join("\n")
+    );
 }

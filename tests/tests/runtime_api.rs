@@ -17,7 +17,10 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone, PartialEq)]
 enum Answer {
     Response(Value),
-    Error { error_type_header: Option<String>, body: Value },
+    Error {
+        error_type_header: Option<String>,
+        body: Value,
+    },
 }
 
 #[derive(Default)]
@@ -28,7 +31,10 @@ struct StandIn {
 }
 
 impl StandIn {
-    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, hyper::Error> {
         let path = request.uri().path().to_owned();
         let error_type = request
             .headers()
@@ -36,7 +42,12 @@ impl StandIn {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = request.into_body().collect().await?.to_bytes();
-        let ok = |status: StatusCode| Ok(Response::builder().status(status).body(Full::new(Bytes::new())).unwrap());
+        let ok = |status: StatusCode| {
+            Ok(Response::builder()
+                .status(status)
+                .body(Full::new(Bytes::new()))
+                .unwrap())
+        };
         if path == "/2018-06-01/runtime/invocation/next" {
             let next = self.pending.lock().unwrap().pop_front();
             let Some((id, payload)) = next else {
@@ -49,8 +60,14 @@ impl StandIn {
                 .header("content-type", "application/json")
                 .header("lambda-runtime-aws-request-id", &id)
                 .header("lambda-runtime-deadline-ms", deadline.as_millis().to_string())
-                .header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:eu-west-1:123456789012:function:test")
-                .header("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000")
+                .header(
+                    "lambda-runtime-invoked-function-arn",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:test",
+                )
+                .header(
+                    "lambda-runtime-trace-id",
+                    "Root=1-00000000-000000000000000000000000",
+                )
                 .body(Full::new(Bytes::from(payload)))
                 .unwrap());
         }
@@ -61,7 +78,10 @@ impl StandIn {
         let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let answer = match endpoint {
             "response" => Answer::Response(value),
-            "error" => Answer::Error { error_type_header: error_type, body: value },
+            "error" => Answer::Error {
+                error_type_header: error_type,
+                body: value,
+            },
             _ => return ok(StatusCode::NOT_FOUND),
         };
         self.answers.lock().unwrap().push((id.to_owned(), answer));
@@ -75,7 +95,9 @@ async fn run_app(events: Vec<(&str, Value)>) -> Vec<(String, Answer)> {
     let count = events.len();
     let stand_in = Arc::new(StandIn::default());
     stand_in.pending.lock().unwrap().extend(
-        events.into_iter().map(|(id, event)| (id.to_owned(), serde_json::to_vec(&event).unwrap())),
+        events
+            .into_iter()
+            .map(|(id, event)| (id.to_owned(), serde_json::to_vec(&event).unwrap())),
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -83,7 +105,9 @@ async fn run_app(events: Vec<(&str, Value)>) -> Vec<(String, Answer)> {
     let server = tokio::spawn(async move {
         // Bounded: the runtime keeps one connection; a few reconnects at most.
         for _ in 0..16 {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let state = Arc::clone(&server_state);
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request| Arc::clone(&state).handle(request));
@@ -116,8 +140,7 @@ async fn run_app(events: Vec<(&str, Value)>) -> Vec<(String, Answer)> {
     server.abort();
     assert!(finished.is_ok(), "not every invocation was answered within 60 s");
     assert!(still_running, "the runtime exited instead of serving on");
-    let answers = stand_in.answers.lock().unwrap().clone();
-    answers
+    stand_in.answers.lock().unwrap().clone()
 }
 
 fn s3(key: &str) -> Value {
@@ -160,27 +183,60 @@ async fn good_failing_panicking_and_unroutable_events_are_each_answered_and_the_
     ])
     .await;
 
-    let by_id = |id: &str| answers.iter().find(|(answer_id, _)| answer_id == id).map(|(_, a)| a.clone());
+    let by_id = |id: &str| {
+        answers
+            .iter()
+            .find(|(answer_id, _)| answer_id == id)
+            .map(|(_, a)| a.clone())
+    };
     assert_eq!(answers.len(), 7, "{answers:#?}");
-    assert_eq!(by_id("req-1"), Some(Answer::Response(json!({"keys": ["first.epub"], "request_id": "req-1"}))));
-    assert_eq!(by_id("req-7"), Some(Answer::Response(json!({"keys": ["last.epub"], "request_id": "req-7"}))));
+    assert_eq!(
+        by_id("req-1"),
+        Some(Answer::Response(
+            json!({"keys": ["first.epub"], "request_id": "req-1"})
+        ))
+    );
+    assert_eq!(
+        by_id("req-7"),
+        Some(Answer::Response(
+            json!({"keys": ["last.epub"], "request_id": "req-7"})
+        ))
+    );
     let error = |id: &str| match by_id(id) {
-        Some(Answer::Error { error_type_header, body }) => {
+        Some(Answer::Error {
+            error_type_header,
+            body,
+        }) => {
             // lambda_runtime sends its own header value ("unhandled"); the type is in the body.
-            assert!(error_type_header.is_some(), "{id}: the error endpoint gets Lambda-Runtime-Function-Error-Type");
-            (body["errorType"].as_str().unwrap().to_owned(), body["errorMessage"].as_str().unwrap().to_owned())
+            assert!(
+                error_type_header.is_some(),
+                "{id}: the error endpoint gets Lambda-Runtime-Function-Error-Type"
+            );
+            (
+                body["errorType"].as_str().unwrap().to_owned(),
+                body["errorMessage"].as_str().unwrap().to_owned(),
+            )
         }
         other => panic!("{id}: expected an error answer, got {other:?}"),
     };
     let (kind, message) = error("req-2");
     assert_eq!(kind, "HandlerFailed");
-    assert!(message.contains("queue is closed") && message.contains("reject"), "{message}");
+    assert!(
+        message.contains("queue is closed") && message.contains("reject"),
+        "{message}"
+    );
     let (kind, message) = error("req-3");
     assert_eq!(kind, "NoHandler");
-    assert!(message.contains("aws.events") && message.contains("my.app"), "{message}");
+    assert!(
+        message.contains("aws.events") && message.contains("my.app"),
+        "{message}"
+    );
     let (kind, message) = error("req-4");
     assert_eq!(kind, "HandlerPanicked");
-    assert!(message.contains("kinesis handler exploded") && message.contains("explode"), "{message}");
+    assert!(
+        message.contains("kinesis handler exploded") && message.contains("explode"),
+        "{message}"
+    );
     let (kind, message) = error("req-5");
     assert_eq!(kind, "HandlerPanicked", "{message}");
     assert!(message.contains("firehose"), "{message}");

@@ -21,9 +21,8 @@ pub use crate::cloudevent::CloudEvent;
 pub use aws_lambda_events::event::activemq::{ActiveMqEvent, ActiveMqMessage};
 pub use aws_lambda_events::event::alb::AlbTargetGroupRequest;
 pub use aws_lambda_events::event::apigw::{
-    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
-    ApiGatewayProxyRequest, ApiGatewayV2CustomAuthorizerV1Request,
-    ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest,
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayProxyRequest,
+    ApiGatewayV2CustomAuthorizerV1Request, ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest,
     ApiGatewayWebsocketProxyRequest,
 };
 pub use aws_lambda_events::event::appsync::{
@@ -39,15 +38,12 @@ pub use aws_lambda_events::event::codedeploy::CodeDeployLifecycleEvent;
 pub use aws_lambda_events::event::codepipeline_job::CodePipelineJobEvent;
 pub use aws_lambda_events::event::cognito::{
     CognitoEvent, CognitoEventUserPoolsPostAuthentication, CognitoEventUserPoolsPostConfirmation,
-    CognitoEventUserPoolsPreAuthentication, CognitoEventUserPoolsPreSignup,
-    CognitoEventUserPoolsPreTokenGen,
+    CognitoEventUserPoolsPreAuthentication, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGen,
 };
 pub use aws_lambda_events::event::config::ConfigEvent;
 pub use aws_lambda_events::event::connect::ConnectEvent;
 pub use aws_lambda_events::event::documentdb::DocumentDbEvent;
-pub use aws_lambda_events::event::dynamodb::{
-    Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord,
-};
+pub use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord};
 pub use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 pub use aws_lambda_events::event::firehose::KinesisFirehoseEvent;
 pub use aws_lambda_events::event::iot::IoTCoreCustomAuthorizerRequest;

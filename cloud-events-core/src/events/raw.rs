@@ -23,16 +23,15 @@ impl RawEvent {
     /// Decodes the JSON into `T`, with an error that names `T` and where decoding stopped.
     pub fn decode_json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
         let mut deserializer = serde_json::Deserializer::from_str(&self.json);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                DecodeError::new::<T>(if path == "." {
-                    inner.to_string()
-                } else {
-                    format!("at `{path}`: {inner}")
-                })
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            DecodeError::new::<T>(if path == "." {
+                inner.to_string()
+            } else {
+                format!("at `{path}`: {inner}")
             })
+        })
     }
 }
 
@@ -49,6 +48,9 @@ pub struct DecodeError {
 impl DecodeError {
     /// An error decoding into `T`.
     pub fn new<T>(message: impl Into<String>) -> Self {
-        DecodeError { target: std::any::type_name::<T>(), message: message.into() }
+        DecodeError {
+            target: std::any::type_name::<T>(),
+            message: message.into(),
+        }
     }
 }

@@ -35,25 +35,48 @@ enum UploadError {
 async fn book_uploaded(event: S3Event, books: Dep<Books>) -> Result<Recorded, UploadError> {
     let mut recorded = Vec::new();
     for (index, record) in event.records.iter().enumerate() {
-        let created = record.event_name.as_deref().is_some_and(|name| name.starts_with("ObjectCreated:"));
+        let created = record
+            .event_name
+            .as_deref()
+            .is_some_and(|name| name.starts_with("ObjectCreated:"));
         if !created {
             tracing::info!(event = ?record.event_name, "not an upload; skipped");
             continue;
         }
-        let bucket = record.s3.bucket.name.clone().ok_or(UploadError::NoBucket { index })?;
-        let key = record.s3.object.key.as_deref().ok_or(UploadError::NoKey { index })?;
-        let book = Book::new(bucket, store::decode_s3_key(key), record.s3.object.size.unwrap_or(0));
+        let bucket = record
+            .s3
+            .bucket
+            .name
+            .clone()
+            .ok_or(UploadError::NoBucket { index })?;
+        let key = record
+            .s3
+            .object
+            .key
+            .as_deref()
+            .ok_or(UploadError::NoKey { index })?;
+        let book = Book::new(
+            bucket,
+            store::decode_s3_key(key),
+            record.s3.object.size.unwrap_or(0),
+        );
         tracing::info!(key = %book.key, "book recorded");
         books.insert(book.clone());
         recorded.push(book);
     }
-    Ok(Recorded { recorded, total: books.len() })
+    Ok(Recorded {
+        recorded,
+        total: books.len(),
+    })
 }
 
 /// Anything that is not an S3 notification: logged (route only, never the payload) and ignored.
 #[on_event(default)]
 fn unexpected(_event: RawEvent, classification: Classification) -> serde_json::Value {
-    tracing::warn!(route = classification.route_key(), "no handler for this event; ignored");
+    tracing::warn!(
+        route = classification.route_key(),
+        "no handler for this event; ignored"
+    );
     serde_json::json!({ "ignored": classification.route_key() })
 }
 

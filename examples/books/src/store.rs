@@ -18,7 +18,12 @@ impl Book {
         let file = key.rsplit('/').next().unwrap_or(&key);
         let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
         let title = stem.replace(['-', '_'], " ");
-        Book { bucket, key, title, size }
+        Book {
+            bucket,
+            key,
+            title,
+            size,
+        }
     }
 }
 
@@ -36,7 +41,10 @@ impl Books {
     }
 
     pub fn len(&self) -> usize {
-        self.books.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+        self.books
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
     }
 }
 
@@ -71,7 +79,10 @@ mod tests {
 
     #[test]
     fn keys_are_url_decoded() {
-        assert_eq!(decode_s3_key("books/War+and+Peace.epub"), "books/War and Peace.epub");
+        assert_eq!(
+            decode_s3_key("books/War+and+Peace.epub"),
+            "books/War and Peace.epub"
+        );
         assert_eq!(decode_s3_key("caf%C3%A9.pdf"), "café.pdf");
         assert_eq!(decode_s3_key("100%"), "100%");
         assert_eq!(decode_s3_key("bad%zzx"), "bad%zzx");

@@ -24,7 +24,11 @@ fn stdout_lines(output: &Output) -> Vec<Value> {
 #[test]
 fn invoke_records_the_uploaded_book() {
     let output = books(&["invoke", "events/s3-put.json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let lines = stdout_lines(&output);
     assert_eq!(lines.len(), 1);
     let book = &lines[0]["recorded"][0];
@@ -37,14 +41,22 @@ fn invoke_records_the_uploaded_book() {
 
 #[test]
 fn invoke_prints_one_line_per_event_and_fails_if_any_failed() {
-    let output = books(&["invoke", "events/s3-put.json", "events/sqs-message.json", "events/s3-no-key.json"]);
+    let output = books(&[
+        "invoke",
+        "events/s3-put.json",
+        "events/sqs-message.json",
+        "events/s3-no-key.json",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let lines = stdout_lines(&output);
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["total"], 1);
     assert_eq!(lines[1], serde_json::json!({ "ignored": "aws.sqs" }));
     assert_eq!(lines[2]["errorType"], "HandlerFailed");
-    assert_eq!(lines[2]["errorMessage"], "handler `book_uploaded` failed: record 0 has no object key");
+    assert_eq!(
+        lines[2]["errorMessage"],
+        "handler `book_uploaded` failed: record 0 has no object key"
+    );
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(logs.contains("book recorded"), "logs go to stderr: {logs}");
 }
@@ -65,20 +77,40 @@ fn invoke_reads_stdin_and_reports_invalid_input() {
     assert_eq!(output.status.code(), Some(1));
     let lines = stdout_lines(&output);
     assert_eq!(lines[0]["errorType"], "InvalidEvent");
-    assert!(lines[0]["errorMessage"].as_str().unwrap().starts_with("invalid JSON at line 1"), "{}", lines[0]);
+    assert!(
+        lines[0]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid JSON at line 1"),
+        "{}",
+        lines[0]
+    );
 }
 
 #[test]
 fn classify_prints_file_and_route_key() {
-    let output = books(&["classify", "events/s3-put.json", "events/sqs-message.json", "Cargo.toml"]);
+    let output = books(&[
+        "classify",
+        "events/s3-put.json",
+        "events/sqs-message.json",
+        "Cargo.toml",
+    ]);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "events/s3-put.json\taws.s3");
     assert_eq!(lines[1], "events/sqs-message.json\taws.sqs");
-    assert!(lines[2].starts_with("Cargo.toml\terror: invalid JSON at line 1"), "{}", lines[2]);
+    assert!(
+        lines[2].starts_with("Cargo.toml\terror: invalid JSON at line 1"),
+        "{}",
+        lines[2]
+    );
     let missing = books(&["classify", "events/nope.json"]);
-    assert_eq!(missing.status.code(), Some(1), "an unreadable file fails the command");
+    assert_eq!(
+        missing.status.code(),
+        Some(1),
+        "an unreadable file fails the command"
+    );
 }
 
 #[test]
@@ -88,7 +120,11 @@ fn classify_agrees_with_every_corpus_label() {
         return;
     };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let corpus = if corpus.is_absolute() { corpus } else { workspace.join(corpus) };
+    let corpus = if corpus.is_absolute() {
+        corpus
+    } else {
+        workspace.join(corpus)
+    };
     let labels = std::fs::read_to_string(corpus.join("labels.tsv")).unwrap();
     let rows: Vec<(String, String)> = labels
         .lines()
@@ -99,11 +135,20 @@ fn classify_agrees_with_every_corpus_label() {
         })
         .collect();
     let mut args = vec!["classify".to_owned()];
-    args.extend(rows.iter().map(|(path, _)| corpus.join(path).to_string_lossy().into_owned()));
-    let output = Command::new(env!("CARGO_BIN_EXE_books")).args(&args).output().unwrap();
+    args.extend(
+        rows.iter()
+            .map(|(path, _)| corpus.join(path).to_string_lossy().into_owned()),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_books"))
+        .args(&args)
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    let got: Vec<&str> = text.lines().map(|line| line.rsplit('\t').next().unwrap()).collect();
+    let got: Vec<&str> = text
+        .lines()
+        .map(|line| line.rsplit('\t').next().unwrap())
+        .collect();
     assert_eq!(got.len(), rows.len());
     let wrong: Vec<String> = rows
         .iter()
@@ -131,7 +176,10 @@ fn every_subcommand_has_help() {
     for sub in ["invoke", "classify", "routes"] {
         let output = books(&[sub, "--help"]);
         assert!(output.status.success(), "{sub} --help");
-        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{sub} --help");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage"),
+            "{sub} --help"
+        );
     }
     let output = books(&["--help"]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("classify"));

@@ -11,7 +11,11 @@ cloud_events_lambda::link!(linked_handlers);
 /// Succeeds with the object keys and the request id.
 #[on_event("aws.s3")]
 async fn keys(event: S3Event, context: Context) -> Result<serde_json::Value, std::io::Error> {
-    let keys: Vec<_> = event.records.iter().filter_map(|r| r.s3.object.key.clone()).collect();
+    let keys: Vec<_> = event
+        .records
+        .iter()
+        .filter_map(|r| r.s3.object.key.clone())
+        .collect();
     Ok(serde_json::json!({ "keys": keys, "request_id": context.request_id }))
 }
 
