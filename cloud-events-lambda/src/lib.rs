@@ -80,3 +80,8 @@ pub mod __private {
     pub use cloud_events_core::kinds::marker;
     pub use inventory;
 }
+
+/// The README's Rust snippets, compiled as doc tests so that they cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

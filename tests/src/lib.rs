@@ -32,3 +32,22 @@ pub fn corpus() -> Option<PathBuf> {
         Some(workspace_root().join(path))
     }
 }
+
+/// The kinds table as the README shows it, generated from [`Kind::ALL`].
+///
+/// [`Kind::ALL`]: cloud_events_lambda::Kind::ALL
+pub fn kinds_markdown_table() -> String {
+    let mut table = String::from(
+        "| route key | event | marker (first matching row wins) | handler receives |\n| --- | --- | --- | --- |\n",
+    );
+    for kind in cloud_events_lambda::Kind::ALL {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | `{}` |\n",
+            kind.key(),
+            kind.title(),
+            kind.marker(),
+            kind.event_type()
+        ));
+    }
+    table
+}
