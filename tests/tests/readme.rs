@@ -12,8 +12,14 @@ const END: &str = "<!-- kinds-table:end -->";
 fn readme_kinds_table_matches_the_kinds_table() {
     let path = workspace_root().join("README.md");
     let readme = std::fs::read_to_string(&path).expect("README.md is readable");
-    let start = readme.find(START).expect("README has the kinds-table start marker") + START.len();
-    let end = readme[start..].find(END).expect("README has the kinds-table end marker") + start;
+    let start = readme
+        .find(START)
+        .expect("README has the kinds-table start marker")
+        + START.len();
+    let end = readme[start..]
+        .find(END)
+        .expect("README has the kinds-table end marker")
+        + start;
     let expected = kinds_markdown_table();
     if readme[start..end] != expected {
         if std::env::var_os("UPDATE_README").is_some() {
@@ -31,8 +37,14 @@ fn readme_kinds_table_matches_the_kinds_table() {
 fn readme_opens_with_the_two_commands() {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
     let head: String = readme.lines().take(15).collect::<Vec<_>>().join("\n");
-    assert!(head.contains("cargo run -p books -- invoke examples/books/events/s3-put.json"), "{head}");
+    assert!(
+        head.contains("cargo run -p books -- invoke examples/books/events/s3-put.json"),
+        "{head}"
+    );
     assert!(head.contains("cargo test --workspace"), "{head}");
     let ci = std::fs::read_to_string(workspace_root().join(".ci/run")).unwrap();
-    assert!(ci.contains("cargo test --workspace"), "CI runs the README's test command");
+    assert!(
+        ci.contains("cargo test --workspace"),
+        "CI runs the README's test command"
+    );
 }
