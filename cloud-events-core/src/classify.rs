@@ -287,3 +287,62 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Arbitrary JSON, built from the marker keys the probe looks at and a few others.
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        let key = prop_oneof![
+            Just("Records".to_owned()),
+            Just("eventSource".to_owned()),
+            Just("source".to_owned()),
+            Just("detail-type".to_owned()),
+            Just("detail".to_owned()),
+            Just("requestContext".to_owned()),
+            Just("specversion".to_owned()),
+            Just("id".to_owned()),
+            Just("type".to_owned()),
+            Just("version".to_owned()),
+            Just("awslogs".to_owned()),
+            Just("event".to_owned()),
+            "[a-zA-Z-]{0,8}",
+        ];
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            prop_oneof![Just("aws:s3".to_owned()), Just("1.0".to_owned()), ".{0,12}"]
+                .prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(key.clone(), inner, 0..8)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = classify(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_json_classifies_without_error_unless_it_claims_to_be_a_cloudevent(value in json()) {
+            let text = serde_json::to_string(&value).unwrap();
+            match classify(text.as_bytes()) {
+                Ok(_) => {}
+                Err(ClassifyError::InvalidCloudEvent(_)) => {
+                    prop_assert!(text.contains("\"specversion\""));
+                }
+                Err(error) => prop_assert!(false, "valid JSON gave {error}"),
+            }
+        }
+    }
+}

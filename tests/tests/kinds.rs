@@ -1,0 +1,83 @@
+//! Our own fixtures (tests/fixtures/): one per kind, which must classify to that kind and decode
+//! into the type it delivers; near misses, which must be `unclassified`; invalid inputs, which
+//! must be errors.
+
+use cloud_events_core::{Kind, RawEvent, UNCLASSIFIED, classify};
+use cloud_events_tests::fixture;
+use std::path::PathBuf;
+
+fn files_in(folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture(folder))
+        .unwrap_or_else(|e| panic!("fixtures/{folder}: {e}"))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_kind_has_a_fixture_that_classifies_to_it_and_decodes_into_its_type() {
+    let mut failures = Vec::new();
+    for kind in Kind::ALL {
+        let path = fixture(&format!("kinds/{}.json", kind.key()));
+        let Ok(bytes) = std::fs::read(&path) else {
+            failures.push(format!("{}: no fixture at {}", kind.key(), path.display()));
+            continue;
+        };
+        match classify(&bytes) {
+            Ok(classification) if classification.kind() == Some(*kind) => {}
+            Ok(classification) => failures.push(format!(
+                "{}: classified as {}",
+                kind.key(),
+                classification.route_key()
+            )),
+            Err(error) => failures.push(format!("{}: {error}", kind.key())),
+        }
+        let event = RawEvent::new(String::from_utf8(bytes).unwrap());
+        if let Err(error) = kind.check_decode(&event) {
+            failures.push(format!(
+                "{}: does not decode into {}: {error}",
+                kind.key(),
+                kind.event_type()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn fixtures_name_only_known_kinds() {
+    for path in files_in("kinds") {
+        let key = path.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(Kind::from_key(&key).is_some(), "fixture for unknown key {key}");
+    }
+}
+
+#[test]
+fn near_misses_are_unclassified() {
+    let files = files_in("near-miss");
+    assert!(files.len() >= 12, "at least a dozen near misses");
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let classification = classify(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(classification.route_key(), UNCLASSIFIED, "{}", path.display());
+    }
+}
+
+#[test]
+fn invalid_inputs_are_errors_that_say_what_is_wrong() {
+    let files = files_in("invalid");
+    assert!(!files.is_empty());
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let error = classify(&bytes)
+            .expect_err(&path.display().to_string())
+            .to_string();
+        let name = path.file_name().unwrap().to_string_lossy();
+        if name.starts_with("cloudevent-") {
+            assert!(error.starts_with("invalid CloudEvent"), "{name}: {error}");
+        } else {
+            assert!(error.starts_with("invalid JSON at line"), "{name}: {error}");
+        }
+    }
+}
