@@ -10,6 +10,7 @@
 //! assert_eq!(classify(event).unwrap().kind(), Some(Kind::S3));
 //! ```
 
+pub mod condition;
 pub mod kinds;
 
 #[cfg(feature = "events")]

@@ -1,0 +1,213 @@
+//! The `when = "..."` condition language: parsed (and so checked) by the macros at compile
+//! time, evaluated against each event at run time.
+//!
+//! ```text
+//! source == "aws.cloudwatch" && detail.state.value == "ALARM" && !exists(detail.muted)
+//! Records[0].s3.object.size > 1024 || Records[0].s3.bucket.name in ["a", "b"]
+//! starts_with(detail-type, "EC2 ") && "odd key".x != null
+//! ```
+//!
+//! Paths are dotted keys with `[n]` indices. A key may contain `-` (`detail-type`); any other
+//! key is written as a quoted string (`detail."my key"`). Operators: `==` and `!=` (any JSON
+//! literal), `<`, `<=`, `>`, `>=` (numbers), `path in [literal, ...]`, `exists(path)`,
+//! `starts_with(path, "x")`, `ends_with(path, "x")`, `&&`, `||`, `!` and parentheses.
+//!
+//! A path that is absent makes `==`, `<`, `<=`, `>`, `>=`, `in`, `starts_with` and `ends_with`
+//! false and `!=` true. A path step into a string that holds JSON (an SNS `Message`, an SQS
+//! `body`) reads that JSON: `Records[0].Sns.Message.NewStateValue == "ALARM"`.
+
+#[cfg(feature = "events")]
+mod eval;
+mod parse;
+
+use std::fmt;
+
+/// A parsed condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// Both hold.
+    And(Box<Condition>, Box<Condition>),
+    /// Either holds.
+    Or(Box<Condition>, Box<Condition>),
+    /// It does not hold.
+    Not(Box<Condition>),
+    /// `path op literal`.
+    Compare(Path, CompareOp, Literal),
+    /// `path in [literals]`.
+    In(Path, Vec<Literal>),
+    /// `exists(path)`: present and not `null`.
+    Exists(Path),
+    /// `starts_with(path, "prefix")`.
+    StartsWith(Path, String),
+    /// `ends_with(path, "suffix")`.
+    EndsWith(Path, String),
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A JSON literal in a condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// A string.
+    String(String),
+    /// A number.
+    Number(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+/// A path into the event: keys and indices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Path {
+    /// The steps, from the top of the event.
+    pub segments: Vec<Segment>,
+}
+
+/// One step of a [`Path`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// An object key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+/// A condition that does not parse: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionError {
+    /// Byte offset in the condition text.
+    pub offset: usize,
+    /// What is wrong, and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ConditionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at column {}: {}", self.offset + 1, self.message)
+    }
+}
+
+impl std::error::Error for ConditionError {}
+
+impl Condition {
+    /// Parses a condition.
+    ///
+    /// ```
+    /// use cloud_events_core::condition::Condition;
+    /// let c = Condition::parse(r#"detail.state.value == "ALARM" && exists(detail.alarmName)"#).unwrap();
+    /// assert_eq!(c.to_string(), r#"(detail.state.value == "ALARM" && exists(detail.alarmName))"#);
+    /// assert!(Condition::parse("detail.state ==").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Condition, ConditionError> {
+        parse::parse(text)
+    }
+
+    /// How many tests the condition makes; more specific handlers win ties.
+    pub fn weight(&self) -> usize {
+        match self {
+            Condition::And(a, b) | Condition::Or(a, b) => a.weight() + b.weight(),
+            Condition::Not(c) => c.weight(),
+            _ => 1,
+        }
+    }
+
+    /// `a && b`.
+    pub fn and(self, other: Condition) -> Condition {
+        Condition::And(Box::new(self), Box::new(other))
+    }
+}
+
+impl Path {
+    /// A path of one key.
+    pub fn key(key: &str) -> Path {
+        Path {
+            segments: vec![Segment::Key(key.to_owned())],
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::And(a, b) => write!(f, "({a} && {b})"),
+            Condition::Or(a, b) => write!(f, "({a} || {b})"),
+            Condition::Not(c) => write!(f, "!{c}"),
+            Condition::Compare(path, op, value) => write!(f, "{path} {op} {value}"),
+            Condition::In(path, values) => {
+                write!(f, "{path} in [")?;
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{value}")?;
+                }
+                f.write_str("]")
+            }
+            Condition::Exists(path) => write!(f, "exists({path})"),
+            Condition::StartsWith(path, prefix) => write!(f, "starts_with({path}, {prefix:?})"),
+            Condition::EndsWith(path, suffix) => write!(f, "ends_with({path}, {suffix:?})"),
+        }
+    }
+}
+
+impl fmt::Display for CompareOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        })
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::String(text) => write!(f, "{text:?}"),
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Null => f.write_str("null"),
+        }
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.segments.iter().enumerate() {
+            match segment {
+                Segment::Index(index) => write!(f, "[{index}]")?,
+                Segment::Key(key) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    if parse::is_bare_key(key) {
+                        f.write_str(key)?;
+                    } else {
+                        write!(f, "{key:?}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
