@@ -2,6 +2,7 @@
 
 use crate::dependencies::Dependencies;
 use crate::dispatch::Dispatcher;
+use crate::strategy::{ErrorPolicy, Options, Strategy};
 use std::process::ExitCode;
 
 /// An application: its shared values, then [`App::run`].
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 #[derive(Debug, Default)]
 pub struct App {
     dependencies: Dependencies,
+    options: Options,
 }
 
 impl App {
@@ -29,12 +31,24 @@ impl App {
         self
     }
 
-    /// Builds the dispatcher (failing loudly when no handler is registered or a `Dep<T>` has
-    /// no value), then serves Lambda if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command
+    /// Which of the matching handlers run (default: [`Strategy::FirstMatch`]).
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.options.strategy = strategy;
+        self
+    }
+
+    /// What [`Strategy::AllMatches`] does with handler errors (default: stop at the first).
+    pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
+        self.options.error_policy = policy;
+        self
+    }
+
+    /// Builds the dispatcher (failing loudly when no handler is registered, or a `Dep<T>` has
+    /// no value nor factory, or factories form a cycle), then serves Lambda if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command
     /// line on the process arguments.
     pub async fn run(self) -> ExitCode {
         crate::runtime::init_tracing();
-        let dispatcher = match Dispatcher::new(self.dependencies) {
+        let dispatcher = match Dispatcher::new(self.dependencies, self.options) {
             Ok(dispatcher) => dispatcher,
             Err(error) => {
                 eprintln!("error: {error}");

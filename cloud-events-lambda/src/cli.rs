@@ -145,12 +145,7 @@ async fn classify_files(files: Vec<String>) -> ExitCode {
 
 fn routes(dispatcher: &Dispatcher) -> ExitCode {
     for handler in dispatcher.handlers() {
-        let conditions = handler.route.conditions();
-        let conditions = if conditions.is_empty() {
-            "-".to_owned()
-        } else {
-            conditions
-        };
+        let conditions = handler.conditions();
         println!(
             "{}\t{}\trank {}\t{}\t{}",
             handler.route.key(),

@@ -1,14 +1,18 @@
-//! The dispatcher: bytes -> classification -> route index -> handler -> response.
+//! The dispatcher: bytes -> classification -> route index -> handlers -> response.
 
 use crate::context::Context;
-use crate::dependencies::Dependencies;
+use crate::dependencies::{Container, Dependencies};
 use crate::error::{DispatchError, ErrorKind, StartupError};
+use crate::factory::{FactoryRegistration, ValueCache, registered_factories};
 use crate::registry::{HandlerRegistration, Route, registered};
+use crate::strategy::{ErrorPolicy, Options, Strategy};
+use cloud_events_core::condition::Condition;
 use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_str};
 use futures_util::FutureExt;
 use std::any::Any;
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tracing::Instrument;
 
 /// Everything a handler's parameters are taken from.
@@ -17,7 +21,8 @@ pub struct Invocation {
     event: RawEvent,
     classification: Classification,
     context: Context,
-    dependencies: Arc<Dependencies>,
+    container: Arc<Container>,
+    cache: ValueCache,
 }
 
 impl Invocation {
@@ -38,77 +43,178 @@ impl Invocation {
 
     /// The values registered at start-up.
     pub fn dependencies(&self) -> &Dependencies {
-        &self.dependencies
+        &self.container.values
+    }
+
+    pub(crate) fn container(&self) -> &Container {
+        &self.container
+    }
+
+    pub(crate) fn cache(&self) -> &ValueCache {
+        &self.cache
+    }
+}
+
+/// The handlers of one route, in priority order, indexed by exact `source`.
+#[derive(Debug, Default)]
+struct RouteIndex {
+    /// Handlers whose filter names an exact `source`, by that source.
+    by_source: HashMap<&'static str, Vec<usize>>,
+    /// The others.
+    rest: Vec<usize>,
+}
+
+impl RouteIndex {
+    /// The handlers that may match an event from `source`, in priority order (both lists are
+    /// sorted, so this is a merge).
+    fn candidates(&self, source: Option<&str>) -> impl Iterator<Item = usize> + '_ {
+        let sourced = source
+            .and_then(|s| self.by_source.get(s))
+            .map_or(&[][..], Vec::as_slice);
+        Merge {
+            a: sourced,
+            b: &self.rest,
+        }
+    }
+}
+
+struct Merge<'a> {
+    a: &'a [usize],
+    b: &'a [usize],
+}
+
+impl Iterator for Merge<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        let take_a = match (self.a.first(), self.b.first()) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
+        };
+        let (head, rest) = if take_a {
+            self.a.split_first()?
+        } else {
+            self.b.split_first()?
+        };
+        if take_a {
+            self.a = rest
+        } else {
+            self.b = rest
+        }
+        Some(*head)
+    }
+}
+
+/// The event's JSON as a tree, parsed only if a `when` condition needs it.
+struct LazyJson<'a> {
+    text: &'a str,
+    tree: OnceLock<Option<serde_json::Value>>,
+}
+
+impl LazyJson<'_> {
+    fn get(&self) -> Option<&serde_json::Value> {
+        self.tree
+            .get_or_init(|| serde_json::from_str(self.text).ok())
+            .as_ref()
     }
 }
 
 /// Routes events to the registered handlers.
 ///
-/// Handlers are sorted once, at start-up: highest `rank` first, then the more specific route
-/// (a CloudEvent handler that names `source` and `type` before one that names either, before a
-/// handler of the whole kind), then by path, so that the choice never depends on link order.
-/// Each kind has its own list, so choosing a handler never scans the handlers of other kinds.
+/// Handlers are sorted once, at start-up: highest `rank` first, then the more specific (more
+/// conditions), then by path, so that the choice never depends on link order. Each kind has
+/// its own index, and within it handlers with an exact `source` are found by that source, so
+/// choosing a handler never scans the handlers of other kinds or other sources.
 #[derive(Debug)]
 pub struct Dispatcher {
     handlers: Vec<&'static HandlerRegistration>,
-    /// Indexes into `handlers`, per kind (by `Kind as usize`), in priority order.
-    by_kind: Vec<Vec<usize>>,
-    /// `#[on_cloudevent]` handlers with conditions, in priority order.
-    cloudevents: Vec<usize>,
-    defaults: Vec<usize>,
-    dependencies: Arc<Dependencies>,
+    /// Parsed `when` conditions, by handler index.
+    conditions: Vec<Option<Condition>>,
+    /// Per kind (by `Kind as usize`); the last entry is the default handlers'.
+    routes: Vec<RouteIndex>,
+    container: Arc<Container>,
+    options: Options,
+}
+
+/// Which handlers an event goes to, and why.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// These handlers run, in this order.
+    Run(Vec<&'static HandlerRegistration>),
+    /// Several matched at the top rank and the strategy runs none (`NoneIfAmbiguous`) or fails
+    /// (`ErrorIfAmbiguous`).
+    Ambiguous(Vec<&'static HandlerRegistration>),
+    /// Nothing matched and there is no default handler.
+    NoHandler,
 }
 
 impl Dispatcher {
-    /// A dispatcher over every handler registered in the binary.
-    pub fn new(dependencies: Dependencies) -> Result<Self, StartupError> {
-        Self::with_handlers(registered(), dependencies)
+    /// A dispatcher over every handler and factory registered in the binary.
+    pub fn new(dependencies: Dependencies, options: Options) -> Result<Self, StartupError> {
+        Self::build(registered(), registered_factories(), dependencies, options)
     }
 
-    /// A dispatcher over the given handlers.
+    /// A dispatcher over the given handlers (and the registered factories), first-match.
     pub fn with_handlers(
         handlers: impl IntoIterator<Item = &'static HandlerRegistration>,
         dependencies: Dependencies,
+    ) -> Result<Self, StartupError> {
+        Self::build(handlers, registered_factories(), dependencies, Options::default())
+    }
+
+    /// A dispatcher over the given handlers and factories.
+    pub fn build(
+        handlers: impl IntoIterator<Item = &'static HandlerRegistration>,
+        factories: impl IntoIterator<Item = &'static FactoryRegistration>,
+        dependencies: Dependencies,
+        options: Options,
     ) -> Result<Self, StartupError> {
         let mut handlers: Vec<&'static HandlerRegistration> = handlers.into_iter().collect();
         if handlers.is_empty() {
             return Err(StartupError::NoHandlers);
         }
+        let mut conditions = HashMap::new();
+        for handler in &handlers {
+            if let Some(when) = handler.when {
+                let condition = Condition::parse(when).map_err(|error| StartupError::InvalidCondition {
+                    handler: handler.path(),
+                    error: error.to_string(),
+                })?;
+                conditions.insert(handler.path(), condition);
+            }
+        }
+        let specificity = |handler: &HandlerRegistration| {
+            handler.filter.weight() + conditions.get(&handler.path()).map_or(0, Condition::weight)
+        };
         handlers.sort_by(|a, b| {
             b.rank
                 .cmp(&a.rank)
-                .then(b.route.specificity().cmp(&a.route.specificity()))
+                .then(specificity(b).cmp(&specificity(a)))
                 .then_with(|| a.path().cmp(&b.path()))
         });
-        for handler in &handlers {
-            for requirement in handler.requires {
-                if let Some((type_id, type_name)) = requirement()
-                    && !dependencies.contains(type_id)
-                {
-                    return Err(StartupError::MissingDependency {
-                        handler: handler.path(),
-                        location: handler.location(),
-                        type_name,
-                    });
-                }
-            }
-        }
-        let mut by_kind = vec![Vec::new(); Kind::ALL.len()];
-        let mut cloudevents = Vec::new();
-        let mut defaults = Vec::new();
+        let container = Container::new(dependencies, factories)?;
+        container.check(&handlers)?;
+        let mut routes: Vec<RouteIndex> = (0..=Kind::ALL.len()).map(|_| RouteIndex::default()).collect();
         for (index, handler) in handlers.iter().enumerate() {
-            match handler.route {
-                Route::Kind(kind) => by_kind[kind as usize].push(index),
-                Route::CloudEvent { .. } => cloudevents.push(index),
-                Route::Default => defaults.push(index),
+            let route = &mut routes[route_slot(handler.route)];
+            match handler.filter.source {
+                Some(crate::registry::Pattern::Exact(source)) => {
+                    route.by_source.entry(source).or_default().push(index)
+                }
+                _ => route.rest.push(index),
             }
         }
+        let conditions = handlers
+            .iter()
+            .map(|handler| conditions.remove(&handler.path()))
+            .collect();
         Ok(Dispatcher {
             handlers,
-            by_kind,
-            cloudevents,
-            defaults,
-            dependencies: Arc::new(dependencies),
+            conditions,
+            routes,
+            container: Arc::new(container),
+            options,
         })
     }
 
@@ -117,31 +223,67 @@ impl Dispatcher {
         &self.handlers
     }
 
-    /// The handler an event so classified goes to, if any.
-    pub fn select(&self, classification: &Classification) -> Option<&'static HandlerRegistration> {
-        let mut best = classification
-            .kind()
-            .and_then(|kind| self.by_kind[kind as usize].first().copied());
-        if classification.kind() == Some(Kind::CloudEvents) {
-            let conditional = self.cloudevents.iter().copied().find(|&index| {
-                let Route::CloudEvent { source, ty } = self.handlers[index].route else {
-                    return false;
-                };
-                source.is_none_or(|s| Some(s) == classification.source())
-                    && ty.is_none_or(|t| Some(t) == classification.event_type())
-            });
-            best = match (best, conditional) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        best.or_else(|| self.defaults.first().copied())
-            .map(|index| self.handlers[index])
+    /// How the dispatcher runs handlers.
+    pub fn options(&self) -> Options {
+        self.options
     }
 
-    /// Classifies one event, runs the handler it goes to and returns the response.
+    /// The handlers of `route` that match the event, in priority order.
+    fn matching<'a>(
+        &'a self,
+        route: Route,
+        classification: &'a Classification,
+        json: &'a LazyJson<'_>,
+    ) -> impl Iterator<Item = &'static HandlerRegistration> + 'a {
+        self.routes[route_slot(route)]
+            .candidates(classification.source())
+            .filter_map(move |index| {
+                let handler = self.handlers[index];
+                let passes = handler.filter.matches(classification)
+                    && self.conditions[index]
+                        .as_ref()
+                        .is_none_or(|c| json.get().is_some_and(|tree| c.holds(tree)));
+                passes.then_some(handler)
+            })
+    }
+
+    /// Which handlers an event goes to under the dispatcher's strategy.
+    pub fn select(&self, classification: &Classification, event: &str) -> Selection {
+        let json = LazyJson {
+            text: event,
+            tree: OnceLock::new(),
+        };
+        let mut matches = classification
+            .kind()
+            .into_iter()
+            .flat_map(|kind| self.matching(Route::Kind(kind), classification, &json));
+        let selected: Vec<_> = match self.options.strategy {
+            Strategy::FirstMatch => matches.next().into_iter().collect(),
+            Strategy::AllMatches => matches.collect(),
+            Strategy::NoneIfAmbiguous | Strategy::ErrorIfAmbiguous => {
+                let first_two: Vec<_> = matches.by_ref().take(2).collect();
+                if let [first, second] = first_two[..]
+                    && first.rank == second.rank
+                {
+                    let mut tied = first_two;
+                    tied.extend(matches.take_while(|h| h.rank == first.rank));
+                    return Selection::Ambiguous(tied);
+                }
+                first_two.into_iter().take(1).collect()
+            }
+        };
+        if !selected.is_empty() {
+            return Selection::Run(selected);
+        }
+        match self.matching(Route::Default, classification, &json).next() {
+            Some(default) => Selection::Run(vec![default]),
+            None => Selection::NoHandler,
+        }
+    }
+
+    /// Classifies one event, runs the handlers it goes to and returns the response.
     ///
-    /// Never panics: a panic while classifying, decoding or in the handler is a
+    /// Never panics: a panic while classifying, decoding or in a handler is a
     /// [`ErrorKind::Panic`] error.
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
         let span = tracing::info_span!(
@@ -172,18 +314,81 @@ impl Dispatcher {
         let classification = classified.map_err(invalid_event)?;
         let span = tracing::Span::current();
         span.record("route", classification.route_key());
-        let handler = self
-            .select(&classification)
-            .ok_or_else(|| no_handler(&classification))?;
-        span.record("handler", handler.name);
+        let selection = std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, json)))
+            .map_err(|panic| panicked("handler selection", &*panic))?;
+        let handlers = match selection {
+            Selection::Run(handlers) => handlers,
+            Selection::NoHandler => return Err(no_handler(&classification)),
+            Selection::Ambiguous(tied) => return self.ambiguous(&tied),
+        };
         let invocation = Invocation {
             event: RawEvent::new(json),
             classification,
             context,
-            dependencies: Arc::clone(&self.dependencies),
+            container: Arc::clone(&self.container),
+            cache: ValueCache::default(),
         };
-        let call = AssertUnwindSafe((handler.call)(&invocation)).catch_unwind().await;
-        call.map_err(|panic| panicked(&format!("handler `{}`", handler.path()), &*panic))?
+        if let [handler] = handlers[..]
+            && self.options.strategy != Strategy::AllMatches
+        {
+            span.record("handler", handler.name);
+            return run(handler, &invocation).await;
+        }
+        let mut outcomes = Vec::with_capacity(handlers.len());
+        for handler in handlers {
+            let outcome = match run(handler, &invocation).await {
+                Ok(response) => serde_json::json!({ "handler": handler.path(), "response": response }),
+                Err(error) if self.options.error_policy == ErrorPolicy::StopAtFirstError => {
+                    return Err(error);
+                }
+                Err(error) => {
+                    tracing::error!(
+                        handler = handler.name,
+                        error_type = error.error_type(),
+                        "{}",
+                        error.message
+                    );
+                    serde_json::json!({
+                        "handler": handler.path(),
+                        "errorType": error.error_type(),
+                        "errorMessage": error.message,
+                    })
+                }
+            };
+            outcomes.push(outcome);
+        }
+        Ok(serde_json::Value::Array(outcomes))
+    }
+
+    fn ambiguous(&self, tied: &[&'static HandlerRegistration]) -> Result<serde_json::Value, DispatchError> {
+        let names: Vec<String> = tied.iter().map(|h| format!("`{}`", h.path())).collect();
+        let message = format!(
+            "{} handlers match at rank {}: {}",
+            tied.len(),
+            tied[0].rank,
+            names.join(", ")
+        );
+        if self.options.strategy == Strategy::ErrorIfAmbiguous {
+            return Err(DispatchError::new(ErrorKind::Ambiguous, message));
+        }
+        tracing::warn!("{message}; strategy none-if-ambiguous runs none of them");
+        Ok(serde_json::Value::Null)
+    }
+}
+
+/// Runs one handler inside a panic guard.
+async fn run(
+    handler: &'static HandlerRegistration,
+    invocation: &Invocation,
+) -> Result<serde_json::Value, DispatchError> {
+    let call = AssertUnwindSafe((handler.call)(invocation)).catch_unwind().await;
+    call.map_err(|panic| panicked(&format!("handler `{}`", handler.path()), &*panic))?
+}
+
+fn route_slot(route: Route) -> usize {
+    match route {
+        Route::Kind(kind) => kind as usize,
+        Route::Default => Kind::ALL.len(),
     }
 }
 
@@ -216,61 +421,89 @@ fn panicked(what: &str, panic: &(dyn Any + Send)) -> DispatchError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::HandlerFuture;
+    use crate::registry::{Filter, HandlerFuture, Pattern};
     use serde_json::json;
+
+    const NO_FILTER: Filter = Filter {
+        source: None,
+        ty: None,
+        subject: None,
+    };
 
     /// A registration whose handler answers with its own name.
     macro_rules! handler {
         ($name:ident, $route:expr, $rank:expr) => {
-            handler!($name, $route, $rank, &[]);
+            handler!($name, $route, $rank, NO_FILTER, None);
         };
-        ($name:ident, $route:expr, $rank:expr, $requires:expr) => {
+        ($name:ident, $route:expr, $rank:expr, $filter:expr, $when:expr) => {
             static $name: HandlerRegistration = {
                 fn call(_: &Invocation) -> HandlerFuture<'_> {
                     Box::pin(async { Ok(json!(stringify!($name))) })
                 }
                 HandlerRegistration {
                     route: $route,
+                    filter: $filter,
+                    when: $when,
                     rank: $rank,
                     name: stringify!($name),
                     module_path: "tests",
                     file: file!(),
                     line: line!(),
-                    requires: $requires,
+                    params: &[],
                     call,
                 }
             };
         };
     }
 
+    const fn ce(source: Option<&'static str>, ty: Option<&'static str>) -> Filter {
+        Filter {
+            source: match source {
+                Some(s) => Some(Pattern::Exact(s)),
+                None => None,
+            },
+            ty: match ty {
+                Some(t) => Some(Pattern::Exact(t)),
+                None => None,
+            },
+            subject: None,
+        }
+    }
+
+    const CLOUDEVENTS: Route = Route::Kind(Kind::CloudEvents);
+
     handler!(S3_LOW, Route::Kind(Kind::S3), 0);
     handler!(S3_HIGH, Route::Kind(Kind::S3), 5);
-    handler!(ANY_CLOUDEVENT, Route::Kind(Kind::CloudEvents), 0);
+    handler!(S3_TOO, Route::Kind(Kind::S3), 5);
+    handler!(ANY_CLOUDEVENT, CLOUDEVENTS, 0);
     handler!(
         ORDERS_CREATED,
-        Route::CloudEvent {
-            source: Some("/orders"),
-            ty: Some("created")
-        },
-        0
+        CLOUDEVENTS,
+        0,
+        ce(Some("/orders"), Some("created")),
+        None
     );
+    handler!(ORDERS_ANY, CLOUDEVENTS, 0, ce(Some("/orders"), None), None);
+    handler!(CREATED_ANYWHERE, CLOUDEVENTS, 0, ce(None, Some("created")), None);
+    handler!(RANKED_CLOUDEVENT, CLOUDEVENTS, 1);
     handler!(
-        ORDERS_ANY,
-        Route::CloudEvent {
-            source: Some("/orders"),
-            ty: None
-        },
-        0
-    );
-    handler!(
-        CREATED_ANYWHERE,
-        Route::CloudEvent {
+        ORDER_PREFIX,
+        CLOUDEVENTS,
+        0,
+        Filter {
             source: None,
-            ty: Some("created")
+            ty: Some(Pattern::Prefix("com.example.order.")),
+            subject: None
         },
-        0
+        None
     );
-    handler!(RANKED_CLOUDEVENT, Route::Kind(Kind::CloudEvents), 1);
+    handler!(
+        BIG_OBJECTS,
+        Route::Kind(Kind::S3),
+        0,
+        NO_FILTER,
+        Some("Records[0].s3.object.size > 100")
+    );
     handler!(FALLBACK, Route::Default, 0);
 
     static PANICS: HandlerRegistration = {
@@ -279,31 +512,63 @@ mod tests {
         }
         HandlerRegistration {
             route: Route::Kind(Kind::Sqs),
+            filter: NO_FILTER,
+            when: None,
             rank: 0,
             name: "panics",
             module_path: "tests",
             file: file!(),
             line: line!(),
-            requires: &[],
+            params: &[],
             call,
         }
     };
 
-    fn needs_string() -> Option<(std::any::TypeId, &'static str)> {
-        <crate::Dep<String> as crate::FromInvocation>::requirement()
+    static FAILS: HandlerRegistration = {
+        fn call(_: &Invocation) -> HandlerFuture<'_> {
+            Box::pin(async { Err(DispatchError::new(ErrorKind::Handler, "nope")) })
+        }
+        HandlerRegistration {
+            route: Route::Kind(Kind::S3),
+            filter: NO_FILTER,
+            when: None,
+            rank: 3,
+            name: "fails",
+            module_path: "tests",
+            file: file!(),
+            line: line!(),
+            params: &[],
+            call,
+        }
+    };
+
+    fn dispatcher_with(
+        handlers: &[&'static HandlerRegistration],
+        strategy: Strategy,
+        policy: ErrorPolicy,
+    ) -> Dispatcher {
+        let options = Options {
+            strategy,
+            error_policy: policy,
+        };
+        Dispatcher::build(handlers.iter().copied(), [], Dependencies::new(), options).unwrap()
     }
-    handler!(NEEDS_DEP, Route::Kind(Kind::Sns), 0, &[needs_string]);
 
     fn dispatcher(handlers: &[&'static HandlerRegistration]) -> Dispatcher {
-        Dispatcher::with_handlers(handlers.iter().copied(), Dependencies::new()).unwrap()
+        dispatcher_with(handlers, Strategy::FirstMatch, ErrorPolicy::StopAtFirstError)
     }
 
-    fn chosen(dispatcher: &Dispatcher, json: &str) -> Option<&'static str> {
+    fn chosen(dispatcher: &Dispatcher, json: &str) -> Vec<&'static str> {
         let classification = cloud_events_core::classify_str(json).unwrap();
-        dispatcher.select(&classification).map(|handler| handler.name)
+        match dispatcher.select(&classification, json) {
+            Selection::Run(handlers) => handlers.iter().map(|h| h.name).collect(),
+            Selection::Ambiguous(_) => vec!["<ambiguous>"],
+            Selection::NoHandler => vec![],
+        }
     }
 
-    const S3: &str = r#"{"Records":[{"eventSource":"aws:s3"}]}"#;
+    const S3: &str = r#"{"Records":[{"eventSource":"aws:s3","s3":{"object":{"size":500}}}]}"#;
+    const S3_SMALL: &str = r#"{"Records":[{"eventSource":"aws:s3","s3":{"object":{"size":5}}}]}"#;
 
     fn cloudevent(source: &str, ty: &str) -> String {
         format!(r#"{{"specversion":"1.0","id":"1","source":"{source}","type":"{ty}"}}"#)
@@ -311,35 +576,43 @@ mod tests {
 
     #[test]
     fn the_highest_rank_wins_whatever_the_registration_order() {
-        assert_eq!(chosen(&dispatcher(&[&S3_LOW, &S3_HIGH]), S3), Some("S3_HIGH"));
-        assert_eq!(chosen(&dispatcher(&[&S3_HIGH, &S3_LOW]), S3), Some("S3_HIGH"));
+        assert_eq!(chosen(&dispatcher(&[&S3_LOW, &S3_HIGH]), S3), ["S3_HIGH"]);
+        assert_eq!(chosen(&dispatcher(&[&S3_HIGH, &S3_LOW]), S3), ["S3_HIGH"]);
     }
 
     #[test]
-    fn at_equal_rank_the_more_specific_cloudevent_route_wins() {
+    fn at_equal_rank_the_more_specific_handler_wins() {
         let all = dispatcher(&[&ANY_CLOUDEVENT, &ORDERS_ANY, &CREATED_ANYWHERE, &ORDERS_CREATED]);
         assert_eq!(
             chosen(&all, &cloudevent("/orders", "created")),
-            Some("ORDERS_CREATED")
+            ["ORDERS_CREATED"]
         );
-        assert_eq!(
-            chosen(&all, &cloudevent("/orders", "shipped")),
-            Some("ORDERS_ANY")
-        );
+        assert_eq!(chosen(&all, &cloudevent("/orders", "shipped")), ["ORDERS_ANY"]);
         assert_eq!(
             chosen(&all, &cloudevent("/billing", "created")),
-            Some("CREATED_ANYWHERE")
+            ["CREATED_ANYWHERE"]
         );
-        assert_eq!(
-            chosen(&all, &cloudevent("/billing", "paid")),
-            Some("ANY_CLOUDEVENT")
-        );
+        assert_eq!(chosen(&all, &cloudevent("/billing", "paid")), ["ANY_CLOUDEVENT"]);
         // Equal rank and specificity: the path decides, so the order is stable.
         let reversed = dispatcher(&[&ORDERS_CREATED, &CREATED_ANYWHERE, &ORDERS_ANY, &ANY_CLOUDEVENT]);
         assert_eq!(
             all.handlers().iter().map(|h| h.name).collect::<Vec<_>>(),
             reversed.handlers().iter().map(|h| h.name).collect::<Vec<_>>()
         );
+        // A `when` condition counts as specific as a filter.
+        let d = dispatcher(&[&S3_LOW, &BIG_OBJECTS]);
+        assert_eq!(chosen(&d, S3), ["BIG_OBJECTS"]);
+        assert_eq!(chosen(&d, S3_SMALL), ["S3_LOW"]);
+    }
+
+    #[test]
+    fn prefix_patterns_match_by_prefix() {
+        let d = dispatcher(&[&ORDER_PREFIX, &FALLBACK]);
+        assert_eq!(
+            chosen(&d, &cloudevent("/x", "com.example.order.created")),
+            ["ORDER_PREFIX"]
+        );
+        assert_eq!(chosen(&d, &cloudevent("/x", "com.example.orders")), ["FALLBACK"]);
     }
 
     #[test]
@@ -347,17 +620,87 @@ mod tests {
         let d = dispatcher(&[&ORDERS_CREATED, &RANKED_CLOUDEVENT]);
         assert_eq!(
             chosen(&d, &cloudevent("/orders", "created")),
-            Some("RANKED_CLOUDEVENT")
+            ["RANKED_CLOUDEVENT"]
         );
     }
 
     #[test]
     fn unmatched_and_unclassified_events_go_to_the_default() {
         let d = dispatcher(&[&ORDERS_CREATED, &S3_LOW, &FALLBACK]);
-        assert_eq!(chosen(&d, &cloudevent("/billing", "paid")), Some("FALLBACK"));
-        assert_eq!(chosen(&d, r#"{"hello":"world"}"#), Some("FALLBACK"));
-        assert_eq!(chosen(&d, S3), Some("S3_LOW"));
-        assert_eq!(chosen(&dispatcher(&[&S3_LOW]), r#"{"hello":"world"}"#), None);
+        assert_eq!(chosen(&d, &cloudevent("/billing", "paid")), ["FALLBACK"]);
+        assert_eq!(chosen(&d, r#"{"hello":"world"}"#), ["FALLBACK"]);
+        assert_eq!(chosen(&d, S3), ["S3_LOW"]);
+        assert!(chosen(&dispatcher(&[&S3_LOW]), r#"{"hello":"world"}"#).is_empty());
+    }
+
+    #[test]
+    fn strategies_pick_one_all_or_refuse_ties() {
+        let handlers: &[&'static HandlerRegistration] = &[&S3_LOW, &S3_HIGH, &S3_TOO, &FALLBACK];
+        let first = dispatcher_with(handlers, Strategy::FirstMatch, ErrorPolicy::StopAtFirstError);
+        assert_eq!(chosen(&first, S3), ["S3_HIGH"]);
+        let all = dispatcher_with(handlers, Strategy::AllMatches, ErrorPolicy::StopAtFirstError);
+        assert_eq!(chosen(&all, S3), ["S3_HIGH", "S3_TOO", "S3_LOW"]);
+        let none = dispatcher_with(handlers, Strategy::NoneIfAmbiguous, ErrorPolicy::StopAtFirstError);
+        assert_eq!(chosen(&none, S3), ["<ambiguous>"]);
+        let error = dispatcher_with(
+            handlers,
+            Strategy::ErrorIfAmbiguous,
+            ErrorPolicy::StopAtFirstError,
+        );
+        assert_eq!(chosen(&error, S3), ["<ambiguous>"]);
+        // No tie at the top: both ambiguity strategies run the one handler.
+        let untied = dispatcher_with(
+            &[&S3_LOW, &S3_HIGH],
+            Strategy::ErrorIfAmbiguous,
+            ErrorPolicy::StopAtFirstError,
+        );
+        assert_eq!(chosen(&untied, S3), ["S3_HIGH"]);
+    }
+
+    #[tokio::test]
+    async fn ambiguity_strategies_answer_null_or_fail() {
+        let local = || Context::local(1, "test");
+        let none = dispatcher_with(
+            &[&S3_HIGH, &S3_TOO],
+            Strategy::NoneIfAmbiguous,
+            ErrorPolicy::StopAtFirstError,
+        );
+        assert_eq!(none.dispatch(S3, local()).await, Ok(serde_json::Value::Null));
+        let error = dispatcher_with(
+            &[&S3_HIGH, &S3_TOO],
+            Strategy::ErrorIfAmbiguous,
+            ErrorPolicy::StopAtFirstError,
+        );
+        let failure = error.dispatch(S3, local()).await.unwrap_err();
+        assert_eq!(failure.error_type(), "AmbiguousHandlers");
+        assert_eq!(
+            failure.message,
+            "2 handlers match at rank 5: `tests::S3_HIGH`, `tests::S3_TOO`"
+        );
+    }
+
+    #[tokio::test]
+    async fn all_matches_reports_each_outcome_or_stops_at_the_first_error() {
+        let local = || Context::local(1, "test");
+        let report = dispatcher_with(
+            &[&S3_LOW, &FAILS, &S3_HIGH],
+            Strategy::AllMatches,
+            ErrorPolicy::RunAllAndReport,
+        );
+        assert_eq!(
+            report.dispatch(S3, local()).await,
+            Ok(json!([
+                {"handler": "tests::S3_HIGH", "response": "S3_HIGH"},
+                {"handler": "tests::fails", "errorType": "HandlerFailed", "errorMessage": "nope"},
+                {"handler": "tests::S3_LOW", "response": "S3_LOW"},
+            ]))
+        );
+        let stop = dispatcher_with(
+            &[&S3_LOW, &FAILS, &S3_HIGH],
+            Strategy::AllMatches,
+            ErrorPolicy::StopAtFirstError,
+        );
+        assert_eq!(stop.dispatch(S3, local()).await.unwrap_err().message, "nope");
     }
 
     #[tokio::test]
@@ -386,19 +729,10 @@ mod tests {
     }
 
     #[test]
-    fn start_up_fails_without_handlers_or_with_a_missing_dependency() {
+    fn start_up_fails_without_handlers() {
         assert_eq!(
-            Dispatcher::with_handlers([], Dependencies::new()).unwrap_err(),
+            Dispatcher::build([], [], Dependencies::new(), Options::default()).unwrap_err(),
             StartupError::NoHandlers
         );
-        let error = Dispatcher::with_handlers([&NEEDS_DEP], Dependencies::new()).unwrap_err();
-        assert!(
-            matches!(&error, StartupError::MissingDependency { handler, type_name, .. }
-            if handler == "tests::NEEDS_DEP" && type_name.ends_with("String")),
-            "{error}"
-        );
-        let mut deps = Dependencies::new();
-        deps.insert(String::from("ok"));
-        assert!(Dispatcher::with_handlers([&NEEDS_DEP], deps).is_ok());
     }
 }

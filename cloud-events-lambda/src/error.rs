@@ -19,6 +19,11 @@ pub enum ErrorKind {
     Panic,
     /// The handler's value could not be serialized to JSON. `errorType`: `ResponseFailed`.
     Response,
+    /// A `#[dependency]` factory failed. `errorType`: `DependencyFailed`.
+    DependencyFailed,
+    /// Several handlers matched at the top rank under an error-if-ambiguous strategy.
+    /// `errorType`: `AmbiguousHandlers`.
+    Ambiguous,
 }
 
 impl ErrorKind {
@@ -32,6 +37,8 @@ impl ErrorKind {
             ErrorKind::Handler => "HandlerFailed",
             ErrorKind::Panic => "HandlerPanicked",
             ErrorKind::Response => "ResponseFailed",
+            ErrorKind::DependencyFailed => "DependencyFailed",
+            ErrorKind::Ambiguous => "AmbiguousHandlers",
         }
     }
 }
@@ -85,16 +92,50 @@ pub enum StartupError {
         "no event handler is registered: annotate a function with #[on_event(...)] or #[on_cloudevent(...)]; if the handlers live in a library crate, link it from the binary with `cloud_events_lambda::link!(that_crate);`"
     )]
     NoHandlers,
-    /// A handler takes `Dep<T>` but no value of `T` was registered.
+    /// A handler parameter needs a type that has neither a value nor a factory.
     #[error(
-        "handler `{handler}` ({location}) takes `Dep<{type_name}>` but no value of that type is registered: add `.dep(value)` to the App"
+        "handler `{handler}` ({location}), parameter `{parameter}`: no value or #[dependency] factory for `{type_name}`{}: register one with `App::dep(value)` or write a #[dependency] fn returning it",
+        if through.is_empty() { String::new() } else { format!(" (needed through {through})") }
     )]
     MissingDependency {
         /// The handler's path.
         handler: String,
         /// Its source location.
         location: String,
+        /// The parameter.
+        parameter: &'static str,
         /// The missing type.
         type_name: &'static str,
+        /// The factories' types the need goes through, outermost first.
+        through: String,
+    },
+    /// Factories need each other in a circle.
+    #[error("handler `{handler}`, parameter `{parameter}`: dependency cycle {cycle}")]
+    DependencyCycle {
+        /// The handler's path.
+        handler: String,
+        /// The parameter.
+        parameter: &'static str,
+        /// The types of the cycle, `A -> B -> A`.
+        cycle: String,
+    },
+    /// Two factories make the same type.
+    #[error("two #[dependency] factories make `{type_name}`: `{first}` and `{second}`; keep one")]
+    DuplicateFactory {
+        /// The type.
+        type_name: &'static str,
+        /// One factory.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A registered `when` condition does not parse (the macro checks it, so only a
+    /// hand-written registration can get here).
+    #[error("handler `{handler}`: invalid when condition: {error}")]
+    InvalidCondition {
+        /// The handler's path.
+        handler: String,
+        /// What is wrong.
+        error: String,
     },
 }

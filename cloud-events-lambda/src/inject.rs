@@ -4,19 +4,24 @@ use crate::context::Context;
 use crate::dependencies::Dep;
 use crate::dispatch::Invocation;
 use crate::error::{DispatchError, ErrorKind};
-use cloud_events_core::{Classification, RawEvent};
+use crate::factory::{DepArgs, resolve};
+use crate::registry::Requirement;
+use cloud_events_core::{Classification, CloudEvent, Kind, RawEvent};
+use serde::de::DeserializeOwned;
 use std::any::TypeId;
+use std::future::Future;
 
-/// A type a handler can take as a parameter after the event.
+/// A type a handler (or factory) can take as a parameter after the event.
 ///
-/// Built in: [`Dep<T>`] (values registered at start-up), [`Context`], [`Classification`] and
-/// [`RawEvent`]. Implement it for your own types to inject them.
+/// Built in: [`Dep<T>`] (a registered value, or one made by a `#[dependency]` factory),
+/// [`Context`], [`Classification`], [`RawEvent`] and [`Data<T>`]. Implement it for your own
+/// types to inject them:
 ///
 /// ```
 /// use cloud_events_lambda::{DispatchError, FromInvocation, __private::Invocation};
 /// struct RequestId(String);
 /// impl FromInvocation for RequestId {
-///     fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+///     async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
 ///         Ok(RequestId(invocation.context().request_id.clone()))
 ///     }
 /// }
@@ -24,47 +29,99 @@ use std::any::TypeId;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a handler",
     label = "this parameter's type does not implement `FromInvocation`",
-    note = "parameters after the event must implement `cloud_events_lambda::FromInvocation`: use `Dep<T>`, `Context`, `Classification` or `RawEvent`, or implement the trait for your type"
+    note = "parameters after the event must implement `cloud_events_lambda::FromInvocation`: use `Dep<T>`, `Context`, `Classification`, `RawEvent` or `Data<T>`, or implement the trait for your type"
 )]
-pub trait FromInvocation: Sized {
+pub trait FromInvocation: Sized + Send {
     /// Takes the value from the invocation.
-    fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError>;
+    fn from_invocation(invocation: &Invocation) -> impl Future<Output = Result<Self, DispatchError>> + Send;
 
     /// The registered type this parameter needs, checked at start-up (`Dep<T>` needs `T`).
-    fn requirement() -> Option<(TypeId, &'static str)> {
+    fn requirement() -> Requirement {
         None
     }
 }
 
 impl<T: Send + Sync + 'static> FromInvocation for Dep<T> {
-    fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
-        invocation.dependencies().get::<T>().ok_or_else(|| {
-            DispatchError::new(
-                ErrorKind::Injection,
-                format!("no value of type `{}` is registered", std::any::type_name::<T>()),
-            )
-        })
+    async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+        resolve::<T>(invocation, DepArgs::default()).await
     }
 
-    fn requirement() -> Option<(TypeId, &'static str)> {
+    fn requirement() -> Requirement {
         Some((TypeId::of::<T>(), std::any::type_name::<T>()))
     }
 }
 
 impl FromInvocation for Context {
-    fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+    async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
         Ok(invocation.context().clone())
     }
 }
 
 impl FromInvocation for Classification {
-    fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+    async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
         Ok(invocation.classification().clone())
     }
 }
 
 impl FromInvocation for RawEvent {
-    fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+    async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
         Ok(invocation.event().clone())
     }
+}
+
+/// The payload of the event, decoded into `T`: a CloudEvent's `data` or an EventBridge
+/// event's `detail`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data<T>(pub T);
+
+impl<T> std::ops::Deref for Data<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromInvocation for Data<T> {
+    async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+        let decode_error = |message: String| DispatchError::new(ErrorKind::EventDecode, message);
+        match invocation.classification().kind() {
+            Some(Kind::CloudEvents) => {
+                let event = CloudEvent::<T>::from_json(invocation.event().json().as_bytes())
+                    .map_err(|e| decode_error(e.to_string()))?;
+                event
+                    .data
+                    .map(Data)
+                    .ok_or_else(|| decode_error("the CloudEvent has no `data`".to_owned()))
+            }
+            Some(Kind::EventBridge) => {
+                #[derive(serde::Deserialize)]
+                struct Detail<T> {
+                    detail: T,
+                }
+                let detail: Detail<T> = invocation
+                    .event()
+                    .decode_json()
+                    .map_err(|e| decode_error(e.to_string()))?;
+                Ok(Data(detail.detail))
+            }
+            _ => Err(decode_error(format!(
+                "`Data<{}>` is for CloudEvents and EventBridge events, not `{}`",
+                std::any::type_name::<T>(),
+                invocation.classification().route_key()
+            ))),
+        }
+    }
+}
+
+/// A `Dep<T>` parameter with handler-site arguments (`#[dep("slack")]`).
+pub async fn resolve_with_args<T: Send + Sync + 'static>(
+    invocation: &Invocation,
+    args: &'static [&'static str],
+) -> Result<Dep<T>, DispatchError> {
+    resolve::<T>(invocation, DepArgs(args)).await
+}
+
+/// What a `Dep<T>` parameter needs.
+pub fn dep_requirement<T: 'static>() -> Requirement {
+    Some((TypeId::of::<T>(), std::any::type_name::<T>()))
 }

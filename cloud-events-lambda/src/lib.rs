@@ -39,23 +39,27 @@ mod context;
 mod dependencies;
 mod dispatch;
 mod error;
+mod factory;
 mod inject;
 mod output;
 mod registry;
 mod runtime;
+mod strategy;
 
 pub use app::{App, run};
 pub use cloud_events_core::{
     Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, classify, cloudevent, events,
     kinds,
 };
-pub use cloud_events_macros::{on_cloudevent, on_event};
+pub use cloud_events_macros::{dependency, on_cloudevent, on_event};
 pub use context::Context;
 pub use dependencies::{Dep, Dependencies};
-pub use dispatch::Dispatcher;
+pub use dispatch::{Dispatcher, Selection};
 pub use error::{DispatchError, ErrorKind, StartupError};
-pub use inject::FromInvocation;
-pub use registry::{HandlerRegistration, Route};
+pub use factory::{DepArgs, FactoryRegistration, Scope};
+pub use inject::{Data, FromInvocation};
+pub use registry::{Filter, HandlerRegistration, Param, Pattern, Route};
+pub use strategy::{ErrorPolicy, Options, Strategy};
 
 /// Makes sure a library crate of handlers is linked into the binary, so that its handlers are
 /// registered. Write it once in the binary, naming each such crate (as a path):
@@ -74,9 +78,14 @@ macro_rules! link {
 pub mod __private {
     //! What the macros' expansions name. Not a public API.
     pub use crate::dispatch::Invocation;
-    pub use crate::inject::FromInvocation;
+    pub use crate::factory::{
+        DepArgs, FactoryFuture, FactoryRegistration, Scope, factory_result, factory_value,
+    };
+    pub use crate::inject::{FromInvocation, dep_requirement, resolve_with_args};
     pub use crate::output::{result_output, value_output};
-    pub use crate::registry::{HandlerFuture, HandlerRegistration, Route, decode_any, decode_event};
+    pub use crate::registry::{
+        Filter, HandlerFuture, HandlerRegistration, Param, Pattern, Route, decode_any, decode_event,
+    };
     pub use cloud_events_core::kinds::marker;
     pub use inventory;
 }

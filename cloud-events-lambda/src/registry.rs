@@ -3,9 +3,9 @@
 
 use crate::dispatch::Invocation;
 use crate::error::{DispatchError, ErrorKind};
-use cloud_events_core::Kind;
 use cloud_events_core::events::{AnyEvent, EventOf};
 use cloud_events_core::kinds::KindMarker;
+use cloud_events_core::{Classification, Kind};
 use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
@@ -15,70 +15,102 @@ use std::pin::Pin;
 pub type HandlerFuture<'a> =
     Pin<Box<dyn Future<Output = Result<serde_json::Value, DispatchError>> + Send + 'a>>;
 
-/// A registered type a handler parameter needs (`Dep<T>` needs `T`): its id and name.
+/// A registered type a parameter needs (`Dep<T>` needs `T`): its id and name.
 pub type Requirement = Option<(TypeId, &'static str)>;
 
-/// Which events a handler is for.
+/// One injected parameter of a handler or factory, for the start-up checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// The parameter's name as written.
+    pub name: &'static str,
+    /// What it needs registered, if anything.
+    pub requirement: fn() -> Requirement,
+}
+
+/// Which kind of events a handler is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// `#[on_event("key")]`: every event of the kind.
+    /// `#[on_event("key")]` or `#[on_cloudevent(...)]`: events of the kind.
     Kind(Kind),
-    /// `#[on_cloudevent(...)]`: CloudEvents whose `source` and `type` equal the given values
-    /// (a value that is `None` matches anything).
-    CloudEvent {
-        /// The `source` to match.
-        source: Option<&'static str>,
-        /// The `type` to match.
-        ty: Option<&'static str>,
-    },
     /// `#[on_event(default)]`: what no other handler matched.
     Default,
 }
 
 impl Route {
-    /// How many attributes the route pins down; more specific routes win ties.
-    pub fn specificity(&self) -> u8 {
-        match self {
-            Route::CloudEvent { source, ty } => 1 + u8::from(source.is_some()) + u8::from(ty.is_some()),
-            Route::Kind(_) => 1,
-            Route::Default => 0,
-        }
-    }
-
-    /// The route key this route listens on (`default` for default handlers).
+    /// The route key (`default` for default handlers).
     pub fn key(&self) -> &'static str {
         match self {
             Route::Kind(kind) => kind.key(),
-            Route::CloudEvent { .. } => Kind::CloudEvents.key(),
             Route::Default => "default",
         }
     }
 }
 
-impl Route {
-    /// The route's conditions (`source == "/orders" && type == "created"`), empty for none.
-    pub fn conditions(&self) -> String {
-        let Route::CloudEvent { source, ty } = self else {
-            return String::new();
-        };
-        let source = source.map(|source| format!("source == {source:?}"));
-        let ty = ty.map(|ty| format!("type == {ty:?}"));
-        [source, ty]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" && ")
+/// A string test on one attribute: equal, or (written with a trailing `*`) a prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Equal to the text.
+    Exact(&'static str),
+    /// Starts with the text.
+    Prefix(&'static str),
+}
+
+impl Pattern {
+    /// Whether `value` matches.
+    pub fn matches(&self, value: Option<&str>) -> bool {
+        match (self, value) {
+            (_, None) => false,
+            (Pattern::Exact(expected), Some(value)) => *expected == value,
+            (Pattern::Prefix(prefix), Some(value)) => value.starts_with(prefix),
+        }
+    }
+
+    fn describe(&self, attribute: &str) -> String {
+        match self {
+            Pattern::Exact(text) => format!("{attribute} == {text:?}"),
+            Pattern::Prefix(text) => format!("starts_with({attribute}, {text:?})"),
+        }
     }
 }
 
-impl fmt::Display for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())?;
-        let conditions = self.conditions();
-        if !conditions.is_empty() {
-            write!(f, " [{conditions}]")?;
-        }
-        Ok(())
+/// Tests on the classification's dynamic parts: EventBridge `source`/`detail-type`, CloudEvent
+/// `source`/`type`/`subject`, IoT Events `eventName`. They are checked without decoding the
+/// event, and an exact `source` indexes the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// The `source`.
+    pub source: Option<Pattern>,
+    /// The `detail-type`, CloudEvent `type` or IoT Events `eventName`.
+    pub ty: Option<Pattern>,
+    /// The CloudEvent `subject`.
+    pub subject: Option<Pattern>,
+}
+
+impl Filter {
+    /// Whether the classification passes every test.
+    pub fn matches(&self, classification: &Classification) -> bool {
+        self.source.is_none_or(|p| p.matches(classification.source()))
+            && self.ty.is_none_or(|p| p.matches(classification.event_type()))
+            && self.subject.is_none_or(|p| p.matches(classification.subject()))
+    }
+
+    /// How many tests it makes.
+    pub fn weight(&self) -> usize {
+        [self.source, self.ty, self.subject].iter().flatten().count()
+    }
+
+    /// The tests, in the condition language's words (`type` is named as the kind names it).
+    pub fn describe(&self, route: Route) -> Vec<String> {
+        let ty_name = match route {
+            Route::Kind(Kind::EventBridge) => "detail-type",
+            Route::Kind(Kind::IotEvents) => "event.eventName",
+            _ => "type",
+        };
+        let mut tests = Vec::new();
+        tests.extend(self.source.map(|p| p.describe("source")));
+        tests.extend(self.ty.map(|p| p.describe(ty_name)));
+        tests.extend(self.subject.map(|p| p.describe("subject")));
+        tests
     }
 }
 
@@ -86,6 +118,10 @@ impl fmt::Display for Route {
 pub struct HandlerRegistration {
     /// Which events it is for.
     pub route: Route,
+    /// Tests on the classification (shorthand arguments such as `source = "..."`).
+    pub filter: Filter,
+    /// A `when = "..."` condition, checked against the event's JSON.
+    pub when: Option<&'static str>,
     /// Among matching handlers, the highest rank wins.
     pub rank: i32,
     /// The function's name.
@@ -96,8 +132,8 @@ pub struct HandlerRegistration {
     pub file: &'static str,
     /// The line of the attribute.
     pub line: u32,
-    /// Shared values the handler takes (`Dep<T>`): checked at start-up.
-    pub requires: &'static [fn() -> Requirement],
+    /// The injected parameters: checked at start-up.
+    pub params: &'static [Param],
     /// Calls the handler with its parameters taken from the invocation.
     pub call: for<'a> fn(&'a Invocation) -> HandlerFuture<'a>,
 }
@@ -112,12 +148,24 @@ impl HandlerRegistration {
     pub fn location(&self) -> String {
         format!("{}:{}", self.file, self.line)
     }
+
+    /// The handler's conditions in words, `-` for none.
+    pub fn conditions(&self) -> String {
+        let mut tests = self.filter.describe(self.route);
+        tests.extend(self.when.map(|when| format!("({when})")));
+        if tests.is_empty() {
+            "-".to_owned()
+        } else {
+            tests.join(" && ")
+        }
+    }
 }
 
 impl fmt::Debug for HandlerRegistration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HandlerRegistration")
             .field("route", &self.route)
+            .field("conditions", &self.conditions())
             .field("rank", &self.rank)
             .field("path", &self.path())
             .field("location", &self.location())

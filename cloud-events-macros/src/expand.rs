@@ -1,32 +1,44 @@
 //! The generated code: the function as written, a wrapper that takes its parameters from the
 //! invocation, and the registration that `inventory` collects.
 
-use crate::check::signature;
-use crate::parse::{Attribute, RouteSpec, parse};
+use crate::check::{Injected, Role, made_type, signature};
+use crate::parse::{
+    Attribute, FactorySpec, FilterSpec, HandlerSpec, PatternSpec, RouteSpec, parse, parse_factory,
+};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ItemFn;
 use syn::spanned::Spanned;
 
-pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let function: ItemFn = syn::parse2(item)?;
-    // Report attribute and signature mistakes together.
-    let spec = parse(attribute, args);
-    let sig = signature(&function);
-    let (spec, sig) = match (spec, sig) {
-        (Ok(spec), Ok(sig)) => (spec, sig),
+fn private() -> TokenStream {
+    quote!(::cloud_events_lambda::__private)
+}
+
+/// Parses the attribute and checks the function, reporting both sets of mistakes together.
+fn parse_both<S>(
+    parsed: syn::Result<S>,
+    item: TokenStream,
+    role: Role,
+) -> syn::Result<(S, ItemFn, crate::check::Signature)> {
+    let mut function: ItemFn = syn::parse2(item)?;
+    let sig = signature(&mut function, role);
+    match (parsed, sig) {
+        (Ok(spec), Ok(sig)) => Ok((spec, function, sig)),
         (Err(mut a), Err(b)) => {
             a.combine(b);
-            return Err(a);
+            Err(a)
         }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
 
-    let krate = quote!(::cloud_events_lambda::__private);
+pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let (spec, function, sig) = parse_both(parse(attribute, args), item, Role::Handler)?;
+    let krate = private();
     let name = &function.sig.ident;
     let name_text = name.to_string();
     let wrapper = format_ident!("__cloud_events_handler_{}", name);
-    let event_ty = sig.event;
+    let event_ty = sig.event.as_ref().expect("handlers have an event parameter");
 
     let decode = match &spec.route {
         RouteSpec::Kind(kind) => {
@@ -35,9 +47,6 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
                 #krate::decode_event::<#krate::marker::#marker, #event_ty>(__invocation)?
             }
         }
-        RouteSpec::CloudEvent { .. } => quote_spanned! {event_ty.span()=>
-            #krate::decode_event::<#krate::marker::CloudEvents, #event_ty>(__invocation)?
-        },
         RouteSpec::Default => quote_spanned! {event_ty.span()=>
             #krate::decode_any::<#event_ty>(__invocation)?
         },
@@ -47,25 +56,17 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
             let variant = syn::Ident::new(kind.marker_type(), Span::call_site());
             quote!(#krate::Route::Kind(::cloud_events_lambda::Kind::#variant))
         }
-        RouteSpec::CloudEvent { source, ty } => {
-            let source = option(source.as_ref());
-            let ty = option(ty.as_ref());
-            quote!(#krate::Route::CloudEvent { source: #source, ty: #ty })
-        }
         RouteSpec::Default => quote!(#krate::Route::Default),
     };
-
-    let params: Vec<_> = (0..sig.injected.len())
-        .map(|i| format_ident!("__param{}", i))
-        .collect();
-    let injections = sig.injected.iter().zip(&params).map(|(ty, param)| {
-        quote_spanned! {ty.span()=>
-            let #param = <#ty as #krate::FromInvocation>::from_invocation(__invocation)?;
-        }
-    });
-    let requirements = sig.injected.iter().map(|ty| {
-        quote_spanned! {ty.span()=> <#ty as #krate::FromInvocation>::requirement }
-    });
+    let filter = filter(&spec);
+    let when = match &spec.when {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
+    let injection = Injection::new(&sig.injected);
+    let params = &injection.values;
+    let resolve = &injection.resolve;
+    let param_specs = &injection.specs;
     let call = if function.sig.asyncness.is_some() {
         quote!(#name(__event #(, #params)*).await)
     } else {
@@ -91,7 +92,7 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         fn #wrapper(__invocation: &#krate::Invocation) -> #krate::HandlerFuture<'_> {
             ::std::boxed::Box::pin(async move {
                 let __event = #decode;
-                #(#injections)*
+                #(#resolve)*
                 let __output = #call;
                 #output
             })
@@ -100,21 +101,141 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         #krate::inventory::submit! {
             #krate::HandlerRegistration {
                 route: #route,
+                filter: #filter,
+                when: #when,
                 rank: #rank,
                 name: #name_text,
                 module_path: ::core::module_path!(),
                 file: ::core::file!(),
                 line: ::core::line!(),
-                requires: &[#(#requirements),*],
+                params: &[#(#param_specs),*],
                 call: #wrapper,
             }
         }
     })
 }
 
-fn option(value: Option<&syn::LitStr>) -> TokenStream {
-    match value {
-        Some(text) => quote!(::core::option::Option::Some(#text)),
-        None => quote!(::core::option::Option::None),
+pub fn expand_factory(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let (spec, function, sig) = parse_both(parse_factory(args), item, Role::Factory)?;
+    let FactorySpec { scope } = spec;
+    let krate = private();
+    let made = made_type(&function, sig.returns_result)?;
+    let name = &function.sig.ident;
+    let name_text = name.to_string();
+    let wrapper = format_ident!("__cloud_events_factory_{}", name);
+    let injection = Injection::new(&sig.injected);
+    let params = &injection.values;
+    let resolve = &injection.resolve;
+    let param_specs = &injection.specs;
+    let call = if function.sig.asyncness.is_some() {
+        quote!(#name(#(#params),*).await)
+    } else {
+        quote!(#name(#(#params),*))
+    };
+    let output = if sig.returns_result {
+        quote_spanned!(made.span()=> #krate::factory_result::<#made, _>(__output, #name_text))
+    } else {
+        quote_spanned!(made.span()=> #krate::factory_value::<#made>(__output))
+    };
+    let scope = format_ident!("{}", capitalize(scope));
+    let made_text = quote!(#made).to_string().replace(' ', "");
+
+    Ok(quote! {
+        #function
+
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        fn #wrapper(__invocation: &#krate::Invocation, __args: #krate::DepArgs) -> #krate::FactoryFuture<'_> {
+            let _ = &__args;
+            ::std::boxed::Box::pin(async move {
+                #(#resolve)*
+                let __output = #call;
+                #output
+            })
+        }
+
+        #krate::inventory::submit! {
+            #krate::FactoryRegistration {
+                type_id: ::core::any::TypeId::of::<#made>,
+                type_name: #made_text,
+                scope: #krate::Scope::#scope,
+                name: #name_text,
+                module_path: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                params: &[#(#param_specs),*],
+                make: #wrapper,
+            }
+        }
+    })
+}
+
+/// The code that resolves injected parameters: one `let` each, and their start-up specs.
+struct Injection {
+    values: Vec<syn::Ident>,
+    resolve: Vec<TokenStream>,
+    specs: Vec<TokenStream>,
+}
+
+impl Injection {
+    fn new(injected: &[Injected]) -> Self {
+        let krate = private();
+        let mut out = Injection {
+            values: Vec::new(),
+            resolve: Vec::new(),
+            specs: Vec::new(),
+        };
+        for (i, param) in injected.iter().enumerate() {
+            let value = format_ident!("__param{}", i);
+            let ty = &param.ty;
+            let name = &param.name;
+            let (resolve, requirement) = if param.is_dep_args {
+                (
+                    quote!(let #value = __args;),
+                    quote!(|| ::core::option::Option::None),
+                )
+            } else if let Some((args, inner)) = &param.dep_args {
+                (
+                    quote_spanned! {ty.span()=>
+                        let #value = #krate::resolve_with_args::<#inner>(__invocation, &[#(#args),*]).await?;
+                    },
+                    quote_spanned!(ty.span()=> #krate::dep_requirement::<#inner>),
+                )
+            } else {
+                (
+                    quote_spanned! {ty.span()=>
+                        let #value = <#ty as #krate::FromInvocation>::from_invocation(__invocation).await?;
+                    },
+                    quote_spanned!(ty.span()=> <#ty as #krate::FromInvocation>::requirement),
+                )
+            };
+            out.values.push(value);
+            out.resolve.push(resolve);
+            out.specs
+                .push(quote!(#krate::Param { name: #name, requirement: #requirement }));
+        }
+        out
     }
+}
+
+fn filter(spec: &HandlerSpec) -> TokenStream {
+    let krate = private();
+    let pattern = |pattern: &Option<PatternSpec>| match pattern {
+        Some(PatternSpec::Exact(text)) => quote!(::core::option::Option::Some(#krate::Pattern::Exact(#text))),
+        Some(PatternSpec::Prefix(text)) => {
+            quote!(::core::option::Option::Some(#krate::Pattern::Prefix(#text)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let FilterSpec { source, ty, subject } = &spec.filter;
+    let (source, ty, subject) = (pattern(source), pattern(ty), pattern(subject));
+    quote!(#krate::Filter { source: #source, ty: #ty, subject: #subject })
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }

@@ -23,14 +23,27 @@ pub fn on_cloudevent(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_with(args, item, parse::Attribute::OnCloudEvent)
 }
 
+/// Registers a function as the factory of the type it returns, for `Dep<T>` parameters that
+/// have no registered value: `#[dependency]` (a new value per invocation, shared by its
+/// handlers), `#[dependency(scope = "process")]` (once per process) or
+/// `#[dependency(scope = "transient")]` (every use).
+#[proc_macro_attribute]
+pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
+    finish(expand::expand_factory(args.into(), item.clone().into()), item)
+}
+
 fn expand_with(args: TokenStream, item: TokenStream, attribute: parse::Attribute) -> TokenStream {
-    let item2: proc_macro2::TokenStream = item.clone().into();
-    let output = match expand::expand(attribute, args.into(), item2.clone()) {
+    finish(expand::expand(attribute, args.into(), item.clone().into()), item)
+}
+
+fn finish(result: syn::Result<proc_macro2::TokenStream>, item: TokenStream) -> TokenStream {
+    let output = match result {
         Ok(tokens) => tokens,
         // Keep the function itself, so that one mistake in the attribute does not add a
         // cascade of "cannot find function" errors.
         Err(error) => {
             let errors = error.into_compile_error();
+            let item2 = strip_dep_attributes(item.into());
             quote::quote! { #errors #item2 }
         }
     };
@@ -38,4 +51,20 @@ fn expand_with(args: TokenStream, item: TokenStream, attribute: parse::Attribute
         eprintln!("{output}");
     }
     output.into()
+}
+
+/// The function as written, less our `#[dep(...)]` parameter attributes, to emit beside the
+/// errors (so that one mistake does not cascade into "cannot find function").
+fn strip_dep_attributes(item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(mut function) => {
+            for input in function.sig.inputs.iter_mut() {
+                if let syn::FnArg::Typed(param) = input {
+                    param.attrs.retain(|attr| !attr.path().is_ident("dep"));
+                }
+            }
+            quote::quote!(#function)
+        }
+        Err(_) => item,
+    }
 }

@@ -1,6 +1,8 @@
-//! Attribute arguments -> a [`HandlerSpec`], with every mistake reported at once.
+//! Attribute arguments -> a [`HandlerSpec`] or [`FactorySpec`], with every mistake reported at
+//! once.
 
 use cloud_events_core::Kind;
+use cloud_events_core::condition::Condition;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -17,17 +19,34 @@ pub enum Attribute {
 /// Which events the handler is for.
 pub enum RouteSpec {
     Kind(Kind),
-    CloudEvent {
-        source: Option<LitStr>,
-        ty: Option<LitStr>,
-    },
     Default,
+}
+
+/// A string test: equal, or with a trailing `*`, a prefix.
+pub enum PatternSpec {
+    Exact(String),
+    Prefix(String),
+}
+
+/// Tests on the classification's dynamic parts.
+#[derive(Default)]
+pub struct FilterSpec {
+    pub source: Option<PatternSpec>,
+    pub ty: Option<PatternSpec>,
+    pub subject: Option<PatternSpec>,
 }
 
 /// What the attribute says about the handler.
 pub struct HandlerSpec {
     pub route: RouteSpec,
+    pub filter: FilterSpec,
+    pub when: Option<LitStr>,
     pub rank: i32,
+}
+
+/// What `#[dependency(...)]` says about the factory.
+pub struct FactorySpec {
+    pub scope: &'static str,
 }
 
 /// Collects errors so that all of them are reported in one compile.
@@ -74,21 +93,32 @@ impl Parse for Arg {
     }
 }
 
+const ON_EVENT_ARGS: &str = "#[on_event] takes a route key string (\"aws.s3\") or `default`, then `rank = N`, `when = \"...\"`, and for aws.events `source`/`detail_type`, for cloudevents `source`/`type`/`subject`, for aws.iotevents `event_name`";
+const ON_CLOUDEVENT_ARGS: &str = "#[on_cloudevent] takes `source = \"...\"`, `type = \"...\"`, `subject = \"...\"`, `when = \"...\"` and `rank = N`";
+
 pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec> {
     let args = Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)?;
-    match attribute {
-        Attribute::OnEvent => parse_on_event(args),
-        Attribute::OnCloudEvent => parse_on_cloudevent(args),
-    }
-}
-
-fn parse_on_event(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerSpec> {
     let mut errors = Errors::default();
     let mut route: Option<RouteSpec> = None;
-    let mut rank = None;
+    let mut spec = HandlerSpec {
+        route: RouteSpec::Default,
+        filter: FilterSpec::default(),
+        when: None,
+        rank: 0,
+    };
+    let mut rank_given = false;
+    // Shorthands are checked against the kind once it is known.
+    let mut shorthands: Vec<(Ident, LitStr)> = Vec::new();
+    let accepted = match attribute {
+        Attribute::OnEvent => ON_EVENT_ARGS,
+        Attribute::OnCloudEvent => ON_CLOUDEVENT_ARGS,
+    };
+    if let Attribute::OnCloudEvent = attribute {
+        route = Some(RouteSpec::Kind(Kind::CloudEvents));
+    }
     for arg in args {
-        match arg {
-            Arg::Key(key) => {
+        match (attribute, arg) {
+            (Attribute::OnEvent, Arg::Key(key)) => {
                 if route.is_some() {
                     errors.at(key.span(), "a handler has one route: remove this second route key (write another handler for another kind)");
                     continue;
@@ -101,89 +131,159 @@ fn parse_on_event(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerSpec> 
                     }
                 }
             }
-            Arg::Flag(flag) if flag == "default" => {
+            (Attribute::OnEvent, Arg::Flag(flag)) if flag == "default" => {
                 if route.is_some() {
                     errors.at(flag.span(), "a handler has one route: `default` cannot be combined with a route key");
                     continue;
                 }
                 route = Some(RouteSpec::Default);
             }
-            Arg::Named(name, value) if name == "rank" => set_rank(&mut errors, &mut rank, &name, &value),
-            Arg::Flag(flag) => errors.at(
-                flag.span(),
-                format!("unknown argument `{flag}`: #[on_event] takes a route key string (\"aws.s3\"), `default`, and `rank = N`"),
+            (Attribute::OnCloudEvent, Arg::Key(key)) => errors.at(
+                key.span(),
+                "#[on_cloudevent] takes named arguments: write `source = \"...\"` or `type = \"...\"` (a route key goes in #[on_event(...)])",
             ),
-            Arg::Named(name, _) => errors.at(
-                name.span(),
-                format!("unknown argument `{name}`: #[on_event] takes a route key string (\"aws.s3\"), `default`, and `rank = N`"),
-            ),
+            (_, Arg::Named(name, value)) if name == "rank" => {
+                if rank_given {
+                    errors.at(name.span(), "`rank` is given twice: keep one");
+                    continue;
+                }
+                rank_given = true;
+                match integer(&value) {
+                    Some(Ok(n)) => spec.rank = n,
+                    Some(Err(message)) => errors.at(value_span(&value), message),
+                    None => errors.at(value_span(&value), "`rank` takes an integer literal, e.g. `rank = 10` (higher ranks win)"),
+                }
+            }
+            (_, Arg::Named(name, value)) if name == "when" => match string_literal(&value) {
+                Some(_) if spec.when.is_some() => errors.at(name.span(), "`when` is given twice: join the conditions with `&&`"),
+                Some(text) => {
+                    if let Err(error) = Condition::parse(&text.value()) {
+                        errors.at(text.span(), condition_message(&text.value(), &error));
+                    }
+                    spec.when = Some(text);
+                }
+                None => errors.at(value_span(&value), "`when` takes a string literal, e.g. when = r#\"detail.state.value == \"ALARM\"\"#"),
+            },
+            (_, Arg::Named(name, value))
+                if ["source", "type", "subject", "detail_type", "event_name"].contains(&name.to_string().as_str()) =>
+            {
+                match string_literal(&value) {
+                    Some(text) => shorthands.push((name, text)),
+                    None => errors.at(value_span(&value), format!("`{name}` takes a string literal, e.g. `{name} = \"...\"`")),
+                }
+            }
+            (_, Arg::Flag(flag)) => errors.at(flag.span(), format!("unknown argument `{flag}`: {accepted}")),
+            (_, Arg::Named(name, _)) => errors.at(name.span(), format!("unknown argument `{name}`: {accepted}")),
         }
     }
-    if route.is_none() {
+    let Some(route) = route else {
         errors.at(
             Span::call_site(),
             "#[on_event] needs a route: a key such as #[on_event(\"aws.s3\")], or #[on_event(default)] for what no other handler matches",
         );
-    }
-    errors.finish()?;
-    Ok(HandlerSpec {
-        route: route.unwrap_or(RouteSpec::Default),
-        rank: rank.unwrap_or(0),
-    })
-}
-
-fn parse_on_cloudevent(args: Punctuated<Arg, Token![,]>) -> syn::Result<HandlerSpec> {
-    let mut errors = Errors::default();
-    let mut source: Option<LitStr> = None;
-    let mut ty: Option<LitStr> = None;
-    let mut rank = None;
-    let mut filter_given = false;
-    for arg in args {
-        match arg {
-            Arg::Named(name, value) if name == "source" || name == "type" => {
-                filter_given = true;
-                let slot = if name == "source" { &mut source } else { &mut ty };
-                match string_literal(&value) {
-                    Some(text) if text.value().is_empty() => errors.at(
-                        text.span(),
-                        format!("`{name}` cannot be empty: CloudEvents require a non-empty `{name}`"),
-                    ),
-                    Some(_) if slot.is_some() => {
-                        errors.at(name.span(), format!("`{name}` is given twice: keep one"))
-                    }
-                    Some(text) => *slot = Some(text),
-                    None => errors.at(
-                        value_span(&value),
-                        format!("`{name}` takes a string literal, e.g. `{name} = \"...\"`"),
-                    ),
-                }
+        return Err(errors.finish().unwrap_err());
+    };
+    for (name, text) in shorthands {
+        let slot = match (&route, name.to_string().as_str()) {
+            (RouteSpec::Kind(Kind::EventBridge | Kind::CloudEvents), "source") => &mut spec.filter.source,
+            (RouteSpec::Kind(Kind::EventBridge), "detail_type") => &mut spec.filter.ty,
+            (RouteSpec::Kind(Kind::CloudEvents), "type") => &mut spec.filter.ty,
+            (RouteSpec::Kind(Kind::CloudEvents), "subject") => &mut spec.filter.subject,
+            (RouteSpec::Kind(Kind::IotEvents), "event_name") => &mut spec.filter.ty,
+            (_, other) => {
+                let applies = match other {
+                    "source" => "aws.events and cloudevents",
+                    "detail_type" => "aws.events",
+                    "event_name" => "aws.iotevents",
+                    _ => "cloudevents (#[on_cloudevent])",
+                };
+                errors.at(name.span(), format!("`{other}` applies to {applies} handlers; for this route write a condition: when = \"...\""));
+                continue;
             }
-            Arg::Named(name, value) if name == "rank" => set_rank(&mut errors, &mut rank, &name, &value),
-            Arg::Key(key) => errors.at(
-                key.span(),
-                "#[on_cloudevent] takes named arguments: write `source = \"...\"` or `type = \"...\"` (a route key goes in #[on_event(...)])",
-            ),
-            Arg::Flag(flag) => errors.at(
-                flag.span(),
-                format!("unknown argument `{flag}`: #[on_cloudevent] takes `source = \"...\"`, `type = \"...\"` and `rank = N`"),
-            ),
-            Arg::Named(name, _) => errors.at(
-                name.span(),
-                format!("unknown argument `{name}`: #[on_cloudevent] takes `source = \"...\"`, `type = \"...\"` and `rank = N`"),
-            ),
+        };
+        if slot.is_some() {
+            errors.at(name.span(), format!("`{name}` is given twice: keep one"));
+            continue;
+        }
+        match pattern(&text) {
+            Ok(pattern) => *slot = Some(pattern),
+            Err(message) => errors.at(text.span(), format!("`{name}`: {message}")),
         }
     }
-    if !filter_given {
+    if let Attribute::OnCloudEvent = attribute
+        && spec.filter.weight() == 0
+        && spec.when.is_none()
+    {
         errors.at(
             Span::call_site(),
-            "#[on_cloudevent] needs `source = \"...\"`, `type = \"...\"` or both; for every CloudEvent use #[on_event(\"cloudevents\")]",
+            "#[on_cloudevent] needs `source = \"...\"`, `type = \"...\"`, `subject = \"...\"` or `when`; for every CloudEvent use #[on_event(\"cloudevents\")]",
         );
     }
     errors.finish()?;
-    Ok(HandlerSpec {
-        route: RouteSpec::CloudEvent { source, ty },
-        rank: rank.unwrap_or(0),
+    spec.route = route;
+    Ok(spec)
+}
+
+impl FilterSpec {
+    fn weight(&self) -> usize {
+        [&self.source, &self.ty, &self.subject]
+            .iter()
+            .filter(|p| p.is_some())
+            .count()
+    }
+}
+
+pub fn parse_factory(args: TokenStream) -> syn::Result<FactorySpec> {
+    let args = Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)?;
+    let mut errors = Errors::default();
+    let mut scope = None;
+    for arg in args {
+        match arg {
+            Arg::Named(name, value) if name == "scope" => match string_literal(&value) {
+                Some(text) => match text.value().as_str() {
+                    "process" => scope = Some("process"),
+                    "invocation" => scope = Some("invocation"),
+                    "transient" => scope = Some("transient"),
+                    other => errors.at(
+                        text.span(),
+                        format!("unknown scope `{other}`: write \"process\" (once per process), \"invocation\" (once per invocation, the default) or \"transient\" (every use)"),
+                    ),
+                },
+                None => errors.at(value_span(&value), "`scope` takes a string: \"process\", \"invocation\" or \"transient\""),
+            },
+            Arg::Named(name, _) | Arg::Flag(name) => {
+                errors.at(name.span(), format!("unknown argument `{name}`: #[dependency] takes `scope = \"process\" | \"invocation\" | \"transient\"`"))
+            }
+            Arg::Key(key) => errors.at(key.span(), "#[dependency] takes `scope = \"...\"`"),
+        }
+    }
+    errors.finish()?;
+    Ok(FactorySpec {
+        scope: scope.unwrap_or("invocation"),
     })
+}
+
+fn pattern(text: &LitStr) -> Result<PatternSpec, String> {
+    let value = text.value();
+    if value.is_empty() || value == "*" {
+        return Err("cannot be empty (leave the argument out to match anything)".to_owned());
+    }
+    match value.find('*') {
+        None => Ok(PatternSpec::Exact(value)),
+        Some(at) if at == value.len() - 1 => Ok(PatternSpec::Prefix(value[..at].to_owned())),
+        Some(_) => {
+            Err("only a trailing `*` is a wildcard (a prefix match), as in \"com.example.*\"".to_owned())
+        }
+    }
+}
+
+fn condition_message(text: &str, error: &cloud_events_core::condition::ConditionError) -> String {
+    let caret = " ".repeat(text[..error.offset.min(text.len())].chars().count());
+    format!(
+        "invalid `when` condition at column {}: {}\n    {text}\n    {caret}^",
+        error.offset + 1,
+        error.message
+    )
 }
 
 fn unknown_key_message(key: &str) -> String {
@@ -201,21 +301,6 @@ fn unknown_key_message(key: &str) -> String {
         " (the kinds table in the README lists every key; `default` takes what nothing else matches)",
     );
     message
-}
-
-fn set_rank(errors: &mut Errors, rank: &mut Option<i32>, name: &Ident, value: &Expr) {
-    if rank.is_some() {
-        errors.at(name.span(), "`rank` is given twice: keep one");
-        return;
-    }
-    match integer(value) {
-        Some(Ok(n)) => *rank = Some(n),
-        Some(Err(message)) => errors.at(value_span(value), message),
-        None => errors.at(
-            value_span(value),
-            "`rank` takes an integer literal, e.g. `rank = 10` (higher ranks win)",
-        ),
-    }
 }
 
 /// An integer literal, possibly negated.

@@ -1,0 +1,53 @@
+//! What the dispatcher does when several handlers match, and with their errors.
+
+/// Which of the matching handlers run (as event-processor's invocation strategies). Chosen at
+/// start-up with [`App::strategy`](crate::App::strategy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// The first handler in priority order (highest rank, then most specific). The default.
+    #[default]
+    FirstMatch,
+    /// Every matching handler, in priority order; the response is a JSON array with one
+    /// outcome per handler: `{"handler": path, "response": value}` or
+    /// `{"handler": path, "errorType": .., "errorMessage": ..}`.
+    AllMatches,
+    /// The first handler, unless two or more match at the top rank: then none runs, a warning
+    /// is logged and the response is `null`.
+    NoneIfAmbiguous,
+    /// The first handler, unless two or more match at the top rank: then the invocation fails
+    /// with `AmbiguousHandlers`.
+    ErrorIfAmbiguous,
+}
+
+impl Strategy {
+    /// The strategy's name in logs and `explain`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::FirstMatch => "first-match",
+            Strategy::AllMatches => "all-matches",
+            Strategy::NoneIfAmbiguous => "none-if-ambiguous",
+            Strategy::ErrorIfAmbiguous => "error-if-ambiguous",
+        }
+    }
+}
+
+/// What [`Strategy::AllMatches`] does when a handler fails (as event-processor's error
+/// strategies). Chosen with [`App::error_policy`](crate::App::error_policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorPolicy {
+    /// Stop at the first error: the invocation fails with it. The default.
+    #[default]
+    StopAtFirstError,
+    /// Run every matching handler and report each outcome in the response; the invocation
+    /// succeeds (failed handlers are logged).
+    RunAllAndReport,
+}
+
+/// How the dispatcher runs handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    /// Which matching handlers run.
+    pub strategy: Strategy,
+    /// What happens to their errors under [`Strategy::AllMatches`].
+    pub error_policy: ErrorPolicy,
+}
