@@ -156,7 +156,19 @@ impl Problem {
 /// let table: Dep<String> = deps.get().unwrap();
 /// assert_eq!(table.len(), 5);
 /// ```
-pub struct Dep<T: ?Sized>(pub Arc<T>);
+pub struct Dep<T: ?Sized>(pub(crate) Arc<T>);
+
+impl<T: ?Sized> Dep<T> {
+    /// Wraps a shared value (for tests that call handlers directly).
+    pub fn new(value: Arc<T>) -> Self {
+        Dep(value)
+    }
+
+    /// The shared value's `Arc`.
+    pub fn arc(&self) -> &Arc<T> {
+        &self.0
+    }
+}
 
 impl<T: ?Sized> Deref for Dep<T> {
     type Target = T;

@@ -107,14 +107,17 @@ pub fn registered_factories() -> impl Iterator<Item = &'static FactoryRegistrati
     inventory::iter::<FactoryRegistration>.into_iter()
 }
 
+/// A cached value's key: the type made and the arguments it was made from.
+type CacheKey = (TypeId, DepArgs);
+
 /// Values made once and shared, by type and arguments.
 #[derive(Default)]
 pub(crate) struct ValueCache {
-    cells: Mutex<HashMap<(TypeId, DepArgs), Arc<OnceCell<AnyValue>>>>,
+    cells: Mutex<HashMap<CacheKey, Arc<OnceCell<AnyValue>>>>,
 }
 
 impl ValueCache {
-    fn cell(&self, key: (TypeId, DepArgs)) -> Arc<OnceCell<AnyValue>> {
+    fn cell(&self, key: CacheKey) -> Arc<OnceCell<AnyValue>> {
         let mut cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Arc::clone(cells.entry(key).or_default())
     }

@@ -27,9 +27,9 @@ use std::future::Future;
 /// }
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be injected into a handler",
+    message = "`{Self}` cannot be injected into a handler or factory",
     label = "this parameter's type does not implement `FromInvocation`",
-    note = "parameters after the event must implement `cloud_events_lambda::FromInvocation`: use `Dep<T>`, `Context`, `Classification`, `RawEvent` or `Data<T>`, or implement the trait for your type"
+    note = "injected parameters (after a handler's event) must implement `cloud_events_lambda::FromInvocation`: use `Dep<T>`, `Context`, `Classification`, `RawEvent` or `Data<T>`, or implement the trait for your type"
 )]
 pub trait FromInvocation: Sized + Send {
     /// Takes the value from the invocation.

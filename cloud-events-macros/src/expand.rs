@@ -133,7 +133,7 @@ pub fn expand_factory(args: TokenStream, item: TokenStream) -> syn::Result<Token
         quote!(#name(#(#params),*))
     };
     let output = if sig.returns_result {
-        quote_spanned!(made.span()=> #krate::factory_result::<#made, _>(__output, #name_text))
+        quote_spanned!(made.span()=> #krate::factory_result::<#made, _>(__output, ::core::concat!(::core::module_path!(), "::", #name_text)))
     } else {
         quote_spanned!(made.span()=> #krate::factory_value::<#made>(__output))
     };

@@ -183,6 +183,7 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
         );
         return Err(errors.finish().unwrap_err());
     };
+    let filters_given = !shorthands.is_empty();
     for (name, text) in shorthands {
         let slot = match (&route, name.to_string().as_str()) {
             (RouteSpec::Kind(Kind::EventBridge | Kind::CloudEvents), "source") => &mut spec.filter.source,
@@ -211,7 +212,7 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
         }
     }
     if let Attribute::OnCloudEvent = attribute
-        && spec.filter.weight() == 0
+        && !filters_given
         && spec.when.is_none()
     {
         errors.at(
@@ -222,15 +223,6 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
     errors.finish()?;
     spec.route = route;
     Ok(spec)
-}
-
-impl FilterSpec {
-    fn weight(&self) -> usize {
-        [&self.source, &self.ty, &self.subject]
-            .iter()
-            .filter(|p| p.is_some())
-            .count()
-    }
 }
 
 pub fn parse_factory(args: TokenStream) -> syn::Result<FactorySpec> {

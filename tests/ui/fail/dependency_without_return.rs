@@ -1,0 +1,6 @@
+use cloud_events_lambda::dependency;
+
+#[dependency]
+fn client() {}
+
+fn main() {}

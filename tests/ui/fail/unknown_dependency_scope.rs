@@ -1,0 +1,10 @@
+use cloud_events_lambda::dependency;
+
+struct Client;
+
+#[dependency(scope = "request")]
+fn client() -> Client {
+    Client
+}
+
+fn main() {}
