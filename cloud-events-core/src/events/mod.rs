@@ -59,7 +59,7 @@ pub use aws_lambda_events::event::s3::object_lambda::S3ObjectLambdaEvent;
 pub use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 pub use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 pub use aws_lambda_events::event::ses::SimpleEmailEvent;
-pub use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
+pub use aws_lambda_events::event::sns::{CloudWatchAlarmPayload, SnsEvent, SnsMessage, SnsRecord};
 pub use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 pub use aws_lambda_events::event::vpc_lattice::{VpcLatticeRequestV1, VpcLatticeRequestV2};
 
