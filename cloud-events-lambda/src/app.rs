@@ -43,6 +43,13 @@ impl App {
         self
     }
 
+    /// How many records of an unordered batch a per-record handler works on at once
+    /// (default 1; ordered batches always run one at a time).
+    pub fn record_concurrency(mut self, records: usize) -> Self {
+        self.options.record_concurrency = records.max(1);
+        self
+    }
+
     /// Builds the dispatcher (failing loudly when no handler is registered, or a `Dep<T>` has
     /// no value nor factory, or factories form a cycle), then serves Lambda if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command
     /// line on the process arguments.

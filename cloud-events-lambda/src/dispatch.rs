@@ -23,6 +23,7 @@ pub struct Invocation {
     context: Context,
     container: Arc<Container>,
     cache: ValueCache,
+    record_concurrency: usize,
 }
 
 impl Invocation {
@@ -52,6 +53,10 @@ impl Invocation {
 
     pub(crate) fn cache(&self) -> &ValueCache {
         &self.cache
+    }
+
+    pub(crate) fn record_concurrency(&self) -> usize {
+        self.record_concurrency
     }
 }
 
@@ -327,6 +332,7 @@ impl Dispatcher {
             context,
             container: Arc::clone(&self.container),
             cache: ValueCache::default(),
+            record_concurrency: self.options.record_concurrency,
         };
         if let [handler] = handlers[..]
             && self.options.strategy != Strategy::AllMatches
@@ -550,6 +556,7 @@ mod tests {
         let options = Options {
             strategy,
             error_policy: policy,
+            ..Options::default()
         };
         Dispatcher::build(handlers.iter().copied(), [], Dependencies::new(), options).unwrap()
     }

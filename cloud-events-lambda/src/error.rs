@@ -21,6 +21,9 @@ pub enum ErrorKind {
     Response,
     /// A `#[dependency]` factory failed. `errorType`: `DependencyFailed`.
     DependencyFailed,
+    /// Records of a batch failed and the event source cannot be told which (or all failed).
+    /// `errorType`: `BatchFailed`.
+    BatchFailed,
     /// Several handlers matched at the top rank under an error-if-ambiguous strategy.
     /// `errorType`: `AmbiguousHandlers`.
     Ambiguous,
@@ -39,6 +42,7 @@ impl ErrorKind {
             ErrorKind::Response => "ResponseFailed",
             ErrorKind::DependencyFailed => "DependencyFailed",
             ErrorKind::Ambiguous => "AmbiguousHandlers",
+            ErrorKind::BatchFailed => "BatchFailed",
         }
     }
 }

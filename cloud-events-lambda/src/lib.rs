@@ -34,6 +34,7 @@
 //! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
 
 mod app;
+mod batch;
 mod cli;
 mod context;
 mod dependencies;
@@ -47,6 +48,7 @@ mod runtime;
 mod strategy;
 
 pub use app::{App, run};
+pub use batch::Transformed;
 pub use cloud_events_core::{
     Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, classify, cloudevent, events,
     kinds,
@@ -77,6 +79,7 @@ macro_rules! link {
 #[doc(hidden)]
 pub mod __private {
     //! What the macros' expansions name. Not a public API.
+    pub use crate::batch::deliver;
     pub use crate::dispatch::Invocation;
     pub use crate::factory::{
         DepArgs, FactoryFuture, FactoryRegistration, Scope, factory_result, factory_value,
@@ -84,8 +87,9 @@ pub mod __private {
     pub use crate::inject::{FromInvocation, dep_requirement, resolve_with_args};
     pub use crate::output::{result_output, value_output};
     pub use crate::registry::{
-        Filter, HandlerFuture, HandlerRegistration, Param, Pattern, Route, decode_any, decode_event,
+        Filter, HandlerFuture, HandlerRegistration, Param, Pattern, Route, decode_any,
     };
+    pub use cloud_events_core::events::EventOf;
     pub use cloud_events_core::kinds::marker;
     pub use inventory;
 }

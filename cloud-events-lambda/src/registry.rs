@@ -3,8 +3,7 @@
 
 use crate::dispatch::Invocation;
 use crate::error::{DispatchError, ErrorKind};
-use cloud_events_core::events::{AnyEvent, EventOf};
-use cloud_events_core::kinds::KindMarker;
+use cloud_events_core::events::AnyEvent;
 use cloud_events_core::{Classification, Kind};
 use std::any::TypeId;
 use std::fmt;
@@ -178,11 +177,6 @@ inventory::collect!(HandlerRegistration);
 /// Every registered handler, in link order (the dispatcher sorts them).
 pub fn registered() -> impl Iterator<Item = &'static HandlerRegistration> {
     inventory::iter::<HandlerRegistration>.into_iter()
-}
-
-/// Decodes the invocation's event into `T`, which kind `M` must deliver.
-pub fn decode_event<M: KindMarker, T: EventOf<M>>(invocation: &Invocation) -> Result<T, DispatchError> {
-    T::decode(invocation.event()).map_err(|e| DispatchError::new(ErrorKind::EventDecode, e.to_string()))
 }
 
 /// Decodes the invocation's event for a default handler.

@@ -44,10 +44,24 @@ pub enum ErrorPolicy {
 }
 
 /// How the dispatcher runs handlers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// Which matching handlers run.
     pub strategy: Strategy,
     /// What happens to their errors under [`Strategy::AllMatches`].
     pub error_policy: ErrorPolicy,
+    /// How many records of an unordered batch (standard SQS queue, S3, SNS, Firehose) a
+    /// per-record handler works on at once. Ordered batches (FIFO, streams, Kafka, MQ) always
+    /// run one record at a time. Default 1.
+    pub record_concurrency: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strategy: Strategy::default(),
+            error_policy: ErrorPolicy::default(),
+            record_concurrency: 1,
+        }
+    }
 }

@@ -40,17 +40,6 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
     let wrapper = format_ident!("__cloud_events_handler_{}", name);
     let event_ty = sig.event.as_ref().expect("handlers have an event parameter");
 
-    let decode = match &spec.route {
-        RouteSpec::Kind(kind) => {
-            let marker = syn::Ident::new(kind.marker_type(), Span::call_site());
-            quote_spanned! {event_ty.span()=>
-                #krate::decode_event::<#krate::marker::#marker, #event_ty>(__invocation)?
-            }
-        }
-        RouteSpec::Default => quote_spanned! {event_ty.span()=>
-            #krate::decode_any::<#event_ty>(__invocation)?
-        },
-    };
     let route = match &spec.route {
         RouteSpec::Kind(kind) => {
             let variant = syn::Ident::new(kind.marker_type(), Span::call_site());
@@ -83,6 +72,30 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         quote_spanned!(output_span=> #krate::value_output(__output))
     };
     let rank = spec.rank;
+    let run = quote! {
+        #(#resolve)*
+        let __output = #call;
+        #output
+    };
+    // The event type's checks (does the kind deliver it?) are spanned on the parameter.
+    let body = match &spec.route {
+        RouteSpec::Kind(kind) => {
+            let marker = syn::Ident::new(kind.marker_type(), Span::call_site());
+            let split = quote_spanned! {event_ty.span()=>
+                <#event_ty as #krate::EventOf<#krate::marker::#marker>>::deliver
+            };
+            quote! {
+                #krate::deliver(__invocation, #name_text, #split, |__event: #event_ty| async move { #run }).await
+            }
+        }
+        RouteSpec::Default => {
+            let decode = quote_spanned! {event_ty.span()=> #krate::decode_any::<#event_ty>(__invocation)? };
+            quote! {
+                let __event = #decode;
+                #run
+            }
+        }
+    };
 
     Ok(quote! {
         #function
@@ -90,12 +103,7 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         #[doc(hidden)]
         #[allow(non_snake_case)]
         fn #wrapper(__invocation: &#krate::Invocation) -> #krate::HandlerFuture<'_> {
-            ::std::boxed::Box::pin(async move {
-                let __event = #decode;
-                #(#resolve)*
-                let __output = #call;
-                #output
-            })
+            ::std::boxed::Box::pin(async move { #body })
         }
 
         #krate::inventory::submit! {

@@ -8,6 +8,7 @@ mod cognito_userpool;
 mod iot_events;
 mod lex_v2;
 mod raw;
+mod records;
 
 pub use alexa::AlexaEvent;
 pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
@@ -45,7 +46,7 @@ pub use aws_lambda_events::event::connect::ConnectEvent;
 pub use aws_lambda_events::event::documentdb::DocumentDbEvent;
 pub use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord};
 pub use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-pub use aws_lambda_events::event::firehose::KinesisFirehoseEvent;
+pub use aws_lambda_events::event::firehose::{KinesisFirehoseEvent, KinesisFirehoseEventRecord};
 pub use aws_lambda_events::event::iot::IoTCoreCustomAuthorizerRequest;
 pub use aws_lambda_events::event::iot_1_click::IoTOneClickEvent;
 pub use aws_lambda_events::event::iot_button::IoTButtonEvent;
@@ -53,7 +54,7 @@ pub use aws_lambda_events::event::kafka::{KafkaEvent, KafkaRecord};
 pub use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
 pub use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
 pub use aws_lambda_events::event::lex::LexEvent;
-pub use aws_lambda_events::event::rabbitmq::RabbitMqEvent;
+pub use aws_lambda_events::event::rabbitmq::{RabbitMqEvent, RabbitMqMessage};
 pub use aws_lambda_events::event::s3::batch_job::S3BatchJobEvent;
 pub use aws_lambda_events::event::s3::object_lambda::S3ObjectLambdaEvent;
 pub use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
@@ -63,6 +64,7 @@ pub use aws_lambda_events::event::sns::{CloudWatchAlarmPayload, SnsEvent, SnsMes
 pub use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 pub use aws_lambda_events::event::vpc_lattice::{VpcLatticeRequestV1, VpcLatticeRequestV2};
 
+use crate::batch::Delivery;
 use crate::kinds::{KindMarker, marker};
 use serde::de::DeserializeOwned;
 
@@ -79,6 +81,12 @@ use serde::de::DeserializeOwned;
 pub trait EventOf<K: KindMarker>: Sized {
     /// Decodes the event from its JSON.
     fn decode(event: &RawEvent) -> Result<Self, DecodeError>;
+
+    /// What a handler taking this type receives: the whole event, or (for record types such as
+    /// `SqsMessage`) each record of the batch.
+    fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
+        Self::decode(event).map(Delivery::Whole)
+    }
 }
 
 /// Types that a default handler (`#[on_event(default)]`) can receive: the event may be of any

@@ -1,0 +1,316 @@
+//! Running a handler once per record of a batch, and answering the event source with the
+//! failures in the form it expects.
+
+use crate::dispatch::Invocation;
+use crate::error::{DispatchError, ErrorKind};
+use base64::Engine;
+use cloud_events_core::batch::{Batch, BatchOrder, BatchReport, Delivery};
+use cloud_events_core::events::{DecodeError, RawEvent};
+use futures_util::{FutureExt, StreamExt};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+/// What a Firehose transformation handler can return for its record, besides a value (which
+/// becomes the record's new data: a string as is, anything else as JSON) or `()` (the data
+/// unchanged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transformed {
+    /// The record, with new data.
+    Ok(Vec<u8>),
+    /// Drop the record.
+    Dropped,
+    /// The record failed; Firehose keeps the original data in its error output.
+    ProcessingFailed,
+}
+
+impl Serialize for Transformed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = match self {
+            Transformed::Ok(data) => {
+                json!({ "result": "Ok", "data": base64::engine::general_purpose::STANDARD.encode(data) })
+            }
+            Transformed::Dropped => json!({ "result": "Dropped" }),
+            Transformed::ProcessingFailed => json!({ "result": "ProcessingFailed" }),
+        };
+        value.serialize(serializer)
+    }
+}
+
+/// Runs `call` with what the handler's event type delivers (`split` is its
+/// `EventOf::deliver`): the whole event once, or each record of a batch.
+pub async fn deliver<E, F, Fut>(
+    invocation: &Invocation,
+    handler: &'static str,
+    split: fn(&RawEvent) -> Result<Delivery<E>, DecodeError>,
+    call: F,
+) -> Result<Value, DispatchError>
+where
+    E: Send,
+    F: Fn(E) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, DispatchError>> + Send,
+{
+    let delivery =
+        split(invocation.event()).map_err(|e| DispatchError::new(ErrorKind::EventDecode, e.to_string()))?;
+    match delivery {
+        Delivery::Whole(event) => call(event).await,
+        Delivery::Records(batch) => run_batch(batch, handler, invocation.record_concurrency(), call).await,
+    }
+}
+
+/// The outcome of one record: its handler's value, or why it failed.
+type Outcome = Result<Value, String>;
+
+async fn run_batch<E, F, Fut>(
+    batch: Batch<E>,
+    handler: &'static str,
+    concurrency: usize,
+    call: F,
+) -> Result<Value, DispatchError>
+where
+    E: Send,
+    F: Fn(E) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, DispatchError>> + Send,
+{
+    let Batch {
+        records,
+        report,
+        order,
+    } = batch;
+    let mut ids = Vec::with_capacity(records.len());
+    let mut data = Vec::with_capacity(records.len());
+    let mut inputs = Vec::with_capacity(records.len());
+    for record in records {
+        ids.push(record.id);
+        data.push(record.data);
+        inputs.push(record.record);
+    }
+    let run_one = |input: Result<E, String>| {
+        let call = &call;
+        async move {
+            let record = input?;
+            match AssertUnwindSafe(call(record)).catch_unwind().await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => Err(error.message),
+                Err(panic) => Err(format!("handler `{handler}` panicked: {}", panic_text(&*panic))),
+            }
+        }
+    };
+    let outcomes: Vec<Outcome> = match order {
+        BatchOrder::Independent => {
+            futures_util::stream::iter(inputs.into_iter().map(run_one))
+                .buffered(concurrency.max(1))
+                .collect()
+                .await
+        }
+        BatchOrder::InOrder => {
+            let mut outcomes = Vec::with_capacity(inputs.len());
+            let mut inputs = inputs.into_iter();
+            for input in inputs.by_ref() {
+                let outcome = run_one(input).await;
+                let failed = outcome.is_err();
+                outcomes.push(outcome);
+                if failed {
+                    break;
+                }
+            }
+            let skipped = inputs.len();
+            outcomes
+                .extend((0..skipped).map(|_| {
+                    Err("not processed: an earlier record of this ordered batch failed".to_owned())
+                }));
+            outcomes
+        }
+    };
+    for (index, outcome) in outcomes.iter().enumerate() {
+        if let Err(reason) = outcome {
+            let id = ids[index].as_deref().unwrap_or("-");
+            tracing::warn!(handler, record = index, id, "record failed: {reason}");
+        }
+    }
+    match report {
+        BatchReport::ItemFailures => item_failures(&ids, &outcomes),
+        BatchReport::WholeEvent => whole_event(&ids, outcomes),
+        BatchReport::Firehose => Ok(firehose(&ids, &data, outcomes)),
+    }
+}
+
+/// `{"batchItemFailures": [...]}`: every failed record by id. All failed: the invocation
+/// fails, so that the whole batch is retried. A failed record without an id cannot be
+/// reported: the invocation fails rather than lose it.
+fn item_failures(ids: &[Option<String>], outcomes: &[Outcome]) -> Result<Value, DispatchError> {
+    let failed: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    if !failed.is_empty() && failed.len() == outcomes.len() {
+        return Err(batch_error(
+            &format!("all {} records failed", outcomes.len()),
+            ids,
+            outcomes,
+        ));
+    }
+    let mut items = Vec::with_capacity(failed.len());
+    for index in failed {
+        let Some(id) = &ids[index] else {
+            return Err(batch_error(
+                &format!("record {index} failed and has no id to report, so the whole batch fails"),
+                ids,
+                outcomes,
+            ));
+        };
+        items.push(json!({ "itemIdentifier": id }));
+    }
+    Ok(json!({ "batchItemFailures": items }))
+}
+
+/// No partial response exists: any failure fails the invocation; else every record's value.
+fn whole_event(ids: &[Option<String>], outcomes: Vec<Outcome>) -> Result<Value, DispatchError> {
+    let failures = outcomes.iter().filter(|o| o.is_err()).count();
+    if failures > 0 {
+        let summary = format!("{failures} of {} records failed", outcomes.len());
+        return Err(batch_error(&summary, ids, &outcomes));
+    }
+    Ok(Value::Array(
+        outcomes.into_iter().map(|o| o.unwrap_or(Value::Null)).collect(),
+    ))
+}
+
+/// The Firehose transformation response, one entry per record.
+fn firehose(ids: &[Option<String>], data: &[Option<String>], outcomes: Vec<Outcome>) -> Value {
+    let records: Vec<Value> = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            let id = ids[index].clone().unwrap_or_default();
+            let original = data[index].clone().unwrap_or_default();
+            let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+            let (result, data) = match outcome {
+                Err(_) => ("ProcessingFailed", original),
+                Ok(Value::Null) => ("Ok", original),
+                Ok(Value::String(text)) => ("Ok", encode(text.as_bytes())),
+                Ok(Value::Object(map)) if is_transformed(&map) => {
+                    let result = match map["result"].as_str() {
+                        Some("Dropped") => "Dropped",
+                        Some("ProcessingFailed") => "ProcessingFailed",
+                        _ => "Ok",
+                    };
+                    let data = map
+                        .get("data")
+                        .and_then(Value::as_str)
+                        .map_or(original, str::to_owned);
+                    (result, data)
+                }
+                Ok(other) => ("Ok", encode(other.to_string().as_bytes())),
+            };
+            json!({ "recordId": id, "result": result, "data": data })
+        })
+        .collect();
+    json!({ "records": records })
+}
+
+fn is_transformed(map: &serde_json::Map<String, Value>) -> bool {
+    matches!(
+        map.get("result").and_then(Value::as_str),
+        Some("Ok" | "Dropped" | "ProcessingFailed")
+    ) && map.keys().all(|key| key == "result" || key == "data")
+}
+
+fn batch_error(summary: &str, ids: &[Option<String>], outcomes: &[Outcome]) -> DispatchError {
+    let details: Vec<String> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, outcome)| {
+            let reason = outcome.as_ref().err()?;
+            let id = ids[index]
+                .as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default();
+            Some(format!("record {index}{id}: {reason}"))
+        })
+        .take(5)
+        .collect();
+    DispatchError::new(
+        ErrorKind::BatchFailed,
+        format!("{summary}; {}", details.join("; ")),
+    )
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(ids: &[&str]) -> Vec<Option<String>> {
+        ids.iter().map(|id| Some((*id).to_owned())).collect()
+    }
+
+    #[test]
+    fn item_failures_name_exactly_the_failed_records() {
+        let outcomes = vec![
+            Ok(Value::Null),
+            Err("bad".to_owned()),
+            Ok(Value::Null),
+            Err("worse".to_owned()),
+        ];
+        let response = item_failures(&ids(&["a", "b", "c", "d"]), &outcomes).unwrap();
+        assert_eq!(
+            response,
+            json!({"batchItemFailures": [{"itemIdentifier": "b"}, {"itemIdentifier": "d"}]})
+        );
+        let none = item_failures(&ids(&["a"]), &[Ok(Value::Null)]).unwrap();
+        assert_eq!(none, json!({"batchItemFailures": []}));
+    }
+
+    #[test]
+    fn all_failed_or_an_unreportable_failure_fails_the_invocation() {
+        let error = item_failures(&ids(&["a", "b"]), &[Err("x".into()), Err("y".into())]).unwrap_err();
+        assert_eq!(error.error_type(), "BatchFailed");
+        assert_eq!(
+            error.message,
+            "all 2 records failed; record 0 (a): x; record 1 (b): y"
+        );
+        let error =
+            item_failures(&[Some("a".into()), None], &[Ok(Value::Null), Err("y".into())]).unwrap_err();
+        assert!(
+            error.message.starts_with("record 1 failed and has no id"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn firehose_results_follow_the_handler_values() {
+        let response = firehose(
+            &ids(&["1", "2", "3", "4", "5"]),
+            &vec![Some("b3JpZw==".to_owned()); 5],
+            vec![
+                Ok(Value::Null),
+                Ok(Value::String("new".into())),
+                Ok(serde_json::to_value(Transformed::Dropped).unwrap()),
+                Err("bad".into()),
+                Ok(json!({"n": 1})),
+            ],
+        );
+        assert_eq!(
+            response,
+            json!({"records": [
+                {"recordId": "1", "result": "Ok", "data": "b3JpZw=="},
+                {"recordId": "2", "result": "Ok", "data": "bmV3"},
+                {"recordId": "3", "result": "Dropped", "data": "b3JpZw=="},
+                {"recordId": "4", "result": "ProcessingFailed", "data": "b3JpZw=="},
+                {"recordId": "5", "result": "Ok", "data": "eyJuIjoxfQ=="},
+            ]})
+        );
+    }
+}
