@@ -1,0 +1,288 @@
+//! Envelopes: the event inside an event. A handler that takes `Json<T>` receives the payload of
+//! each record (an SQS body, an SNS message, Kinesis, Kafka or MQ data...) or of the event (an
+//! EventBridge `detail`, an HTTP body, a CloudEvent's `data`), decoded from JSON into `T`.
+//! `T` may itself be an envelope: `Json<SnsNotification<Order>>` reads orders published to SNS
+//! and delivered through SQS; `Json<S3Event>` reads S3 notifications queued in SQS.
+
+use super::{DecodeError, EventOf, RawEvent};
+use crate::batch::{Delivery, split_with};
+use crate::events::records::shapes;
+use crate::kinds::marker;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+/// The payload of a record or event, decoded from JSON into `T`.
+///
+/// | route | payload |
+/// | --- | --- |
+/// | `aws.sqs` | each message's `body` |
+/// | `aws.sns` | each record's `Sns.Message` |
+/// | `aws.kinesis` | each record's `kinesis.data` (base64) |
+/// | `aws.kinesis.firehose` | each record's `data` (base64) |
+/// | `aws.kafka`, `aws.kafka.selfmanaged` | each record's `value` (base64) |
+/// | `aws.mq`, `aws.rmq` | each message's `data` (base64) |
+/// | `aws.events` | the `detail` |
+/// | `cloudevents` | the `data` |
+/// | `aws.apigateway`, `aws.apigateway.v2`, `aws.lambda.url`, `aws.alb`, `aws.vpclattice` | the `body` (base64 when `isBase64Encoded`) |
+///
+/// A record whose payload does not decode is a failed record, reported as the batch rules say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Json<T> {
+    /// The decoded payload.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// Where a payload is, and how it is written.
+#[derive(Clone, Copy)]
+enum At {
+    /// A JSON string holding JSON text.
+    Text(&'static [&'static str]),
+    /// A JSON string holding base64 of JSON text.
+    Base64(&'static [&'static str]),
+    /// JSON itself.
+    Json(&'static [&'static str]),
+    /// An HTTP `body`, base64 when `isBase64Encoded` (or `is_base64_encoded`) is true.
+    Body,
+}
+
+fn step<'a>(raw: &'a RawValue, key: &str) -> Result<&'a RawValue, String> {
+    let object: HashMap<String, &'a RawValue> =
+        serde_json::from_str(raw.get()).map_err(|_| format!("expected an object holding `{key}`"))?;
+    object.get(key).copied().ok_or_else(|| format!("no `{key}`"))
+}
+
+fn at_path<'a>(raw: &'a RawValue, path: &[&str]) -> Result<&'a RawValue, String> {
+    path.iter().try_fold(raw, |raw, key| step(raw, key))
+}
+
+fn text(raw: &RawValue, what: &str) -> Result<String, String> {
+    serde_json::from_str(raw.get()).map_err(|_| format!("{what} is not a string"))
+}
+
+fn from_base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| format!("{what} is not base64: {e}"))
+}
+
+fn decode_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let name = std::any::type_name::<T>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("the payload");
+        match e.path().to_string().as_str() {
+            "." => format!("{what} does not decode into {name}: {}", e.inner()),
+            path => format!("{what} does not decode into {name}: at `{path}`: {}", e.inner()),
+        }
+    })
+}
+
+fn payload<T: DeserializeOwned>(raw: &RawValue, at: At) -> Result<T, String> {
+    match at {
+        At::Text(path) => {
+            let what = path.join(".");
+            decode_json(text(at_path(raw, path)?, &what)?.as_bytes(), &what)
+        }
+        At::Base64(path) => {
+            let what = path.join(".");
+            decode_json(&from_base64(&text(at_path(raw, path)?, &what)?, &what)?, &what)
+        }
+        At::Json(path) => decode_json(at_path(raw, path)?.get().as_bytes(), &path.join(".")),
+        At::Body => {
+            let body = text(step(raw, "body")?, "body")?;
+            let encoded = ["isBase64Encoded", "is_base64_encoded"]
+                .iter()
+                .any(|flag| step(raw, flag).is_ok_and(|v| v.get() == "true"));
+            if encoded {
+                decode_json(&from_base64(&body, "body")?, "body")
+            } else {
+                decode_json(body.as_bytes(), "body")
+            }
+        }
+    }
+}
+
+macro_rules! json_per_record {
+    ($($marker:ident => $shape:ident, $at:expr;)*) => {
+        $(impl<T: DeserializeOwned> EventOf<marker::$marker> for Json<T> {
+            fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
+                Err(DecodeError::new::<Self>("this is one record's payload: handlers taking it are called per record"))
+            }
+
+            fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
+                split_with(event, shapes::$shape, |raw| payload(raw, $at).map(Json))
+            }
+        })*
+    };
+}
+
+macro_rules! json_whole {
+    ($($marker:ident => $at:expr;)*) => {
+        $(impl<T: DeserializeOwned> EventOf<marker::$marker> for Json<T> {
+            fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
+                let raw: &RawValue = serde_json::from_str(event.json()).map_err(|e| DecodeError::new::<T>(e.to_string()))?;
+                payload(raw, $at).map(Json).map_err(DecodeError::new::<T>)
+            }
+        })*
+    };
+}
+
+json_per_record! {
+    Sqs => SQS, At::Text(&["body"]);
+    Sns => SNS, At::Text(&["Sns", "Message"]);
+    Kinesis => KINESIS, At::Base64(&["kinesis", "data"]);
+    KinesisFirehose => FIREHOSE, At::Base64(&["data"]);
+    Kafka => KAFKA, At::Base64(&["value"]);
+    SelfManagedKafka => KAFKA, At::Base64(&["value"]);
+    ActiveMq => ACTIVEMQ, At::Base64(&["data"]);
+    RabbitMq => RABBITMQ, At::Base64(&["data"]);
+}
+
+json_whole! {
+    EventBridge => At::Json(&["detail"]);
+    CloudEvents => At::Json(&["data"]);
+    ApiGateway => At::Body;
+    ApiGatewayV2 => At::Body;
+    LambdaUrl => At::Body;
+    Alb => At::Body;
+    VpcLattice => At::Body;
+}
+
+/// An SNS notification as SNS delivers it to SQS queues and HTTP endpoints (not as Lambda
+/// receives it: that is `aws.sns`), with its `Message` decoded from JSON into `T`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnsNotification<T> {
+    /// `Notification`.
+    pub kind: String,
+    /// The message id.
+    pub message_id: String,
+    /// The topic.
+    pub topic_arn: String,
+    /// The subject, if any.
+    pub subject: Option<String>,
+    /// When it was published.
+    pub timestamp: Option<String>,
+    /// The message attributes, as SNS writes them.
+    pub message_attributes: Option<serde_json::Value>,
+    /// The message, decoded.
+    pub message: T,
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for SnsNotification<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Wire {
+            #[serde(rename = "Type")]
+            kind: String,
+            message_id: String,
+            topic_arn: String,
+            #[serde(default)]
+            subject: Option<String>,
+            #[serde(default)]
+            timestamp: Option<String>,
+            #[serde(default)]
+            message_attributes: Option<serde_json::Value>,
+            message: String,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        let message = serde_json::from_str(&wire.message)
+            .map_err(|e| serde::de::Error::custom(format!("the SNS Message does not decode: {e}")))?;
+        Ok(SnsNotification {
+            kind: wire.kind,
+            message_id: wire.message_id,
+            topic_arn: wire.topic_arn,
+            subject: wire.subject,
+            timestamp: wire.timestamp,
+            message_attributes: wire.message_attributes,
+            message,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::Batch;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Order {
+        id: u32,
+    }
+
+    fn records<T>(delivery: Delivery<T>) -> Batch<T> {
+        match delivery {
+            Delivery::Records(batch) => batch,
+            Delivery::Whole(_) => panic!("expected records"),
+        }
+    }
+
+    #[test]
+    fn sqs_bodies_decode_per_record_and_bad_ones_fail_alone() {
+        let event = RawEvent::new(
+            r#"{"Records":[{"messageId":"a","body":"{\"id\":1}"},{"messageId":"b","body":"not json"},{"messageId":"c","body":"{\"id\":\"x\"}"}]}"#,
+        );
+        let batch = records(<Json<Order> as EventOf<marker::Sqs>>::deliver(&event).unwrap());
+        assert_eq!(batch.records[0].record.as_ref().unwrap().0, Order { id: 1 });
+        assert!(
+            batch.records[1]
+                .record
+                .as_ref()
+                .unwrap_err()
+                .starts_with("body does not decode into Order")
+        );
+        assert!(batch.records[2].record.as_ref().unwrap_err().contains("at `id`"));
+    }
+
+    #[test]
+    fn sns_inside_sqs_and_base64_payloads() {
+        let notification = r#"{\"Type\":\"Notification\",\"MessageId\":\"n1\",\"TopicArn\":\"arn:t\",\"Message\":\"{\\\"id\\\":7}\"}"#;
+        let event = RawEvent::new(format!(
+            r#"{{"Records":[{{"messageId":"a","body":"{notification}"}}]}}"#
+        ));
+        let batch = records(<Json<SnsNotification<Order>> as EventOf<marker::Sqs>>::deliver(&event).unwrap());
+        let inner = batch.records.into_iter().next().unwrap().record.unwrap().0;
+        assert_eq!(inner.message, Order { id: 7 });
+        assert_eq!(inner.topic_arn, "arn:t");
+        let kinesis =
+            RawEvent::new(r#"{"Records":[{"kinesis":{"sequenceNumber":"1","data":"eyJpZCI6M30="}}]}"#);
+        let batch = records(<Json<Order> as EventOf<marker::Kinesis>>::deliver(&kinesis).unwrap());
+        assert_eq!(batch.records[0].record.as_ref().unwrap().0, Order { id: 3 });
+    }
+
+    #[test]
+    fn whole_event_payloads() {
+        let detail = RawEvent::new(r#"{"source":"s","detail-type":"t","detail":{"id":4}}"#);
+        assert_eq!(
+            <Json<Order> as EventOf<marker::EventBridge>>::decode(&detail)
+                .unwrap()
+                .0,
+            Order { id: 4 }
+        );
+        let body = RawEvent::new(r#"{"httpMethod":"POST","body":"eyJpZCI6NX0=","isBase64Encoded":true}"#);
+        assert_eq!(
+            <Json<Order> as EventOf<marker::ApiGateway>>::decode(&body)
+                .unwrap()
+                .0,
+            Order { id: 5 }
+        );
+        let missing = RawEvent::new(r#"{"httpMethod":"GET"}"#);
+        assert!(<Json<Order> as EventOf<marker::ApiGateway>>::decode(&missing).is_err());
+    }
+}
