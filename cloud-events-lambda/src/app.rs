@@ -50,6 +50,13 @@ impl App {
         self
     }
 
+    /// How long before the invocation deadline a running handler is cancelled (default
+    /// 200 ms), leaving the runtime time to report `DeadlineExceeded`.
+    pub fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
+        self.options.deadline_margin = margin;
+        self
+    }
+
     /// Builds the dispatcher (failing loudly when no handler is registered, or a `Dep<T>` has
     /// no value nor factory, or factories form a cycle), then serves Lambda if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command
     /// line on the process arguments.

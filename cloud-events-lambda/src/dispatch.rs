@@ -326,6 +326,7 @@ impl Dispatcher {
             Selection::NoHandler => return Err(no_handler(&classification)),
             Selection::Ambiguous(tied) => return self.ambiguous(&tied),
         };
+        let budget = context.remaining().saturating_sub(self.options.deadline_margin);
         let invocation = Invocation {
             event: RawEvent::new(json),
             classification,
@@ -334,15 +335,34 @@ impl Dispatcher {
             cache: ValueCache::default(),
             record_concurrency: self.options.record_concurrency,
         };
+        let names: Vec<&str> = handlers.iter().map(|h| h.name).collect();
+        span.record("handler", names.join(",").as_str());
+        match tokio::time::timeout(budget, self.run_selected(handlers, &invocation)).await {
+            Ok(result) => result,
+            Err(_) => Err(DispatchError::new(
+                ErrorKind::DeadlineExceeded,
+                format!(
+                    "handler `{}` was still running {} ms before the invocation deadline and was cancelled",
+                    names.join("`, `"),
+                    self.options.deadline_margin.as_millis()
+                ),
+            )),
+        }
+    }
+
+    async fn run_selected(
+        &self,
+        handlers: Vec<&'static HandlerRegistration>,
+        invocation: &Invocation,
+    ) -> Result<serde_json::Value, DispatchError> {
         if let [handler] = handlers[..]
             && self.options.strategy != Strategy::AllMatches
         {
-            span.record("handler", handler.name);
-            return run(handler, &invocation).await;
+            return run(handler, invocation).await;
         }
         let mut outcomes = Vec::with_capacity(handlers.len());
         for handler in handlers {
-            let outcome = match run(handler, &invocation).await {
+            let outcome = match run(handler, invocation).await {
                 Ok(response) => serde_json::json!({ "handler": handler.path(), "response": response }),
                 Err(error) if self.options.error_policy == ErrorPolicy::StopAtFirstError => {
                     return Err(error);

@@ -24,6 +24,9 @@ pub enum ErrorKind {
     /// Records of a batch failed and the event source cannot be told which (or all failed).
     /// `errorType`: `BatchFailed`.
     BatchFailed,
+    /// The handler was still running when the invocation's deadline came near; it was
+    /// cancelled so that Lambda gets an answer in time. `errorType`: `DeadlineExceeded`.
+    DeadlineExceeded,
     /// Several handlers matched at the top rank under an error-if-ambiguous strategy.
     /// `errorType`: `AmbiguousHandlers`.
     Ambiguous,
@@ -43,6 +46,7 @@ impl ErrorKind {
             ErrorKind::DependencyFailed => "DependencyFailed",
             ErrorKind::Ambiguous => "AmbiguousHandlers",
             ErrorKind::BatchFailed => "BatchFailed",
+            ErrorKind::DeadlineExceeded => "DeadlineExceeded",
         }
     }
 }

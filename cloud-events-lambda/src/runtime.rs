@@ -53,7 +53,8 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
                 .map_err(Diagnostic::from)
         }
     });
-    match lambda_runtime::run(handler).await {
+    // Sequential unless Lambda sets AWS_LAMBDA_MAX_CONCURRENCY above 1.
+    match lambda_runtime::run_concurrent(handler).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("the Lambda runtime stopped: {error}");

@@ -54,6 +54,9 @@ pub struct Options {
     /// per-record handler works on at once. Ordered batches (FIFO, streams, Kafka, MQ) always
     /// run one record at a time. Default 1.
     pub record_concurrency: usize,
+    /// How long before the invocation's deadline a handler still running is cancelled, so
+    /// that the runtime has time to answer Lambda with `DeadlineExceeded`. Default 200 ms.
+    pub deadline_margin: std::time::Duration,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             strategy: Strategy::default(),
             error_policy: ErrorPolicy::default(),
             record_concurrency: 1,
+            deadline_margin: std::time::Duration::from_millis(200),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! that fails, one that panics, and no default (so unroutable events are errors). It also
 //! links the `linked_handlers` library crate.
 
-use cloud_events_lambda::events::{KinesisEvent, KinesisFirehoseEvent, S3Event, SqsEvent};
-use cloud_events_lambda::{Context, on_event};
+use cloud_events_lambda::events::{KinesisEvent, KinesisFirehoseEvent, S3Event, SqsMessage};
+use cloud_events_lambda::{Context, RawEvent, on_event};
 use std::process::ExitCode;
 
 cloud_events_lambda::link!(linked_handlers);
@@ -19,10 +19,19 @@ async fn keys(event: S3Event, context: Context) -> Result<serde_json::Value, std
     Ok(serde_json::json!({ "keys": keys, "request_id": context.request_id }))
 }
 
-/// Always fails.
+/// Per record: fails on a body of `fail`.
 #[on_event("aws.sqs")]
-fn reject(_event: SqsEvent) -> Result<(), String> {
-    Err("queue is closed".to_owned())
+fn reject(message: SqsMessage) -> Result<(), String> {
+    match message.body.as_deref() {
+        Some("fail") => Err("queue is closed".to_owned()),
+        _ => Ok(()),
+    }
+}
+
+/// Never finishes in time.
+#[on_event("aws.events", source = "slow.app")]
+async fn slow(_event: RawEvent) {
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
 }
 
 /// Always panics.
