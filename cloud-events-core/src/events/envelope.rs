@@ -5,7 +5,7 @@
 //! and delivered through SQS; `Json<S3Event>` reads S3 notifications queued in SQS.
 
 use super::{DecodeError, EventOf, RawEvent};
-use crate::batch::{Delivery, split_with};
+use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery, split_with};
 use crate::events::records::shapes;
 use crate::kinds::marker;
 use base64::Engine;
@@ -27,6 +27,8 @@ use std::collections::HashMap;
 /// | `aws.events` | the `detail` |
 /// | `cloudevents` | the `data` |
 /// | `aws.apigateway`, `aws.apigateway.v2`, `aws.lambda.url`, `aws.alb`, `aws.vpclattice` | the `body` (base64 when `isBase64Encoded`) |
+///
+/// | `aws.logs` | each log event's `message` (after base64 and gzip) |
 ///
 /// A record whose payload does not decode is a failed record, reported as the batch rules say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +166,35 @@ json_whole! {
     VpcLattice => At::Body;
 }
 
+/// CloudWatch Logs: the subscription's log events, each message decoded from JSON.
+impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
+    fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
+        Err(DecodeError::new::<Self>(
+            "this is one log event's message: handlers taking it are called per log event",
+        ))
+    }
+
+    fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
+        let logs: super::LogsEvent = event.decode_json()?;
+        let records = logs
+            .aws_logs
+            .data
+            .log_events
+            .into_iter()
+            .map(|entry| BatchRecord {
+                record: decode_json(entry.message.as_bytes(), "message").map(Json),
+                id: Some(entry.id),
+                data: None,
+            })
+            .collect();
+        Ok(Delivery::Records(Batch {
+            records,
+            report: BatchReport::WholeEvent,
+            order: BatchOrder::InOrder,
+        }))
+    }
+}
+
 /// An SNS notification as SNS delivers it to SQS queues and HTTP endpoints (not as Lambda
 /// receives it: that is `aws.sns`), with its `Message` decoded from JSON into `T`.
 #[derive(Debug, Clone, PartialEq)]
@@ -264,6 +295,20 @@ mod tests {
             RawEvent::new(r#"{"Records":[{"kinesis":{"sequenceNumber":"1","data":"eyJpZCI6M30="}}]}"#);
         let batch = records(<Json<Order> as EventOf<marker::Kinesis>>::deliver(&kinesis).unwrap());
         assert_eq!(batch.records[0].record.as_ref().unwrap().0, Order { id: 3 });
+    }
+
+    #[test]
+    fn cloudwatch_log_messages_decode_one_by_one() {
+        use std::io::Write;
+        let logs = r#"{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"e1","timestamp":1,"message":"{\"id\":8}"},{"id":"e2","timestamp":2,"message":"plain text"}]}"#;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(logs.as_bytes()).unwrap();
+        let data = base64::engine::general_purpose::STANDARD.encode(gzip.finish().unwrap());
+        let event = RawEvent::new(format!(r#"{{"awslogs":{{"data":"{data}"}}}}"#));
+        let batch = records(<Json<Order> as EventOf<marker::CloudWatchLogs>>::deliver(&event).unwrap());
+        assert_eq!(batch.records[0].record.as_ref().unwrap().0, Order { id: 8 });
+        assert_eq!(batch.records[1].id.as_deref(), Some("e2"));
+        assert!(batch.records[1].record.is_err());
     }
 
     #[test]
