@@ -295,4 +295,29 @@ proptest! {
             prop_assert_eq!(failures(&result.unwrap()), expected);
         }
     }
+
+    /// Streams report the first failed sequence number and every later one.
+    #[test]
+    fn stream_failures_form_the_suffix_from_the_first_failure(
+        fails in prop::collection::vec(prop::bool::weighted(0.1), 1..2_000),
+    ) {
+        let records: Vec<Value> = fails
+            .iter()
+            .enumerate()
+            .map(|(i, fail)| json!({"eventSource": "aws:kinesis", "eventID": format!("shardId-0:{i}"), "eventName": "aws:kinesis:record",
+                "eventVersion": "1.0", "awsRegion": "eu-west-1", "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/s",
+                "invokeIdentityArn": "arn:aws:iam::123456789012:role/r",
+                "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p", "sequenceNumber": format!("{}", 1000 + i),
+                            "data": if *fail { base64("fail") } else { base64("ok") }, "approximateArrivalTimestamp": 1793612400.5}}))
+            .collect();
+        let result = run(&dispatcher(8), &json!({ "Records": records }));
+        match fails.iter().position(|f| *f) {
+            None => prop_assert_eq!(failures(&result.unwrap()), Vec::<String>::new()),
+            Some(0) => prop_assert_eq!(result.unwrap_err().error_type(), "BatchFailed"),
+            Some(first) => {
+                let expected: Vec<String> = (first..fails.len()).map(|i| format!("{}", 1000 + i)).collect();
+                prop_assert_eq!(failures(&result.unwrap()), expected);
+            }
+        }
+    }
 }

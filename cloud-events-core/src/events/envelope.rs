@@ -195,6 +195,49 @@ impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
     }
 }
 
+/// One DynamoDB stream change, with its images read into `T` (from DynamoDB's typed
+/// attribute values). An image the stream view does not carry, or an empty one (`INSERT` has
+/// no old image, `REMOVE` no new one), is `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamoDbChange<T> {
+    /// `INSERT`, `MODIFY` or `REMOVE`.
+    pub event_name: String,
+    /// The record's sequence number.
+    pub sequence_number: Option<String>,
+    /// The item after the change.
+    pub new_image: Option<T>,
+    /// The item before the change.
+    pub old_image: Option<T>,
+}
+
+impl<T: DeserializeOwned> EventOf<marker::DynamoDb> for DynamoDbChange<T> {
+    fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
+        Err(DecodeError::new::<Self>(
+            "this is one stream record: handlers taking it are called per record",
+        ))
+    }
+
+    fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
+        split_with(event, shapes::DYNAMODB, |raw| {
+            let record: super::DynamoDbEventRecord = crate::batch::decode_record(raw)?;
+            let image = |item: serde_dynamo::Item, which: &str| -> Result<Option<T>, String> {
+                if item.is_empty() {
+                    return Ok(None);
+                }
+                serde_dynamo::from_item(item)
+                    .map(Some)
+                    .map_err(|e| format!("{which} does not decode: {e}"))
+            };
+            Ok(DynamoDbChange {
+                event_name: record.event_name,
+                sequence_number: record.change.sequence_number,
+                new_image: image(record.change.new_image, "NewImage")?,
+                old_image: image(record.change.old_image, "OldImage")?,
+            })
+        })
+    }
+}
+
 /// An SNS notification as SNS delivers it to SQS queues and HTTP endpoints (not as Lambda
 /// receives it: that is `aws.sns`), with its `Message` decoded from JSON into `T`.
 #[derive(Debug, Clone, PartialEq)]
@@ -309,6 +352,45 @@ mod tests {
         assert_eq!(batch.records[0].record.as_ref().unwrap().0, Order { id: 8 });
         assert_eq!(batch.records[1].id.as_deref(), Some("e2"));
         assert!(batch.records[1].record.is_err());
+    }
+
+    #[test]
+    fn dynamodb_images_are_read_from_typed_attributes() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Person {
+            name: String,
+            age: u8,
+        }
+        let event = RawEvent::new(
+            r#"{"Records":[
+              {"eventName":"INSERT","eventSource":"aws:dynamodb","awsRegion":"eu-west-1","eventID":"e","eventVersion":"1.1","eventSourceARN":"arn:aws:dynamodb:eu-west-1:1:table/t/stream/s","dynamodb":{"SequenceNumber":"1","Keys":{"name":{"S":"ada"}},"NewImage":{"name":{"S":"ada"},"age":{"N":"36"}},"SizeBytes":20,"StreamViewType":"NEW_AND_OLD_IMAGES"}},
+              {"eventName":"REMOVE","eventSource":"aws:dynamodb","awsRegion":"eu-west-1","eventID":"e","eventVersion":"1.1","eventSourceARN":"arn:aws:dynamodb:eu-west-1:1:table/t/stream/s","dynamodb":{"SequenceNumber":"2","Keys":{"name":{"S":"ada"}},"OldImage":{"name":{"S":"ada"},"age":{"N":"37"}},"SizeBytes":20,"StreamViewType":"NEW_AND_OLD_IMAGES"}},
+              {"eventName":"MODIFY","eventSource":"aws:dynamodb","awsRegion":"eu-west-1","eventID":"e","eventVersion":"1.1","eventSourceARN":"arn:aws:dynamodb:eu-west-1:1:table/t/stream/s","dynamodb":{"SequenceNumber":"3","Keys":{"name":{"S":"x"}},"NewImage":{"name":{"N":"1"}},"SizeBytes":20,"StreamViewType":"NEW_AND_OLD_IMAGES"}}
+            ]}"#,
+        );
+        let batch = records(<DynamoDbChange<Person> as EventOf<marker::DynamoDb>>::deliver(&event).unwrap());
+        let insert = batch.records[0].record.as_ref().unwrap();
+        assert_eq!(
+            insert.new_image,
+            Some(Person {
+                name: "ada".into(),
+                age: 36
+            })
+        );
+        assert_eq!(insert.old_image, None);
+        let remove = batch.records[1].record.as_ref().unwrap();
+        assert_eq!(
+            (remove.event_name.as_str(), remove.new_image.is_none()),
+            ("REMOVE", true)
+        );
+        assert!(
+            batch.records[2]
+                .record
+                .as_ref()
+                .unwrap_err()
+                .starts_with("NewImage does not decode")
+        );
+        assert_eq!(batch.records[2].id.as_deref(), Some("3"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub use alexa::AlexaEvent;
 pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
 pub use cloudwatch_widget::CloudWatchWidgetEvent;
 pub use cognito_userpool::CognitoUserPoolEvent;
-pub use envelope::{Json, SnsNotification};
+pub use envelope::{DynamoDbChange, Json, SnsNotification};
 pub use iot_events::{IotEventsEvent, IotEventsEventBody};
 pub use lex_v2::{LexV2Bot, LexV2Event};
 pub use raw::{DecodeError, RawEvent};
