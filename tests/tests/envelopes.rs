@@ -1,6 +1,8 @@
 //! Events inside events, asked for by type: one fixture per envelope.
 
-use cloud_events_lambda::events::{CloudWatchAlarmPayload, EventBridgeEvent, Json, S3Event, SnsNotification};
+use cloud_events_lambda::events::{
+    CloudWatchAlarmPayload, DynamoDbChange, EventBridgeEvent, Json, S3Event, SnsNotification,
+};
 use cloud_events_lambda::{CloudEvent, Context, Dependencies, Dispatcher, Options, on_event};
 use cloud_events_tests::fixture;
 use serde::{Deserialize, Serialize};
@@ -69,6 +71,55 @@ fn http_body(order: Json<Order>) -> i64 {
     order.amount
 }
 
+#[on_event("aws.kinesis.firehose")]
+fn order_in_firehose(order: Json<Order>) -> String {
+    format!("{}:{}", order.id, order.amount)
+}
+
+#[on_event("aws.mq")]
+fn order_in_activemq(order: Json<Order>) -> i64 {
+    order.amount
+}
+
+#[on_event("aws.rmq")]
+fn order_in_rabbitmq(order: Json<Order>) -> i64 {
+    order.amount
+}
+
+#[on_event("aws.logs")]
+fn order_in_logs(order: Json<Order>) -> String {
+    order.0.id
+}
+
+#[on_event("aws.dynamodb")]
+fn order_changed(change: DynamoDbChange<Order>) -> Value {
+    seen(json!([
+        change.event_name,
+        change.old_image.map(|o| o.amount),
+        change.new_image.map(|o| o.amount)
+    ]))
+}
+
+#[on_event("aws.alb")]
+fn alb_body(order: Json<Order>) -> i64 {
+    order.amount
+}
+
+#[on_event("aws.lambda.url")]
+fn url_body(order: Json<Order>) -> i64 {
+    order.amount
+}
+
+#[on_event("aws.vpclattice")]
+fn lattice_body(order: Json<Order>) -> i64 {
+    order.amount
+}
+
+#[on_event("aws.apigateway")]
+fn rest_body(order: Json<Order>) -> i64 {
+    order.amount
+}
+
 async fn invoke(file: &str) -> Result<Value, cloud_events_lambda::DispatchError> {
     let json = std::fs::read_to_string(fixture(&format!("envelopes/{file}"))).unwrap();
     let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
@@ -125,4 +176,33 @@ async fn sources_without_partial_responses_answer_each_payload_handler_value() {
 async fn whole_event_payloads_are_decoded_once() {
     assert_eq!(invoke("eventbridge-detail.json").await.unwrap(), json!("ord-77"));
     assert_eq!(invoke("http-api-body.json").await.unwrap(), json!(1250));
+}
+
+#[tokio::test]
+async fn every_other_envelope_fixture() {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode("ord-77:1250");
+    assert_eq!(
+        invoke("firehose-json.json").await.unwrap(),
+        json!({"records": [{"recordId": "rec-77", "result": "Ok", "data": encoded}]})
+    );
+    assert_eq!(invoke("activemq-json.json").await.unwrap(), json!([1250]));
+    assert_eq!(invoke("rabbitmq-json.json").await.unwrap(), json!([1250]));
+    assert_eq!(
+        invoke("cloudwatch-logs-json.json").await.unwrap(),
+        json!(["ord-77"])
+    );
+    assert_eq!(
+        invoke("dynamodb-change.json").await.unwrap(),
+        json!({"batchItemFailures": []})
+    );
+    assert!(SEEN.lock().unwrap().contains(&json!(["MODIFY", 1000, 1250])));
+    for http in [
+        "alb-body.json",
+        "lambda-url-body.json",
+        "vpclattice-body.json",
+        "rest-api-body.json",
+    ] {
+        assert_eq!(invoke(http).await.unwrap(), json!(1250), "{http}");
+    }
 }
