@@ -92,6 +92,27 @@ pub(crate) fn raw_records<'a>(json: &'a str, layout: Layout) -> Result<Vec<&'a R
     }
 }
 
+/// The raw records of an event of a batch kind, in the order handlers see them; `None` for
+/// kinds whose records are not plain JSON in the event (CloudWatch Logs) or that are no batch.
+/// Per-record `when` conditions are checked against these.
+pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
+    use crate::Kind;
+    use crate::events::records::shapes;
+    let shape = match kind {
+        Kind::Sqs => shapes::SQS,
+        Kind::Sns => shapes::SNS,
+        Kind::Kinesis => shapes::KINESIS,
+        Kind::DynamoDb => shapes::DYNAMODB,
+        Kind::S3 => shapes::S3,
+        Kind::KinesisFirehose => shapes::FIREHOSE,
+        Kind::Kafka | Kind::SelfManagedKafka => shapes::KAFKA,
+        Kind::ActiveMq => shapes::ACTIVEMQ,
+        Kind::RabbitMq => shapes::RABBITMQ,
+        _ => return None,
+    };
+    raw_records(json, shape.layout).ok()
+}
+
 /// Decodes one record, turning a decoding error, or a panic in a decoder, into a reason.
 pub(crate) fn decode_record<R: DeserializeOwned>(raw: &RawValue) -> Result<R, String> {
     let decoded = std::panic::catch_unwind(|| {

@@ -55,17 +55,39 @@ where
         split(invocation.event()).map_err(|e| DispatchError::new(ErrorKind::EventDecode, e.to_string()))?;
     match delivery {
         Delivery::Whole(event) => call(event).await,
-        Delivery::Records(batch) => run_batch(batch, handler, invocation.record_concurrency(), call).await,
+        Delivery::Records(batch) => run_batch(batch, handler, invocation, call).await,
     }
 }
 
 /// The outcome of one record: its handler's value, or why it failed.
-type Outcome = Result<Value, String>;
+pub(crate) type Outcome = Result<Value, String>;
+
+/// The reason given for records of an ordered batch after a failed one.
+pub(crate) const NOT_PROCESSED: &str = "not processed: an earlier record of this ordered batch failed";
+
+/// What the answer to a batch needs besides the outcomes.
+#[derive(Debug, Clone)]
+pub(crate) struct BatchMeta {
+    pub(crate) ids: Vec<Option<String>>,
+    pub(crate) data: Vec<Option<String>>,
+    pub(crate) report: BatchReport,
+    pub(crate) order: BatchOrder,
+}
+
+/// Records of one batch split among several handlers by their `when` conditions: each
+/// handler run fills in the outcomes of the records it was given.
+#[derive(Debug, Default)]
+pub(crate) struct RoutedRun {
+    /// The records of the current run.
+    pub(crate) mask: std::sync::Mutex<Vec<bool>>,
+    pub(crate) outcomes: std::sync::Mutex<Vec<Option<Outcome>>>,
+    pub(crate) meta: std::sync::OnceLock<BatchMeta>,
+}
 
 async fn run_batch<E, F, Fut>(
     batch: Batch<E>,
     handler: &'static str,
-    concurrency: usize,
+    invocation: &Invocation,
     call: F,
 ) -> Result<Value, DispatchError>
 where
@@ -78,26 +100,72 @@ where
         report,
         order,
     } = batch;
-    let mut ids = Vec::with_capacity(records.len());
-    let mut data = Vec::with_capacity(records.len());
+    let mut meta = BatchMeta {
+        ids: Vec::new(),
+        data: Vec::new(),
+        report,
+        order,
+    };
     let mut inputs = Vec::with_capacity(records.len());
     for record in records {
-        ids.push(record.id);
-        data.push(record.data);
+        meta.ids.push(record.id);
+        meta.data.push(record.data);
         inputs.push(record.record);
     }
-    let run_one = |input: Result<E, String>| {
-        let call = &call;
-        async move {
-            let record = input?;
-            match AssertUnwindSafe(call(record)).catch_unwind().await {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => Err(error.message),
-                Err(panic) => Err(format!("handler `{handler}` panicked: {}", panic_text(&*panic))),
-            }
+    // Split among handlers: run only this handler's records and leave the answer to the
+    // dispatcher.
+    if let Some(routed) = invocation.routed() {
+        let mask = routed.mask.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mine: Vec<(usize, Result<E, String>)> = inputs
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| mask.get(*index) == Some(&true))
+            .collect();
+        let indexes: Vec<usize> = mine.iter().map(|(index, _)| *index).collect();
+        let outcomes = run_records(
+            mine.into_iter().map(|(_, input)| input),
+            order,
+            invocation.record_concurrency(),
+            &call,
+            handler,
+        )
+        .await;
+        log_failures(handler, &meta.ids, indexes.iter().copied().zip(&outcomes));
+        let mut all = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        all.resize(meta.ids.len(), None);
+        for (index, outcome) in indexes.into_iter().zip(outcomes) {
+            all[index] = Some(outcome);
+        }
+        let _ = routed.meta.set(meta);
+        return Ok(Value::Null);
+    }
+    let outcomes = run_records(inputs, order, invocation.record_concurrency(), &call, handler).await;
+    log_failures(handler, &meta.ids, outcomes.iter().enumerate());
+    answer(&meta, outcomes)
+}
+
+/// Runs the handler on each input: concurrently up to `concurrency` when independent; in
+/// order, stopping at the first failure, when ordered.
+async fn run_records<E, F, Fut>(
+    inputs: impl IntoIterator<Item = Result<E, String>>,
+    order: BatchOrder,
+    concurrency: usize,
+    call: &F,
+    handler: &'static str,
+) -> Vec<Outcome>
+where
+    F: Fn(E) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, DispatchError>> + Send,
+{
+    let run_one = |input: Result<E, String>| async move {
+        let record = input?;
+        match AssertUnwindSafe(call(record)).catch_unwind().await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(error.message),
+            Err(panic) => Err(format!("handler `{handler}` panicked: {}", panic_text(&*panic))),
         }
     };
-    let outcomes: Vec<Outcome> = match order {
+    match order {
         BatchOrder::Independent => {
             futures_util::stream::iter(inputs.into_iter().map(run_one))
                 .buffered(concurrency.max(1))
@@ -105,34 +173,41 @@ where
                 .await
         }
         BatchOrder::InOrder => {
-            let mut outcomes = Vec::with_capacity(inputs.len());
-            let mut inputs = inputs.into_iter();
-            for input in inputs.by_ref() {
-                let outcome = run_one(input).await;
-                let failed = outcome.is_err();
-                outcomes.push(outcome);
+            let mut outcomes = Vec::new();
+            let mut failed = false;
+            for input in inputs {
                 if failed {
-                    break;
+                    outcomes.push(Err(NOT_PROCESSED.to_owned()));
+                    continue;
                 }
+                let outcome = run_one(input).await;
+                failed = outcome.is_err();
+                outcomes.push(outcome);
             }
-            let skipped = inputs.len();
-            outcomes
-                .extend((0..skipped).map(|_| {
-                    Err("not processed: an earlier record of this ordered batch failed".to_owned())
-                }));
             outcomes
         }
-    };
-    for (index, outcome) in outcomes.iter().enumerate() {
+    }
+}
+
+fn log_failures<'a>(
+    handler: &str,
+    ids: &[Option<String>],
+    outcomes: impl IntoIterator<Item = (usize, &'a Outcome)>,
+) {
+    for (index, outcome) in outcomes {
         if let Err(reason) = outcome {
-            let id = ids[index].as_deref().unwrap_or("-");
+            let id = ids.get(index).and_then(|id| id.as_deref()).unwrap_or("-");
             tracing::warn!(handler, record = index, id, "record failed: {reason}");
         }
     }
-    match report {
-        BatchReport::ItemFailures => item_failures(&ids, &outcomes),
-        BatchReport::WholeEvent => whole_event(&ids, outcomes),
-        BatchReport::Firehose => Ok(firehose(&ids, &data, outcomes)),
+}
+
+/// The answer the event source expects for these outcomes.
+pub(crate) fn answer(meta: &BatchMeta, outcomes: Vec<Outcome>) -> Result<Value, DispatchError> {
+    match meta.report {
+        BatchReport::ItemFailures => item_failures(&meta.ids, &outcomes),
+        BatchReport::WholeEvent => whole_event(&meta.ids, outcomes),
+        BatchReport::Firehose => Ok(firehose(&meta.ids, &meta.data, outcomes)),
     }
 }
 

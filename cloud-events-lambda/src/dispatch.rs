@@ -1,5 +1,6 @@
 //! The dispatcher: bytes -> classification -> route index -> handlers -> response.
 
+use crate::batch::{NOT_PROCESSED, RoutedRun};
 use crate::context::Context;
 use crate::dependencies::{Container, Dependencies};
 use crate::error::{DispatchError, ErrorKind, StartupError};
@@ -24,6 +25,7 @@ pub struct Invocation {
     container: Arc<Container>,
     cache: ValueCache,
     record_concurrency: usize,
+    routed: Option<RoutedRun>,
 }
 
 impl Invocation {
@@ -57,6 +59,10 @@ impl Invocation {
 
     pub(crate) fn record_concurrency(&self) -> usize {
         self.record_concurrency
+    }
+
+    pub(crate) fn routed(&self) -> Option<&RoutedRun> {
+        self.routed.as_ref()
     }
 }
 
@@ -111,17 +117,38 @@ impl Iterator for Merge<'_> {
     }
 }
 
-/// The event's JSON as a tree, parsed only if a `when` condition needs it.
+/// The event's JSON as a tree (and its records, for per-record conditions), parsed only if a
+/// `when` condition needs it.
 struct LazyJson<'a> {
     text: &'a str,
     tree: OnceLock<Option<serde_json::Value>>,
+    records: OnceLock<Vec<serde_json::Value>>,
 }
 
-impl LazyJson<'_> {
+impl<'a> LazyJson<'a> {
+    fn new(text: &'a str) -> Self {
+        LazyJson {
+            text,
+            tree: OnceLock::new(),
+            records: OnceLock::new(),
+        }
+    }
+
     fn get(&self) -> Option<&serde_json::Value> {
         self.tree
             .get_or_init(|| serde_json::from_str(self.text).ok())
             .as_ref()
+    }
+
+    /// The records of a batch event of `kind` (empty for other kinds).
+    fn records(&self, kind: Kind) -> &[serde_json::Value] {
+        self.records.get_or_init(|| {
+            cloud_events_core::batch::records_of(kind, self.text)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|raw| serde_json::from_str(raw.get()).ok())
+                .collect()
+        })
     }
 }
 
@@ -147,6 +174,14 @@ pub struct Dispatcher {
 pub enum Selection {
     /// These handlers run, in this order.
     Run(Vec<&'static HandlerRegistration>),
+    /// The records of a batch, each to the first per-record handler whose `when` holds for
+    /// it (`assignment[i]` indexes `handlers`; `None`: no handler takes record `i`).
+    PerRecord {
+        /// The per-record handlers, in priority order.
+        handlers: Vec<&'static HandlerRegistration>,
+        /// Which handler takes each record.
+        assignment: Vec<Option<usize>>,
+    },
     /// Several matched at the top rank and the strategy runs none (`NoneIfAmbiguous`) or fails
     /// (`ErrorIfAmbiguous`).
     Ambiguous(Vec<&'static HandlerRegistration>),
@@ -233,35 +268,93 @@ impl Dispatcher {
         self.options
     }
 
-    /// The handlers of `route` that match the event, in priority order.
+    /// The handlers of `route` that match the event, in priority order. With
+    /// `record_conditions_later`, per-record handlers' conditions are left for each record.
     fn matching<'a>(
         &'a self,
         route: Route,
         classification: &'a Classification,
         json: &'a LazyJson<'_>,
-    ) -> impl Iterator<Item = &'static HandlerRegistration> + 'a {
+        record_conditions_later: bool,
+    ) -> impl Iterator<Item = usize> + 'a {
         self.routes[route_slot(route)]
             .candidates(classification.source())
-            .filter_map(move |index| {
+            .filter(move |&index| {
                 let handler = self.handlers[index];
-                let passes = handler.filter.matches(classification)
-                    && self.conditions[index]
-                        .as_ref()
-                        .is_none_or(|c| json.get().is_some_and(|tree| c.holds(tree)));
-                passes.then_some(handler)
+                if !handler.filter.matches(classification) {
+                    return false;
+                }
+                let Some(condition) = &self.conditions[index] else {
+                    return true;
+                };
+                match route {
+                    // A per-record handler's condition is about one record: it is checked per
+                    // record later, or here holds if it holds for some record.
+                    Route::Kind(kind) if handler.per_record => {
+                        record_conditions_later
+                            || json.records(kind).iter().any(|record| condition.holds(record))
+                    }
+                    _ => json.get().is_some_and(|tree| condition.holds(tree)),
+                }
             })
+    }
+
+    /// Under first-match, a batch whose first matching handler takes records and where
+    /// per-record handlers have conditions: each record goes to the first per-record handler
+    /// whose condition holds for that record.
+    fn route_records(
+        &self,
+        kind: Kind,
+        classification: &Classification,
+        json: &LazyJson<'_>,
+    ) -> Option<Selection> {
+        let candidates: Vec<usize> = self
+            .matching(Route::Kind(kind), classification, json, true)
+            .collect();
+        let first = *candidates.first()?;
+        let per_record: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&i| self.handlers[i].per_record)
+            .collect();
+        if !self.handlers[first].per_record || per_record.iter().all(|&i| self.conditions[i].is_none()) {
+            return None;
+        }
+        let raw_count = cloud_events_core::batch::records_of(kind, json.text)?.len();
+        let records = json.records(kind);
+        if records.len() != raw_count {
+            // A record that is not JSON cannot be routed by its fields: let the handlers' own
+            // decoding report it.
+            return None;
+        }
+        let assignment: Vec<Option<usize>> = records
+            .iter()
+            .map(|record| {
+                per_record
+                    .iter()
+                    .position(|&i| self.conditions[i].as_ref().is_none_or(|c| c.holds(record)))
+            })
+            .collect();
+        if assignment.iter().all(Option::is_none) {
+            return None;
+        }
+        let handlers = per_record.into_iter().map(|i| self.handlers[i]).collect();
+        Some(Selection::PerRecord { handlers, assignment })
     }
 
     /// Which handlers an event goes to under the dispatcher's strategy.
     pub fn select(&self, classification: &Classification, event: &str) -> Selection {
-        let json = LazyJson {
-            text: event,
-            tree: OnceLock::new(),
-        };
+        let json = LazyJson::new(event);
+        if self.options.strategy == Strategy::FirstMatch
+            && let Some(kind) = classification.kind()
+            && let Some(plan) = self.route_records(kind, classification, &json)
+        {
+            return plan;
+        }
         let mut matches = classification
             .kind()
             .into_iter()
-            .flat_map(|kind| self.matching(Route::Kind(kind), classification, &json));
+            .flat_map(|kind| self.matching(Route::Kind(kind), classification, &json, false))
+            .map(|index| self.handlers[index]);
         let selected: Vec<_> = match self.options.strategy {
             Strategy::FirstMatch => matches.next().into_iter().collect(),
             Strategy::AllMatches => matches.collect(),
@@ -280,8 +373,8 @@ impl Dispatcher {
         if !selected.is_empty() {
             return Selection::Run(selected);
         }
-        match self.matching(Route::Default, classification, &json).next() {
-            Some(default) => Selection::Run(vec![default]),
+        match self.matching(Route::Default, classification, &json, false).next() {
+            Some(default) => Selection::Run(vec![self.handlers[default]]),
             None => Selection::NoHandler,
         }
     }
@@ -321,8 +414,9 @@ impl Dispatcher {
         span.record("route", classification.route_key());
         let selection = std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, json)))
             .map_err(|panic| panicked("handler selection", &*panic))?;
-        let handlers = match selection {
-            Selection::Run(handlers) => handlers,
+        let (handlers, assignment) = match selection {
+            Selection::Run(handlers) => (handlers, None),
+            Selection::PerRecord { handlers, assignment } => (handlers, Some(assignment)),
             Selection::NoHandler => return Err(no_handler(&classification)),
             Selection::Ambiguous(tied) => return self.ambiguous(&tied),
         };
@@ -334,10 +428,17 @@ impl Dispatcher {
             container: Arc::clone(&self.container),
             cache: ValueCache::default(),
             record_concurrency: self.options.record_concurrency,
+            routed: assignment.is_some().then(RoutedRun::default),
         };
         let names: Vec<&str> = handlers.iter().map(|h| h.name).collect();
         span.record("handler", names.join(",").as_str());
-        match tokio::time::timeout(budget, self.run_selected(handlers, &invocation)).await {
+        let work = async {
+            match assignment {
+                Some(assignment) => run_routed(&handlers, &assignment, &invocation).await,
+                None => self.run_selected(handlers, &invocation).await,
+            }
+        };
+        match tokio::time::timeout(budget, work).await {
             Ok(result) => result,
             Err(_) => Err(DispatchError::new(
                 ErrorKind::DeadlineExceeded,
@@ -400,6 +501,88 @@ impl Dispatcher {
         tracing::warn!("{message}; strategy none-if-ambiguous runs none of them");
         Ok(serde_json::Value::Null)
     }
+}
+
+/// The reason given for a record that no handler's condition takes.
+const NO_RECORD_HANDLER: &str = "no handler's `when` condition holds for this record";
+
+/// Runs each handler on the records assigned to it, in record order for ordered batches
+/// (stopping at the first failure), grouped by handler for unordered ones; then answers for
+/// the whole batch.
+async fn run_routed(
+    handlers: &[&'static HandlerRegistration],
+    assignment: &[Option<usize>],
+    invocation: &Invocation,
+) -> Result<serde_json::Value, DispatchError> {
+    let routed = invocation.routed().expect("a routed invocation");
+    let count = assignment.len();
+    let mut done = vec![false; count];
+    let mut start = 0;
+    while start < count {
+        if done[start] {
+            start += 1;
+            continue;
+        }
+        let taker = assignment[start];
+        let independent = routed
+            .meta
+            .get()
+            .is_some_and(|m| m.order == cloud_events_core::batch::BatchOrder::Independent);
+        let indexes: Vec<usize> = if independent {
+            (start..count)
+                .filter(|&k| !done[k] && assignment[k] == taker)
+                .collect()
+        } else {
+            (start..count).take_while(|&k| assignment[k] == taker).collect()
+        };
+        match taker {
+            None => {
+                let mut outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+                outcomes.resize(count, None);
+                for &k in &indexes {
+                    tracing::warn!(record = k, "record failed: {NO_RECORD_HANDLER}");
+                    outcomes[k] = Some(Err(NO_RECORD_HANDLER.to_owned()));
+                }
+            }
+            Some(handler) => {
+                let mut mask = vec![false; count];
+                for &k in &indexes {
+                    mask[k] = true;
+                }
+                *routed.mask.lock().unwrap_or_else(|p| p.into_inner()) = mask;
+                run(handlers[handler], invocation).await?;
+            }
+        }
+        for &k in &indexes {
+            done[k] = true;
+        }
+        let failed = {
+            let outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+            indexes
+                .iter()
+                .any(|&k| matches!(outcomes.get(k), Some(Some(Err(_)))))
+        };
+        if failed && !independent {
+            break;
+        }
+    }
+    let Some(meta) = routed.meta.get() else {
+        return Err(DispatchError::new(
+            ErrorKind::BatchFailed,
+            format!("no record of the batch was handled: {NO_RECORD_HANDLER}"),
+        ));
+    };
+    let outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let outcomes: Vec<crate::batch::Outcome> = (0..count)
+        .map(|k| {
+            outcomes
+                .get(k)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| Err(NOT_PROCESSED.to_owned()))
+        })
+        .collect();
+    crate::batch::answer(meta, outcomes)
 }
 
 /// Runs one handler inside a panic guard.
@@ -470,6 +653,7 @@ mod tests {
                     route: $route,
                     filter: $filter,
                     when: $when,
+                    per_record: false,
                     rank: $rank,
                     name: stringify!($name),
                     module_path: "tests",
@@ -540,6 +724,7 @@ mod tests {
             route: Route::Kind(Kind::Sqs),
             filter: NO_FILTER,
             when: None,
+            per_record: false,
             rank: 0,
             name: "panics",
             module_path: "tests",
@@ -558,6 +743,7 @@ mod tests {
             route: Route::Kind(Kind::S3),
             filter: NO_FILTER,
             when: None,
+            per_record: false,
             rank: 3,
             name: "fails",
             module_path: "tests",
@@ -590,6 +776,7 @@ mod tests {
         match dispatcher.select(&classification, json) {
             Selection::Run(handlers) => handlers.iter().map(|h| h.name).collect(),
             Selection::Ambiguous(_) => vec!["<ambiguous>"],
+            Selection::PerRecord { handlers, .. } => handlers.iter().map(|h| h.name).collect(),
             Selection::NoHandler => vec![],
         }
     }

@@ -119,8 +119,11 @@ pub struct HandlerRegistration {
     pub route: Route,
     /// Tests on the classification (shorthand arguments such as `source = "..."`).
     pub filter: Filter,
-    /// A `when = "..."` condition, checked against the event's JSON.
+    /// A `when = "..."` condition, checked against the event's JSON, or against each record's
+    /// for a handler called per record.
     pub when: Option<&'static str>,
+    /// The handler takes one record of a batch at a time.
+    pub per_record: bool,
     /// Among matching handlers, the highest rank wins.
     pub rank: i32,
     /// The function's name.

@@ -72,6 +72,13 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         quote_spanned!(output_span=> #krate::value_output(__output))
     };
     let rank = spec.rank;
+    let per_record = match &spec.route {
+        RouteSpec::Kind(kind) => {
+            let marker = syn::Ident::new(kind.marker_type(), Span::call_site());
+            quote_spanned! {event_ty.span()=> <#event_ty as #krate::EventOf<#krate::marker::#marker>>::PER_RECORD }
+        }
+        RouteSpec::Default => quote!(false),
+    };
     let run = quote! {
         #(#resolve)*
         let __output = #call;
@@ -111,6 +118,7 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
                 route: #route,
                 filter: #filter,
                 when: #when,
+                per_record: #per_record,
                 rank: #rank,
                 name: #name_text,
                 module_path: ::core::module_path!(),

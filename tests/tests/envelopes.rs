@@ -22,22 +22,23 @@ struct Order {
     amount: i64,
 }
 
-#[on_event("aws.sqs", when = r#"Records[0].body.Type == "Notification""#)]
+// `when` on a per-record handler is about one record: paths start at the SQS message.
+#[on_event("aws.sqs", when = r#"body.Type == "Notification""#)]
 fn sns_in_sqs(notification: Json<SnsNotification<Order>>) -> Value {
     seen(json!(["sns", notification.topic_arn, notification.message.id]))
 }
 
-#[on_event("aws.sqs", when = "exists(Records[0].body.Records[0].s3)")]
+#[on_event("aws.sqs", when = "exists(body.Records[0].s3)")]
 fn s3_in_sqs(event: Json<S3Event>) -> Value {
     seen(json!(["s3", event.records[0].s3.object.key]))
 }
 
-#[on_event("aws.sqs", when = "exists(Records[0].body.detail-type)")]
+#[on_event("aws.sqs", when = "exists(body.detail-type)")]
 fn eventbridge_in_sqs(event: Json<EventBridgeEvent<Order>>) -> Value {
     seen(json!(["eventbridge", event.source, event.detail.id]))
 }
 
-#[on_event("aws.sqs", when = "exists(Records[0].body.specversion)")]
+#[on_event("aws.sqs", when = "exists(body.specversion)")]
 fn cloudevent_in_sqs(event: Json<CloudEvent<Order>>) -> Value {
     seen(json!([
         "cloudevent",

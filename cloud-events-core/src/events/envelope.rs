@@ -123,6 +123,8 @@ fn payload<T: DeserializeOwned>(raw: &RawValue, at: At) -> Result<T, String> {
 macro_rules! json_per_record {
     ($($marker:ident => $shape:ident, $at:expr;)*) => {
         $(impl<T: DeserializeOwned> EventOf<marker::$marker> for Json<T> {
+            const PER_RECORD: bool = true;
+
             fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
                 Err(DecodeError::new::<Self>("this is one record's payload: handlers taking it are called per record"))
             }
@@ -168,6 +170,8 @@ json_whole! {
 
 /// CloudWatch Logs: the subscription's log events, each message decoded from JSON.
 impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
+    const PER_RECORD: bool = true;
+
     fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
         Err(DecodeError::new::<Self>(
             "this is one log event's message: handlers taking it are called per log event",
@@ -211,6 +215,8 @@ pub struct DynamoDbChange<T> {
 }
 
 impl<T: DeserializeOwned> EventOf<marker::DynamoDb> for DynamoDbChange<T> {
+    const PER_RECORD: bool = true;
+
     fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
         Err(DecodeError::new::<Self>(
             "this is one stream record: handlers taking it are called per record",

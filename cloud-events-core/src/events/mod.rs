@@ -9,7 +9,7 @@ mod envelope;
 mod iot_events;
 mod lex_v2;
 mod raw;
-mod records;
+pub(crate) mod records;
 
 pub use alexa::AlexaEvent;
 pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
@@ -81,6 +81,10 @@ use serde::de::DeserializeOwned;
     note = "each kind delivers the type listed in the kinds table (README, or `Kind::event_type`); `RawEvent` and `serde_json::Value` fit every kind"
 )]
 pub trait EventOf<K: KindMarker>: Sized {
+    /// Whether a handler taking this type is called once per record of a batch (and so has its
+    /// `when` condition checked against each record).
+    const PER_RECORD: bool = false;
+
     /// Decodes the event from its JSON.
     fn decode(event: &RawEvent) -> Result<Self, DecodeError>;
 

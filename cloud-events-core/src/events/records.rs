@@ -81,6 +81,8 @@ pub(crate) mod shapes {
 macro_rules! records_of {
     ($($marker:ident => $record:ty, $shape:ident;)*) => {
         $(impl EventOf<marker::$marker> for $record {
+            const PER_RECORD: bool = true;
+
             fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
                 Err(DecodeError::new::<Self>("this is one record of a batch: handlers taking it are called per record"))
             }
