@@ -8,6 +8,11 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod binding;
+mod rules;
+
+pub use binding::{Binding, Message};
+
 /// A CloudEvents spec version this crate reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpecVersion {
@@ -160,8 +165,25 @@ impl Attributes {
         )?;
         let subject = optional_string("subject", self.subject)?;
         let time = optional_string("time", self.time)?;
+        rules::uri_reference("source", &source)?;
+        if let Some(media) = &datacontenttype {
+            rules::media_type("datacontenttype", media)?;
+        }
+        if let Some(schema) = &dataschema {
+            rules::uri(
+                if specversion == SpecVersion::V03 {
+                    "schemaurl"
+                } else {
+                    "dataschema"
+                },
+                schema,
+            )?;
+        }
+        if let Some(time) = &time {
+            rules::timestamp("time", time)?;
+        }
         for name in self.extensions.keys() {
-            check_extension_name(name)?;
+            rules::extension_name(name)?;
         }
         if self.data.is_some() && self.data_base64.is_some() {
             return Err(CloudEventError::BothData);
@@ -240,18 +262,6 @@ fn optional_string(name: &'static str, value: Option<Value>) -> Result<Option<St
             rule: "must be a string",
         }),
     }
-}
-
-/// Extension names: lower-case ASCII letters and digits (CloudEvents 1.0, "Attribute Naming
-/// Convention"). The spec's 20-character limit is a SHOULD and is not enforced.
-fn check_extension_name(name: &str) -> Result<(), CloudEventError> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
-        return Err(CloudEventError::Attribute {
-            attribute: name.into(),
-            rule: "extension names must be lower-case ASCII letters and digits",
-        });
-    }
-    Ok(())
 }
 
 /// Reads a CloudEvent object attribute by attribute. With `keep_data` false, `data` is
