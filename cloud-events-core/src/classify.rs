@@ -143,6 +143,10 @@ pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
             classification.event_type = probe.detail_type.map(Into::into);
         }
         Some(Kind::IotEvents) => classification.event_type = probe.iot_event_name.map(Into::into),
+        Some(Kind::AzureEventGrid | Kind::AzureEventGridValidation) => {
+            classification.event_type = probe.event_type.map(Into::into)
+        }
+        Some(Kind::GcpBackground) => classification.event_type = probe.gcp_context.event_type.map(Into::into),
         _ => {}
     }
     Ok(classification)
@@ -233,6 +237,33 @@ mod tests {
         assert_eq!(c.route_key(), "aws.iotevents");
         assert_eq!(c.path(), "/myChargedEvent");
         assert_eq!(Classification::of_kind(Kind::S3).path(), "/aws.s3");
+    }
+
+    #[test]
+    fn cloud_provider_events_expose_their_types() {
+        let grid = classify(
+            br#"[{"id":"1","subject":"/s","eventType":"Microsoft.Storage.BlobCreated","eventTime":"2026-11-02T10:00:00Z","data":{},"dataVersion":""}]"#,
+        )
+        .unwrap();
+        assert_eq!(grid.route_key(), "azure.eventgrid");
+        assert_eq!(grid.event_type(), Some("Microsoft.Storage.BlobCreated"));
+        let validation = classify(
+            br#"{"id":"1","subject":"","eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","eventTime":"2026-11-02T10:00:00Z","data":{"validationCode":"c"},"dataVersion":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!(validation.route_key(), "azure.eventgrid.validation");
+        let background =
+            classify(br#"{"context":{"eventId":"1","eventType":"providers/cloud.firestore/eventTypes/document.write"},"data":{}}"#)
+                .unwrap();
+        assert_eq!(background.route_key(), "gcp.background");
+        assert_eq!(
+            background.event_type(),
+            Some("providers/cloud.firestore/eventTypes/document.write")
+        );
+        assert_eq!(
+            key(r#"{"message":{"data":"aGk=","messageId":"1"},"subscription":"projects/p/subscriptions/s"}"#),
+            "gcp.pubsub"
+        );
     }
 
     #[test]

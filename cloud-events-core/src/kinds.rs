@@ -114,7 +114,13 @@ macro_rules! kinds {
         #[allow(unused_imports)]
         use crate::events::*;
         kinds!(@aliases $gen);
-        <$ty as crate::events::EventOf<marker::$variant>>::decode($event).map(drop)
+        match <$ty as crate::events::EventOf<marker::$variant>>::deliver($event)? {
+            crate::batch::Delivery::Whole(_) => Ok(()),
+            crate::batch::Delivery::Records(batch) => match batch.records.into_iter().find_map(|r| r.record.err()) {
+                None => Ok(()),
+                Some(reason) => Err(crate::events::DecodeError::new::<$ty>(reason)),
+            },
+        }
     }};
     (@aliases [$($g:ident),*]) => { $(type $g = serde_json::Value;)* };
     // `decode: by_hand`: the kind's `EventOf` impl is written by hand (see `events`).
@@ -428,6 +434,39 @@ kinds! {
         marker: "`messageVersion` + `agent` + `actionGroup`",
         event: [] AgentEvent,
         detect: |p| p.has.message_version && p.has.agent && p.has.action_group,
+    }
+    /// Azure Event Grid subscription validation handshake.
+    AzureEventGridValidation = "azure.eventgrid.validation" {
+        title: "Azure Event Grid subscription validation",
+        marker: "Event Grid schema with `eventType` `Microsoft.EventGrid.SubscriptionValidationEvent` (also in an array)",
+        event: [T] EventGridEvent<T>,
+        decode: by_hand,
+        arrays: true,
+        detect: |p| p.is_event_grid()
+            && p.event_type.as_deref() == Some("Microsoft.EventGrid.SubscriptionValidationEvent"),
+    }
+    /// Azure Event Grid event (Event Grid schema), single or in an array.
+    AzureEventGrid = "azure.eventgrid" {
+        title: "Azure Event Grid event",
+        marker: "`eventType` + `eventTime` + `dataVersion` + `subject` (also an array of them)",
+        event: [T] EventGridEvent<T>,
+        decode: by_hand,
+        arrays: true,
+        detect: |p| p.is_event_grid(),
+    }
+    /// Google Cloud Pub/Sub push subscription message.
+    GcpPubSub = "gcp.pubsub" {
+        title: "Google Cloud Pub/Sub push",
+        marker: "`message` + `subscription`",
+        event: [] PubSubPushMessage,
+        detect: |p| p.has.message && p.has.subscription,
+    }
+    /// Google Cloud Functions (1st gen) / Firebase background event.
+    GcpBackground = "gcp.background" {
+        title: "Google Cloud background function event",
+        marker: "`context.eventId` + `context.eventType` + `data`",
+        event: [] GcpBackgroundEvent,
+        detect: |p| p.gcp_context.event_id && p.gcp_context.event_type.is_some() && p.has.data,
     }
     /// Alexa skill or smart home request.
     Alexa = "aws.alexa" {

@@ -67,6 +67,8 @@ presence! {
     protocol_data = "protocolData", connection_metadata = "connectionMetadata",
     connection_id = "connection-id", endpoint_id = "endpoint-id",
     widget_context = "widgetContext",
+    subscription = "subscription", message = "message", event_time = "eventTime",
+    data_version = "dataVersion", subject = "subject", data = "data",
 }
 
 /// What the classifier knows of an event after one pass over its bytes.
@@ -89,6 +91,10 @@ pub(crate) struct Probe<'de> {
     pub(crate) context: ContextProbe,
     pub(crate) awslogs_data: bool,
     pub(crate) iot_event_name: Option<Cow<'de, str>>,
+    /// Azure Event Grid's (or Cognito Sync's) `eventType`.
+    pub(crate) event_type: Option<Cow<'de, str>>,
+    /// A Google Cloud background function's `context`.
+    pub(crate) gcp_context: GcpContextProbe<'de>,
 }
 
 impl Probe<'_> {
@@ -98,6 +104,11 @@ impl Probe<'_> {
 
     pub(crate) fn event_source_is(&self, expected: &str) -> bool {
         self.event_source.as_deref() == Some(expected)
+    }
+
+    /// Azure Event Grid schema.
+    pub(crate) fn is_event_grid(&self) -> bool {
+        self.event_type.is_some() && self.has.event_time && self.has.data_version && self.has.subject
     }
 
     /// API Gateway payload format 2.0 (HTTP APIs and function URLs).
@@ -123,6 +134,8 @@ impl<'de> FieldSink<'de> for Probe<'de> {
             "awslogs" => self.awslogs_data = map.next_value::<Lenient<AwsLogsProbe>>()?.0.data,
             "event" => self.iot_event_name = map.next_value::<Lenient<IotEventProbe<'de>>>()?.0.event_name,
             "eventSource" => self.event_source = map.next_value::<MaybeStr<'de>>()?.0,
+            "eventType" => self.event_type = map.next_value::<MaybeStr<'de>>()?.0,
+            "context" => self.gcp_context = map.next_value::<Lenient<GcpContextProbe<'de>>>()?.0,
             "source" => self.source = map.next_value::<MaybeStr<'de>>()?.0,
             "detail-type" => self.detail_type = map.next_value::<MaybeStr<'de>>()?.0,
             "version" => self.version = map.next_value::<MaybeStr<'de>>()?.0,
@@ -210,6 +223,29 @@ impl<'de> FieldSink<'de> for AwsLogsProbe {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
         self.data |= key == "data";
         map.next_value::<IgnoredAny>()?;
+        Ok(())
+    }
+}
+
+/// `context.eventId` and `context.eventType` of a Google Cloud background function event.
+#[derive(Debug, Default)]
+pub(crate) struct GcpContextProbe<'de> {
+    pub(crate) event_id: bool,
+    pub(crate) event_type: Option<Cow<'de, str>>,
+}
+
+impl<'de> FieldSink<'de> for GcpContextProbe<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "eventType" => self.event_type = map.next_value::<MaybeStr<'de>>()?.0,
+            "eventId" => {
+                self.event_id = true;
+                map.next_value::<IgnoredAny>()?;
+            }
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
         Ok(())
     }
 }

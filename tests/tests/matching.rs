@@ -30,6 +30,9 @@ fn order_events(_event: RawEvent) {}
 #[on_cloudevent(type = "com.example.order.created", subject = "vip-*")]
 fn vip_order_created(_event: RawEvent) {}
 
+#[on_cloudevent(type = "google.cloud.storage.object.v1.*")]
+fn gcs_object(_event: RawEvent) {}
+
 #[on_event("aws.iotevents", event_name = "myChargedEvent")]
 fn charged(_event: RawEvent) {}
 
@@ -121,6 +124,14 @@ fn cloudevent_shorthands_with_prefixes() {
         chosen(&ce("/shop", "com.example.order.created", "regular")),
         ["fallback"]
     );
+}
+
+#[test]
+fn google_cloud_storage_events_through_eventarc_route_as_cloudevents() {
+    let gcs = r#"{"specversion":"1.0","id":"9","source":"//storage.googleapis.com/projects/_/buckets/shop-uploads",
+        "type":"google.cloud.storage.object.v1.finalized","subject":"objects/invoice-9.pdf","time":"2026-11-02T10:00:00Z",
+        "datacontenttype":"application/json","data":{"bucket":"shop-uploads","name":"invoice-9.pdf"}}"#;
+    assert_eq!(chosen(gcs), ["gcs_object"]);
 }
 
 #[test]

@@ -25,6 +25,8 @@ use std::collections::HashMap;
 /// | `aws.kafka`, `aws.kafka.selfmanaged` | each record's `value` (base64) |
 /// | `aws.mq`, `aws.rmq` | each message's `data` (base64) |
 /// | `aws.events` | the `detail` |
+/// | `gcp.pubsub` | the `message.data` (base64) |
+/// | `gcp.background` | the `data` |
 /// | `cloudevents` | the `data` |
 /// | `aws.apigateway`, `aws.apigateway.v2`, `aws.lambda.url`, `aws.alb`, `aws.vpclattice` | the `body` (base64 when `isBase64Encoded`) |
 ///
@@ -159,6 +161,8 @@ json_per_record! {
 }
 
 json_whole! {
+    GcpPubSub => At::Base64(&["message", "data"]);
+    GcpBackground => At::Json(&["data"]);
     EventBridge => At::Json(&["detail"]);
     CloudEvents => At::Json(&["data"]);
     ApiGateway => At::Body;

@@ -2,6 +2,7 @@
 //! that crate lacks, and [`RawEvent`], the undecoded JSON every kind accepts.
 
 mod alexa;
+mod cloud_providers;
 mod cloudfront;
 mod cloudwatch_widget;
 mod cognito_userpool;
@@ -12,6 +13,10 @@ mod raw;
 pub(crate) mod records;
 
 pub use alexa::AlexaEvent;
+pub use cloud_providers::{
+    EventGridEvent, GcpBackgroundEvent, GcpEventContext, PubSubMessage, PubSubPushMessage,
+    SubscriptionValidationData,
+};
 pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
 pub use cloudwatch_widget::CloudWatchWidgetEvent;
 pub use cognito_userpool::CognitoUserPoolEvent;

@@ -1,0 +1,196 @@
+//! Events of Google Cloud and Azure: Pub/Sub push messages, background function events, and
+//! Event Grid events (single or in an array).
+
+use super::{DecodeError, EventOf, RawEvent};
+use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery, decode_record};
+use crate::kinds::marker;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+
+/// A Pub/Sub push subscription's request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PubSubPushMessage {
+    /// The message.
+    pub message: PubSubMessage,
+    /// `projects/<project>/subscriptions/<name>`.
+    pub subscription: String,
+}
+
+/// One Pub/Sub message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PubSubMessage {
+    /// The payload, base64.
+    #[serde(default)]
+    pub data: Option<String>,
+    /// String attributes.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// The message id (Pub/Sub also sends it as `message_id`, which is ignored).
+    pub message_id: String,
+    /// When it was published (RFC 3339).
+    #[serde(default)]
+    pub publish_time: Option<String>,
+    /// The ordering key, if any.
+    #[serde(default)]
+    pub ordering_key: Option<String>,
+}
+
+impl PubSubMessage {
+    /// The payload's bytes (base64-decoded).
+    pub fn bytes(&self) -> Result<Vec<u8>, DecodeError> {
+        use base64::Engine;
+        let data = self.data.as_deref().unwrap_or("");
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| DecodeError::new::<Vec<u8>>(format!("message.data is not base64: {e}")))
+    }
+}
+
+/// A Google Cloud Functions (1st gen) or Firebase background event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GcpBackgroundEvent {
+    /// Event id, time, type and resource.
+    pub context: GcpEventContext,
+    /// The event's data.
+    pub data: Value,
+}
+
+/// The `context` of a background event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcpEventContext {
+    /// The event id.
+    pub event_id: String,
+    /// When it happened.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// e.g. `google.storage.object.finalize`, `providers/cloud.firestore/eventTypes/document.write`.
+    pub event_type: String,
+    /// The resource: a string, or an object with `service`, `name`, `type`.
+    #[serde(default)]
+    pub resource: Value,
+}
+
+/// An Azure Event Grid event (Event Grid schema), its `data` decoded into `T`.
+///
+/// Event Grid delivers one event or an array of them: a handler taking `EventGridEvent<T>` is
+/// called once per event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventGridEvent<T = Value> {
+    /// The event id.
+    pub id: String,
+    /// The publisher's resource path (set by Event Grid).
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// The subject, publisher-defined.
+    pub subject: String,
+    /// e.g. `Microsoft.Storage.BlobCreated`.
+    pub event_type: String,
+    /// When it happened.
+    pub event_time: String,
+    /// The event's data.
+    pub data: T,
+    /// The data's schema version.
+    #[serde(default)]
+    pub data_version: Option<String>,
+    /// The event schema's version (set by Event Grid).
+    #[serde(default)]
+    pub metadata_version: Option<String>,
+}
+
+/// The `data` of a subscription validation event: answer with
+/// `{"validationResponse": validation_code}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionValidationData {
+    /// The code to echo back.
+    pub validation_code: String,
+    /// The URL to open instead, for manual validation.
+    #[serde(default)]
+    pub validation_url: Option<String>,
+}
+
+fn event_grid_records<T: DeserializeOwned>(
+    event: &RawEvent,
+) -> Result<Delivery<EventGridEvent<T>>, DecodeError> {
+    let json = event.json().trim_start_matches('\u{feff}').trim_start();
+    let raw: Vec<&RawValue> = if json.starts_with('[') {
+        serde_json::from_str(json).map_err(|e| DecodeError::new::<EventGridEvent<T>>(e.to_string()))?
+    } else {
+        vec![serde_json::from_str(json).map_err(|e| DecodeError::new::<EventGridEvent<T>>(e.to_string()))?]
+    };
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Id {
+        id: Option<String>,
+    }
+    let records = raw
+        .into_iter()
+        .map(|raw| BatchRecord {
+            id: serde_json::from_str::<Id>(raw.get()).unwrap_or_default().id,
+            record: decode_record(raw),
+            data: None,
+        })
+        .collect();
+    Ok(Delivery::Records(Batch {
+        records,
+        report: BatchReport::WholeEvent,
+        order: BatchOrder::Independent,
+    }))
+}
+
+macro_rules! event_grid {
+    ($($marker:ident),*) => {
+        $(impl<T: DeserializeOwned> EventOf<marker::$marker> for EventGridEvent<T> {
+            const PER_RECORD: bool = true;
+
+            fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
+                Err(DecodeError::new::<Self>("Event Grid events are delivered one by one: handlers taking one are called per event"))
+            }
+
+            fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
+                event_grid_records(event)
+            }
+        })*
+    };
+}
+
+event_grid!(AzureEventGrid, AzureEventGridValidation);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_grid_arrays_are_delivered_one_by_one() {
+        let event = RawEvent::new(
+            r#"[{"id":"1","subject":"/blobs/a","eventType":"Microsoft.Storage.BlobCreated","eventTime":"2026-11-02T10:00:00Z","data":{"url":"u"},"dataVersion":"1"},
+                {"id":"2","subject":"/blobs/b","eventType":"Microsoft.Storage.BlobDeleted","eventTime":"2026-11-02T10:00:01Z","data":{"url":"v"},"dataVersion":"1"}]"#,
+        );
+        let Ok(Delivery::Records(batch)) =
+            <EventGridEvent as EventOf<marker::AzureEventGrid>>::deliver(&event)
+        else {
+            panic!("records")
+        };
+        assert_eq!(batch.records.len(), 2);
+        assert_eq!(batch.records[1].id.as_deref(), Some("2"));
+        assert_eq!(batch.records[1].record.as_ref().unwrap().data["url"], "v");
+    }
+
+    #[test]
+    fn pubsub_data_is_base64() {
+        let message = PubSubMessage {
+            data: Some("aGk=".into()),
+            attributes: BTreeMap::new(),
+            message_id: "1".into(),
+            publish_time: None,
+            ordering_key: None,
+        };
+        assert_eq!(message.bytes().unwrap(), b"hi");
+    }
+}
