@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod binding;
+mod build;
 mod rules;
 
 pub use binding::{Binding, Message};
