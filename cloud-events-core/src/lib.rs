@@ -14,6 +14,8 @@ pub mod condition;
 pub mod kinds;
 
 #[cfg(feature = "events")]
+pub mod adapt;
+#[cfg(feature = "events")]
 pub mod batch;
 #[cfg(feature = "events")]
 mod classify;

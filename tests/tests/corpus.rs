@@ -69,3 +69,38 @@ fn every_labelled_corpus_file_classifies_to_its_label() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn every_classified_corpus_event_adapts_into_valid_cloudevents() {
+    let Some(corpus) = corpus() else {
+        eprintln!("CLOUD_EVENTS_CORPUS is not set: corpus test skipped");
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut adapted = 0;
+    for label in labels(&corpus) {
+        let Ok(json) = std::fs::read_to_string(corpus.join(&label.path)) else {
+            continue;
+        };
+        let Ok(classification) = cloud_events_core::classify_str(&json) else {
+            continue;
+        };
+        if classification.kind().is_none() {
+            continue;
+        }
+        match cloud_events_core::adapt::adapt(&json, &classification) {
+            Ok(events) => {
+                for event in events {
+                    let bytes = serde_json::to_vec(&event).unwrap();
+                    match cloud_events_core::CloudEvent::<serde_json::Value>::from_json(&bytes) {
+                        Ok(_) => adapted += 1,
+                        Err(error) => failures.push(format!("{}: {error}", label.path)),
+                    }
+                }
+            }
+            Err(error) => failures.push(format!("{}: {error}", label.path)),
+        }
+    }
+    println!("corpus: {adapted} CloudEvents adapted");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

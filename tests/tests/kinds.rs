@@ -81,3 +81,37 @@ fn invalid_inputs_are_errors_that_say_what_is_wrong() {
         }
     }
 }
+
+#[test]
+fn every_kind_adapts_into_valid_cloudevents() {
+    use cloud_events_core::adapt::adapt;
+    use cloud_events_core::{CloudEvent, classify_str};
+    let mut failures = Vec::new();
+    for kind in Kind::ALL {
+        let json = std::fs::read_to_string(fixture(&format!("kinds/{}.json", kind.key()))).unwrap();
+        let classification = classify_str(&json).unwrap();
+        let events = match adapt(&json, &classification) {
+            Ok(events) => events,
+            Err(error) => {
+                failures.push(format!("{}: {error}", kind.key()));
+                continue;
+            }
+        };
+        if events.is_empty() {
+            failures.push(format!("{}: no CloudEvent", kind.key()));
+        }
+        for event in events {
+            // Valid by every rule of the spec: it reads back from its own JSON.
+            let json = serde_json::to_vec(&event).unwrap();
+            if let Err(error) = CloudEvent::<serde_json::Value>::from_json(&json) {
+                failures.push(format!("{}: {error}", kind.key()));
+            }
+            if *kind != Kind::CloudEvents
+                && event.extensions.get("routekey").and_then(|v| v.as_str()) != Some(kind.key())
+            {
+                failures.push(format!("{}: routekey extension missing", kind.key()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

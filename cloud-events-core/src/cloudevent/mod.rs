@@ -10,9 +10,35 @@ use std::fmt;
 
 mod binding;
 mod build;
-mod rules;
+pub(crate) mod rules;
 
 pub use binding::{Binding, Message};
+
+/// A random (UUID-shaped) event id.
+pub(crate) fn generated_id() -> String {
+    build::generate_id()
+}
+
+/// A timestamp as RFC 3339: as is when it is, with the colon AWS leaves out of `+0000`
+/// offsets added, else `None`.
+pub(crate) fn normalize_time(time: &str) -> Option<String> {
+    if rules::timestamp("time", time).is_ok() {
+        return Some(time.to_owned());
+    }
+    let (head, offset) = time.split_at(time.len().checked_sub(5)?);
+    let fixed = match offset.as_bytes() {
+        [b'+' | b'-', a, b, c, d] if [a, b, c, d].iter().all(|x| x.is_ascii_digit()) => {
+            format!("{head}{}:{}", &offset[..3], &offset[3..])
+        }
+        _ => return None,
+    };
+    rules::timestamp("time", &fixed).is_ok().then_some(fixed)
+}
+
+/// Seconds and milliseconds since the epoch as RFC 3339 (UTC).
+pub(crate) fn rfc3339(seconds: u64, millis: u32) -> String {
+    build::format_rfc3339(seconds, millis)
+}
 
 /// A CloudEvents spec version this crate reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

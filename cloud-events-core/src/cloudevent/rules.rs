@@ -43,6 +43,24 @@ pub(super) fn uri_reference(attribute: &str, value: &str) -> Result<(), CloudEve
     Ok(())
 }
 
+/// `value` with every character a URI-reference cannot hold (and stray `%`) escaped as `%XX`.
+pub(crate) fn escape_uri_reference(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = String::with_capacity(value.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape_ok = b == b'%'
+            && bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b) || escape_ok {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// RFC 3986 absolute URI: a URI-reference that starts with a scheme.
 pub(super) fn uri(attribute: &str, value: &str) -> Result<(), CloudEventError> {
     uri_reference(attribute, value)?;
@@ -196,6 +214,11 @@ mod tests {
         assert!(uri_reference("source", "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66").is_ok());
         assert!(uri_reference("source", "a b").is_err());
         assert!(uri_reference("source", "50%").is_err());
+        assert_eq!(
+            escape_uri_reference("arn:aws:x: 1%zz%41é"),
+            "arn:aws:x:%201%25zz%41%C3%A9"
+        );
+        assert!(uri_reference("source", &escape_uri_reference("a b\"c")).is_ok());
         assert!(uri("dataschema", "https://example.com/schema.json").is_ok());
         assert!(uri("dataschema", "/relative").is_err());
         assert!(media_type("datacontenttype", "application/json; charset=utf-8").is_ok());

@@ -135,6 +135,11 @@ impl Condition {
 }
 
 impl Path {
+    /// Parses a path (`detail.state.value`, `Records[0].s3.object.key`, `detail."odd key"`).
+    pub fn parse(text: &str) -> Result<Path, ConditionError> {
+        parse::parse_path(text)
+    }
+
     /// A path of one key.
     pub fn key(key: &str) -> Path {
         Path {

@@ -175,6 +175,25 @@ struct Parser {
     depth: usize,
 }
 
+/// Parses a path alone (`detail.state.value`, `Records[0].s3`).
+pub(super) fn parse_path(text: &str) -> Result<Path, ConditionError> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+        end: text.len(),
+        depth: 0,
+    };
+    let path = parser.path()?;
+    if let Some((offset, token)) = parser.tokens.get(parser.position) {
+        return Err(error(
+            *offset,
+            format!("unexpected {} after the path", describe(Some(token))),
+        ));
+    }
+    Ok(path)
+}
+
 pub(super) fn parse(text: &str) -> Result<Condition, ConditionError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
