@@ -1,10 +1,10 @@
 //! The dispatcher: bytes -> classification -> route index -> handlers -> response.
 
-use crate::batch::{NOT_PROCESSED, RoutedRun};
 use crate::context::Context;
 use crate::dependencies::{Container, Dependencies};
 use crate::error::{DispatchError, ErrorKind, StartupError};
 use crate::factory::{FactoryRegistration, ValueCache, registered_factories};
+use crate::per_record::{NOT_PROCESSED, RoutedRun};
 use crate::registry::{HandlerRegistration, Route, registered};
 use crate::strategy::{ErrorPolicy, Options, Strategy};
 use cloud_events_core::condition::Condition;
@@ -573,7 +573,7 @@ async fn run_routed(
         ));
     };
     let outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let outcomes: Vec<crate::batch::Outcome> = (0..count)
+    let outcomes: Vec<crate::per_record::Outcome> = (0..count)
         .map(|k| {
             outcomes
                 .get(k)
@@ -582,7 +582,7 @@ async fn run_routed(
                 .unwrap_or_else(|| Err(NOT_PROCESSED.to_owned()))
         })
         .collect();
-    crate::batch::answer(meta, outcomes)
+    crate::per_record::answer(meta, outcomes)
 }
 
 /// Runs one handler inside a panic guard.

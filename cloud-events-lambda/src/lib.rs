@@ -34,7 +34,6 @@
 //! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
 
 mod app;
-mod batch;
 mod cli;
 mod context;
 mod dependencies;
@@ -43,15 +42,15 @@ mod error;
 mod factory;
 mod inject;
 mod output;
+mod per_record;
 mod registry;
 mod runtime;
 mod strategy;
 
 pub use app::{App, run};
-pub use batch::Transformed;
 pub use cloud_events_core::{
-    Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, classify, cloudevent, events,
-    kinds,
+    Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, adapt, batch, classify,
+    cloudevent, condition, events, kinds,
 };
 pub use cloud_events_macros::{dependency, on_cloudevent, on_event};
 pub use context::Context;
@@ -60,6 +59,7 @@ pub use dispatch::{Dispatcher, Selection};
 pub use error::{DispatchError, ErrorKind, StartupError};
 pub use factory::{DepArgs, FactoryRegistration, Scope};
 pub use inject::{Data, FromInvocation};
+pub use per_record::Transformed;
 pub use registry::{Filter, HandlerRegistration, Param, Pattern, Route};
 pub use strategy::{ErrorPolicy, Options, Strategy};
 
@@ -79,13 +79,13 @@ macro_rules! link {
 #[doc(hidden)]
 pub mod __private {
     //! What the macros' expansions name. Not a public API.
-    pub use crate::batch::deliver;
     pub use crate::dispatch::Invocation;
     pub use crate::factory::{
         DepArgs, FactoryFuture, FactoryRegistration, Scope, factory_result, factory_value,
     };
     pub use crate::inject::{FromInvocation, dep_requirement, resolve_with_args};
     pub use crate::output::{result_output, value_output};
+    pub use crate::per_record::deliver;
     pub use crate::registry::{
         Filter, HandlerFuture, HandlerRegistration, Param, Pattern, Route, decode_any,
     };

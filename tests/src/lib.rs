@@ -51,3 +51,70 @@ pub fn kinds_markdown_table() -> String {
     }
     table
 }
+
+/// The CloudEvents mapping of every kind as the README shows it, generated from
+/// `cloud_events_core::adapt::mapping`.
+pub fn adapters_markdown_table() -> String {
+    use cloud_events_lambda::adapt::{DataRule, Piece, Rule, mapping};
+    fn rule(rule: Rule) -> String {
+        if rule.is_empty() {
+            return "-".to_owned();
+        }
+        rule.iter()
+            .map(|alternative| {
+                alternative
+                    .iter()
+                    .map(|piece| match piece {
+                        Piece::Path(path) => format!("`{path}`"),
+                        Piece::Text(text) => format!("\"{text}\""),
+                        Piece::Millis(path) => format!("`{path}` (ms)"),
+                        Piece::Seconds(path) => format!("`{path}` (s)"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
+            .collect::<Vec<_>>()
+            .join(", else ")
+    }
+    let mut table = String::from(
+        "| route key | one CloudEvent per | id | source | type | time | subject | data |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for kind in cloud_events_lambda::Kind::ALL {
+        let Some(m) = mapping(*kind) else {
+            table.push_str(&format!(
+                "| `{}` | event | (the event itself) | | | | | |\n",
+                kind.key()
+            ));
+            continue;
+        };
+        let per = match m.records {
+            None => "event".to_owned(),
+            Some("[]") => "array item".to_owned(),
+            Some(key) => format!("`{}` item", key.trim_end_matches("{}")),
+        };
+        let data = match m.data {
+            DataRule::Record => "the record".to_owned(),
+            DataRule::At(path) => format!("`{path}`"),
+            DataRule::JsonString(path) => format!("`{path}` (JSON in a string)"),
+            DataRule::Base64(path) => format!("`{path}` (base64, as `data_base64`)"),
+        };
+        let ty = if m.ty.is_empty() {
+            format!("\"com.amazonaws.{}\"", kind.key().trim_start_matches("aws."))
+        } else {
+            rule(m.ty)
+        };
+        let source = if m.source.is_empty() {
+            format!("\"{}\"", kind.key())
+        } else {
+            rule(m.source)
+        };
+        table.push_str(&format!(
+            "| `{}` | {per} | {}, else a random UUID | {source} | {ty} | {} | {} | {data} |\n",
+            kind.key(),
+            rule(m.id),
+            rule(m.time),
+            rule(m.subject),
+        ));
+    }
+    table
+}
