@@ -182,6 +182,9 @@ pub enum Selection {
         /// Which handler takes each record.
         assignment: Vec<Option<usize>>,
     },
+    /// No handler of the event's kind matched: the event adapted into CloudEvents (JSON and
+    /// classification), each with the `adapted = true` handler it goes to.
+    Adapted(Vec<(String, Classification, &'static HandlerRegistration)>),
     /// Several matched at the top rank and the strategy runs none (`NoneIfAmbiguous`) or fails
     /// (`ErrorIfAmbiguous`).
     Ambiguous(Vec<&'static HandlerRegistration>),
@@ -373,10 +376,40 @@ impl Dispatcher {
         if !selected.is_empty() {
             return Selection::Run(selected);
         }
+        if let Some(adapted) = self.adapted(classification, event) {
+            return adapted;
+        }
         match self.matching(Route::Default, classification, &json, false).next() {
             Some(default) => Selection::Run(vec![self.handlers[default]]),
             None => Selection::NoHandler,
         }
+    }
+
+    /// When no handler of the event's own kind matches: the event adapted into CloudEvents,
+    /// if every adapted event has an `adapted = true` handler.
+    fn adapted(&self, classification: &Classification, event: &str) -> Option<Selection> {
+        classification.kind().filter(|kind| *kind != Kind::CloudEvents)?;
+        if !self.handlers.iter().any(|h| h.adapted) {
+            return None;
+        }
+        let events = cloud_events_core::adapt::adapt(event, classification).ok()?;
+        let mut plan = Vec::with_capacity(events.len());
+        for adapted in events {
+            let json = serde_json::to_string(&adapted).ok()?;
+            let adapted_classification = classify_str(&json).ok()?;
+            let lazy = LazyJson::new(&json);
+            let handler = self
+                .matching(
+                    Route::Kind(Kind::CloudEvents),
+                    &adapted_classification,
+                    &lazy,
+                    false,
+                )
+                .map(|index| self.handlers[index])
+                .find(|handler| handler.adapted)?;
+            plan.push((json, adapted_classification, handler));
+        }
+        (!plan.is_empty()).then_some(Selection::Adapted(plan))
     }
 
     /// Classifies one event, runs the handlers it goes to and returns the response.
@@ -417,6 +450,7 @@ impl Dispatcher {
         let (handlers, assignment) = match selection {
             Selection::Run(handlers) => (handlers, None),
             Selection::PerRecord { handlers, assignment } => (handlers, Some(assignment)),
+            Selection::Adapted(plan) => return self.run_adapted(plan, context).await,
             Selection::NoHandler => return Err(no_handler(&classification)),
             Selection::Ambiguous(tied) => return self.ambiguous(&tied),
         };
@@ -449,6 +483,56 @@ impl Dispatcher {
                 ),
             )),
         }
+    }
+
+    /// Runs each adapted CloudEvent's handler: one event answers with its handler's value,
+    /// several with an array of them; any failure fails the invocation.
+    async fn run_adapted(
+        &self,
+        plan: Vec<(String, Classification, &'static HandlerRegistration)>,
+        context: Context,
+    ) -> Result<serde_json::Value, DispatchError> {
+        let budget = context.remaining().saturating_sub(self.options.deadline_margin);
+        let count = plan.len();
+        let work = async {
+            let mut values = Vec::with_capacity(count);
+            let mut failures = Vec::new();
+            for (index, (json, classification, handler)) in plan.into_iter().enumerate() {
+                let invocation = Invocation {
+                    event: RawEvent::new(json),
+                    classification,
+                    context: context.clone(),
+                    container: Arc::clone(&self.container),
+                    cache: ValueCache::default(),
+                    record_concurrency: self.options.record_concurrency,
+                    routed: None,
+                };
+                match run(handler, &invocation).await {
+                    Ok(value) => values.push(value),
+                    Err(error) if count == 1 => return Err(error),
+                    Err(error) => failures.push(format!("adapted event {index}: {}", error.message)),
+                }
+            }
+            if !failures.is_empty() {
+                let summary = format!(
+                    "{} of {count} adapted events failed; {}",
+                    failures.len(),
+                    failures.join("; ")
+                );
+                return Err(DispatchError::new(ErrorKind::BatchFailed, summary));
+            }
+            Ok(if count == 1 {
+                values.remove(0)
+            } else {
+                serde_json::Value::Array(values)
+            })
+        };
+        tokio::time::timeout(budget, work).await.unwrap_or_else(|_| {
+            Err(DispatchError::new(
+                ErrorKind::DeadlineExceeded,
+                "adapted CloudEvent handlers were still running near the deadline",
+            ))
+        })
     }
 
     async fn run_selected(
@@ -654,6 +738,7 @@ mod tests {
                     filter: $filter,
                     when: $when,
                     per_record: false,
+                    adapted: false,
                     rank: $rank,
                     name: stringify!($name),
                     module_path: "tests",
@@ -725,6 +810,7 @@ mod tests {
             filter: NO_FILTER,
             when: None,
             per_record: false,
+            adapted: false,
             rank: 0,
             name: "panics",
             module_path: "tests",
@@ -744,6 +830,7 @@ mod tests {
             filter: NO_FILTER,
             when: None,
             per_record: false,
+            adapted: false,
             rank: 3,
             name: "fails",
             module_path: "tests",
@@ -777,6 +864,7 @@ mod tests {
             Selection::Run(handlers) => handlers.iter().map(|h| h.name).collect(),
             Selection::Ambiguous(_) => vec!["<ambiguous>"],
             Selection::PerRecord { handlers, .. } => handlers.iter().map(|h| h.name).collect(),
+            Selection::Adapted(plan) => plan.iter().map(|(_, _, h)| h.name).collect(),
             Selection::NoHandler => vec![],
         }
     }

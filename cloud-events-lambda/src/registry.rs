@@ -124,6 +124,9 @@ pub struct HandlerRegistration {
     pub when: Option<&'static str>,
     /// The handler takes one record of a batch at a time.
     pub per_record: bool,
+    /// A CloudEvents handler that also receives other kinds' events adapted into CloudEvents
+    /// (`#[on_cloudevent(adapted = true)]`).
+    pub adapted: bool,
     /// Among matching handlers, the highest rank wins.
     pub rank: i32,
     /// The function's name.

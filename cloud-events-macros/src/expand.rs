@@ -72,6 +72,7 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         quote_spanned!(output_span=> #krate::value_output(__output))
     };
     let rank = spec.rank;
+    let adapted = spec.adapted;
     let per_record = match &spec.route {
         RouteSpec::Kind(kind) => {
             let marker = syn::Ident::new(kind.marker_type(), Span::call_site());
@@ -119,6 +120,7 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
                 filter: #filter,
                 when: #when,
                 per_record: #per_record,
+                adapted: #adapted,
                 rank: #rank,
                 name: #name_text,
                 module_path: ::core::module_path!(),

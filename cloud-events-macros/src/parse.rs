@@ -41,6 +41,9 @@ pub struct HandlerSpec {
     pub route: RouteSpec,
     pub filter: FilterSpec,
     pub when: Option<LitStr>,
+    /// `#[on_cloudevent(adapted = true)]`: also receives other kinds' events adapted into
+    /// CloudEvents.
+    pub adapted: bool,
     pub rank: i32,
 }
 
@@ -94,7 +97,7 @@ impl Parse for Arg {
 }
 
 const ON_EVENT_ARGS: &str = "#[on_event] takes a route key string (\"aws.s3\") or `default`, then `rank = N`, `when = \"...\"`, and for aws.events `source`/`detail_type`, for cloudevents `source`/`type`/`subject`, for aws.iotevents `event_name`";
-const ON_CLOUDEVENT_ARGS: &str = "#[on_cloudevent] takes `source = \"...\"`, `type = \"...\"`, `subject = \"...\"`, `when = \"...\"` and `rank = N`";
+const ON_CLOUDEVENT_ARGS: &str = "#[on_cloudevent] takes `source = \"...\"`, `type = \"...\"`, `subject = \"...\"`, `when = \"...\"`, `adapted = true` and `rank = N`";
 
 pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec> {
     let args = Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)?;
@@ -105,6 +108,7 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
         filter: FilterSpec::default(),
         when: None,
         rank: 0,
+        adapted: false,
     };
     let mut rank_given = false;
     // Shorthands are checked against the kind once it is known.
@@ -154,6 +158,10 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
                     None => errors.at(value_span(&value), "`rank` takes an integer literal, e.g. `rank = 10` (higher ranks win)"),
                 }
             }
+            (Attribute::OnCloudEvent, Arg::Named(name, value)) if name == "adapted" => match &value {
+                Expr::Lit(ExprLit { lit: Lit::Bool(flag), .. }) => spec.adapted = flag.value,
+                _ => errors.at(value_span(&value), "`adapted` takes `true` or `false`"),
+            },
             (_, Arg::Named(name, value)) if name == "when" => match string_literal(&value) {
                 Some(_) if spec.when.is_some() => errors.at(name.span(), "`when` is given twice: join the conditions with `&&`"),
                 Some(text) => {
