@@ -11,6 +11,8 @@ use std::fmt;
 mod binding;
 mod build;
 pub(crate) mod rules;
+#[cfg(feature = "sdk")]
+mod sdk;
 
 pub use binding::{Binding, Message};
 
