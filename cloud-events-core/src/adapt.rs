@@ -258,6 +258,15 @@ pub fn mapping(kind: Kind) -> Option<Mapping> {
             subject: &[&[P("subject")]],
             data: DataRule::At("data"),
         },
+        Kind::AzureFunctions => Mapping {
+            records: None,
+            id: &[&[P("Metadata.MessageId")], &[P("Metadata.sys.RandomGuid")]],
+            source: &[&[T("azure.functions/"), P("Metadata.sys.MethodName")]],
+            ty: &[&[T("com.microsoft.azure.functions.invocation")]],
+            time: &[&[P("Metadata.sys.UtcNow")]],
+            subject: NONE,
+            data: DataRule::At("Data"),
+        },
         Kind::IotEvents => Mapping {
             time: &[&[Millis("event.eventTime")]],
             ty: &[&[T("com.amazonaws.iotevents."), P("event.eventName")]],

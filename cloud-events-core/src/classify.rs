@@ -226,6 +226,15 @@ mod tests {
     }
 
     #[test]
+    fn version_0_3_binary_events_classify() {
+        let c = classify(
+            br#"{"specversion":"0.3","id":"1","source":"/s","type":"t","datacontentencoding":"base64","data":"AAEC"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.route_key(), "cloudevents");
+    }
+
+    #[test]
     fn invalid_cloudevents_are_errors_not_unclassified() {
         let err = classify(br#"{"specversion":"1.0","source":"/s","type":"t"}"#).unwrap_err();
         assert_eq!(err.to_string(), "invalid CloudEvent: missing id");

@@ -468,6 +468,13 @@ kinds! {
         event: [] GcpBackgroundEvent,
         detect: |p| p.gcp_context.event_id && p.gcp_context.event_type.is_some() && p.has.data,
     }
+    /// Azure Functions custom handler invocation (any trigger: Event Hubs, Service Bus, queues...).
+    AzureFunctions = "azure.functions" {
+        title: "Azure Functions custom handler",
+        marker: "`Data` + `Metadata`",
+        event: [] AzureFunctionsRequest,
+        detect: |p| p.has.functions_data && p.has.functions_metadata,
+    }
     /// Alexa skill or smart home request.
     Alexa = "aws.alexa" {
         title: "Alexa Skills Kit / Smart Home",

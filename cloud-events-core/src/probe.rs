@@ -69,6 +69,7 @@ presence! {
     widget_context = "widgetContext",
     subscription = "subscription", message = "message", event_time = "eventTime",
     data_version = "dataVersion", subject = "subject", data = "data",
+    functions_data = "Data", functions_metadata = "Metadata",
 }
 
 /// What the classifier knows of an event after one pass over its bytes.

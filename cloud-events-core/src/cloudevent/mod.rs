@@ -217,7 +217,29 @@ impl Attributes {
         if self.data.is_some() && self.data_base64.is_some() {
             return Err(CloudEventError::BothData);
         }
-        let data_base64 = match self.data_base64 {
+        let mut extensions = self.extensions;
+        let mut data_raw = self.data;
+        let mut data_base64_value = self.data_base64;
+        // 0.3: `datacontentencoding: base64` says `data` is a base64 string of binary data.
+        if specversion == SpecVersion::V03
+            && let Some(encoding) = extensions.remove("datacontentencoding")
+        {
+            if encoding != Value::String("base64".into()) {
+                return Err(CloudEventError::Attribute {
+                    attribute: "datacontentencoding".into(),
+                    rule: "the only encoding CloudEvents 0.3 defines is \"base64\"",
+                });
+            }
+            let text: String = match data_raw.take() {
+                Some(raw) => serde_json::from_str(raw.get()).map_err(|_| CloudEventError::Attribute {
+                    attribute: "data".into(),
+                    rule: "must be a base64 string when datacontentencoding is base64",
+                })?,
+                None => String::new(),
+            };
+            data_base64_value = Some(Value::String(text));
+        }
+        let data_base64 = match data_base64_value {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) => {
                 use base64::Engine;
@@ -237,7 +259,7 @@ impl Attributes {
                 });
             }
         };
-        let data = match self.data {
+        let data = match data_raw {
             None => None,
             Some(raw) => Some(
                 serde_json::from_str::<T>(raw.get()).map_err(|e| CloudEventError::Data {
@@ -255,7 +277,7 @@ impl Attributes {
             dataschema,
             subject,
             time,
-            extensions: self.extensions,
+            extensions,
             data,
             data_base64,
         })
@@ -323,7 +345,13 @@ impl<'de> Visitor<'de> for AttributesVisitor {
                 }
                 "data" => {
                     map.next_value::<IgnoredAny>()?;
-                    out.data = Some(RawValue::from_string("null".into()).map_err(de::Error::custom)?);
+                    out.data = Some(RawValue::from_string("\"\"".into()).map_err(de::Error::custom)?);
+                    continue;
+                }
+                // Needed to read 0.3 base64 data even when `data` itself is skipped.
+                "datacontentencoding" => {
+                    let value = map.next_value()?;
+                    out.extensions.insert(key, value);
                     continue;
                 }
                 _ if self.keep_data => {
@@ -356,7 +384,7 @@ impl CloudEventHeader {
             .deserialize_map(AttributesVisitor { keep_data: false })
             .and_then(|a| deserializer.end().map(|()| a))
             .map_err(|e| CloudEventError::Json(e.to_string()))?;
-        // `data` was skipped: decoding the "null" placeholder checks presence rules only.
+        // `data` was skipped: decoding the `""` placeholder checks presence rules only.
         let event: CloudEvent<IgnoredAny> = attributes.validate()?;
         Ok(CloudEventHeader {
             specversion: event.specversion,
@@ -400,10 +428,14 @@ impl<T: Serialize> Serialize for CloudEvent<T> {
         }
         if let Some(bytes) = &self.data_base64 {
             use base64::Engine;
-            map.serialize_entry(
-                "data_base64",
-                &base64::engine::general_purpose::STANDARD.encode(bytes),
-            )?;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+            if self.specversion == SpecVersion::V03 {
+                // 0.3 has no `data_base64`: the data is a base64 string, flagged as such.
+                map.serialize_entry("datacontentencoding", "base64")?;
+                map.serialize_entry("data", &encoded)?;
+            } else {
+                map.serialize_entry("data_base64", &encoded)?;
+            }
         }
         map.end()
     }
@@ -492,6 +524,27 @@ mod tests {
             header(r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","data_base64":"%%%"}"#),
             Err(CloudEventError::Attribute { attribute, .. }) if attribute == "data_base64"
         ));
+    }
+
+    #[test]
+    fn version_0_3_base64_data_is_binary_data() {
+        let event: CloudEvent = CloudEvent::from_json(
+            br#"{"specversion":"0.3","id":"1","source":"/s","type":"t","datacontentencoding":"base64","data":"AAEC"}"#,
+        )
+        .unwrap();
+        assert_eq!(event.data_base64.as_deref(), Some(&[0u8, 1, 2][..]));
+        assert!(event.data.is_none() && event.extensions.is_empty());
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["datacontentencoding"], "base64");
+        assert_eq!(json["data"], "AAEC");
+        assert_eq!(
+            CloudEvent::<Value>::from_json(json.to_string().as_bytes()).unwrap(),
+            event
+        );
+        let bad = br#"{"specversion":"0.3","id":"1","source":"/s","type":"t","datacontentencoding":"gzip","data":"x"}"#;
+        assert!(
+            matches!(CloudEvent::<Value>::from_json(bad), Err(CloudEventError::Attribute { attribute, .. }) if attribute == "datacontentencoding")
+        );
     }
 
     #[test]

@@ -115,6 +115,36 @@ pub struct SubscriptionValidationData {
     pub validation_url: Option<String>,
 }
 
+/// The request an Azure Functions custom handler receives for any trigger (Event Hubs,
+/// Service Bus, Storage queues, timers...): the trigger's and input bindings' values by binding
+/// name, and the trigger's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AzureFunctionsRequest {
+    /// Binding name -> value (a message body is often a JSON string).
+    #[serde(rename = "Data")]
+    pub data: serde_json::Map<String, Value>,
+    /// Trigger metadata (`MessageId`, `EnqueuedTimeUtc`, ..., and `sys` with `MethodName`,
+    /// `UtcNow`, `RandomGuid`).
+    #[serde(rename = "Metadata", default)]
+    pub metadata: serde_json::Map<String, Value>,
+}
+
+impl AzureFunctionsRequest {
+    /// The value of binding `name` decoded into `T` (a string holding JSON is read as JSON).
+    pub fn binding<T: DeserializeOwned>(&self, name: &str) -> Result<T, DecodeError> {
+        let value = self
+            .data
+            .get(name)
+            .ok_or_else(|| DecodeError::new::<T>(format!("no binding named `{name}`")))?;
+        let from_string = value.as_str().and_then(|text| serde_json::from_str(text).ok());
+        match from_string {
+            Some(decoded) => Ok(decoded),
+            None => serde_json::from_value(value.clone())
+                .map_err(|e| DecodeError::new::<T>(format!("binding `{name}`: {e}"))),
+        }
+    }
+}
+
 fn event_grid_records<T: DeserializeOwned>(
     event: &RawEvent,
 ) -> Result<Delivery<EventGridEvent<T>>, DecodeError> {
@@ -180,6 +210,21 @@ mod tests {
         assert_eq!(batch.records.len(), 2);
         assert_eq!(batch.records[1].id.as_deref(), Some("2"));
         assert_eq!(batch.records[1].record.as_ref().unwrap().data["url"], "v");
+    }
+
+    #[test]
+    fn azure_functions_bindings_decode_json_strings() {
+        let request: AzureFunctionsRequest = serde_json::from_str(
+            r#"{"Data":{"message":"{\"id\":4}","count":2},"Metadata":{"sys":{"MethodName":"orders"}}}"#,
+        )
+        .unwrap();
+        #[derive(Deserialize, PartialEq, Debug)]
+        struct Order {
+            id: u32,
+        }
+        assert_eq!(request.binding::<Order>("message").unwrap(), Order { id: 4 });
+        assert_eq!(request.binding::<u32>("count").unwrap(), 2);
+        assert!(request.binding::<u32>("missing").is_err());
     }
 
     #[test]

@@ -14,8 +14,8 @@ pub(crate) mod records;
 
 pub use alexa::AlexaEvent;
 pub use cloud_providers::{
-    EventGridEvent, GcpBackgroundEvent, GcpEventContext, PubSubMessage, PubSubPushMessage,
-    SubscriptionValidationData,
+    AzureFunctionsRequest, EventGridEvent, GcpBackgroundEvent, GcpEventContext, PubSubMessage,
+    PubSubPushMessage, SubscriptionValidationData,
 };
 pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
 pub use cloudwatch_widget::CloudWatchWidgetEvent;
