@@ -1,0 +1,184 @@
+//! The framework's cost over hand-written code (issue #6, benchmarks 2 and 3): the full path
+//! (classify, route, inject, decode, call) against `serde_json::from_slice::<T>` and a direct
+//! call on the same bytes; and dispatch with 10, 1,000 and 10,000 registered handlers.
+//!
+//! `cargo bench -p cloud-events-lambda --bench dispatch`
+
+use cloud_events_lambda::events::{EventBridgeEvent, S3Event, SqsEvent};
+use cloud_events_lambda::{
+    CloudEvent, Context, Dependencies, Dispatcher, Filter, HandlerRegistration, Kind, Options, Pattern,
+    Route, on_cloudevent, on_event,
+};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+#[on_event("aws.s3")]
+fn s3(event: S3Event) -> usize {
+    event.records.len()
+}
+
+#[on_event("aws.sqs")]
+fn sqs(event: SqsEvent) -> usize {
+    event.records.len()
+}
+
+#[on_event("aws.events", source = "com.example.shop")]
+fn eventbridge(event: EventBridgeEvent) -> usize {
+    event.detail.as_object().map_or(0, |d| d.len())
+}
+
+#[on_cloudevent(source = "/orders")]
+fn cloudevent(event: CloudEvent) -> usize {
+    event.id.len()
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/../tests/fixtures/kinds/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+const SQS_ONE: &str = r#"{"Records":[{"messageId":"m1","receiptHandle":"AQEB","body":"{\"orderId\":\"o-1\",\"amount\":12}","attributes":{"ApproximateReceiveCount":"1","SentTimestamp":"1793613600000"},"messageAttributes":{},"md5OfBody":"00000000000000000000000000000000","eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:eu-west-1:123456789012:q","awsRegion":"eu-west-1"}]}"#;
+const EVENTBRIDGE: &str = r#"{"version":"0","id":"1","detail-type":"Order Placed","source":"com.example.shop","account":"123456789012","time":"2026-11-02T10:00:00Z","region":"eu-west-1","resources":[],"detail":{"orderId":"o-1","amount":12}}"#;
+
+/// Hand-written code: decode the bytes into the handler's type and call it.
+type Baseline = fn(&[u8]) -> usize;
+
+fn overhead(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    let cloudevent_json = fixture("cloudevents");
+    let s3_json = fixture("aws.s3");
+    let mut group = c.benchmark_group("overhead");
+    let cases: [(&str, &str, Baseline); 4] = [
+        ("s3", &s3_json, |b| s3(serde_json::from_slice(b).unwrap())),
+        ("sqs-one-record", SQS_ONE, |b| {
+            sqs(serde_json::from_slice(b).unwrap())
+        }),
+        ("eventbridge", EVENTBRIDGE, |b| {
+            eventbridge(serde_json::from_slice(b).unwrap())
+        }),
+        ("cloudevent", &cloudevent_json, |b| {
+            cloudevent(CloudEvent::from_json(b).unwrap())
+        }),
+    ];
+    for (name, json, baseline) in cases {
+        let expected = baseline(json.as_bytes());
+        let got = runtime
+            .block_on(dispatcher.dispatch(json, Context::local(1, "bench")))
+            .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!(expected),
+            "{name}: the framework answers what the handler returns"
+        );
+        group.bench_with_input(BenchmarkId::new("hand-written", name), json, |b, json| {
+            b.iter(|| runtime.block_on(async { baseline(black_box(json.as_bytes())) }))
+        });
+        group.bench_with_input(BenchmarkId::new("framework", name), json, |b, json| {
+            b.iter(|| {
+                runtime
+                    .block_on(dispatcher.dispatch(black_box(json), Context::local(1, "bench")))
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// `count` handlers on other routes and other EventBridge sources, plus the one that matches.
+fn registrations(count: usize) -> Vec<&'static HandlerRegistration> {
+    fn call(
+        _: &cloud_events_lambda::__private::Invocation,
+    ) -> cloud_events_lambda::__private::HandlerFuture<'_> {
+        Box::pin(async { Ok(serde_json::Value::Null) })
+    }
+    let kinds = [
+        Kind::S3,
+        Kind::Sqs,
+        Kind::Sns,
+        Kind::DynamoDb,
+        Kind::EventBridge,
+        Kind::CloudEvents,
+    ];
+    let mut out: Vec<&'static HandlerRegistration> = (0..count.saturating_sub(1))
+        .map(|i| {
+            let kind = kinds[i % kinds.len()];
+            let source: &'static str = Box::leak(format!("com.example.source{i}").into_boxed_str());
+            let filter = match kind {
+                Kind::EventBridge | Kind::CloudEvents => Filter {
+                    source: Some(Pattern::Exact(source)),
+                    ty: None,
+                    subject: None,
+                },
+                _ => Filter::default(),
+            };
+            let name: &'static str = Box::leak(format!("handler{i}").into_boxed_str());
+            &*Box::leak(Box::new(HandlerRegistration {
+                route: Route::Kind(kind),
+                filter,
+                when: None,
+                per_record: false,
+                adapted: false,
+                rank: 0,
+                name,
+                module_path: "bench",
+                file: "bench",
+                line: 0,
+                params: &[],
+                call,
+            }))
+        })
+        .collect();
+    out.push(Box::leak(Box::new(HandlerRegistration {
+        route: Route::Kind(Kind::EventBridge),
+        filter: Filter {
+            source: Some(Pattern::Exact("com.example.shop")),
+            ty: None,
+            subject: None,
+        },
+        when: None,
+        per_record: false,
+        adapted: false,
+        rank: 0,
+        name: "target",
+        module_path: "bench",
+        file: "bench",
+        line: 0,
+        params: &[],
+        call,
+    })));
+    out
+}
+
+fn scale(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("handlers");
+    for count in [10, 1_000, 10_000] {
+        let dispatcher =
+            Dispatcher::build(registrations(count), [], Dependencies::new(), Options::default()).unwrap();
+        group.bench_with_input(
+            BenchmarkId::from_parameter(count),
+            &dispatcher,
+            |b, dispatcher| {
+                b.iter(|| {
+                    runtime
+                        .block_on(dispatcher.dispatch(black_box(EVENTBRIDGE), Context::local(1, "bench")))
+                        .unwrap()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, overhead, scale);
+criterion_main!(benches);
