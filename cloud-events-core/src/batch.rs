@@ -116,6 +116,10 @@ pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
 /// Decodes one record, turning a decoding error, or a panic in a decoder, into a reason.
 pub(crate) fn decode_record<R: DeserializeOwned>(raw: &RawValue) -> Result<R, String> {
     let decoded = std::panic::catch_unwind(|| {
+        // The fast path; only a failure pays for a second pass that tracks where it failed.
+        if let Ok(record) = serde_json::from_str::<R>(raw.get()) {
+            return Ok(record);
+        }
         let mut deserializer = serde_json::Deserializer::from_str(raw.get());
         serde_path_to_error::deserialize::<_, R>(&mut deserializer)
     });
