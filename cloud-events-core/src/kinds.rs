@@ -65,6 +65,13 @@ macro_rules! kinds {
                 match self { $(Kind::$variant => stringify!($variant),)* }
             }
 
+            /// A realistic sample event of this kind (written for this project), as
+            /// `APP sample KEY` prints it.
+            #[cfg(feature = "events")]
+            pub const fn sample(self) -> &'static str {
+                match self { $(Kind::$variant => include_str!(concat!("../samples/", $key, ".json")),)* }
+            }
+
             /// Whether a top-level JSON array of such events is itself this kind.
             pub const fn accepts_arrays(self) -> bool {
                 match self { $(Kind::$variant => false $(|| $arrays)?,)* }

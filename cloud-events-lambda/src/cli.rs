@@ -27,6 +27,16 @@ fn command(name: String) -> Command {
                 .about("Print FILE<TAB>ROUTE_KEY for each file (`unclassified`, or `error: <reason>` for invalid input)")
                 .arg(Arg::new("files").value_name("FILE").action(ArgAction::Append).required(true)),
         )
+        .subcommand(
+            Command::new("explain")
+                .about("Show how an event is routed: its classification, every handler considered and why it matches or not, and what runs")
+                .arg(Arg::new("file").value_name("FILE").required(true)),
+        )
+        .subcommand(
+            Command::new("sample")
+                .about("Print a realistic sample event of a kind (e.g. `sample aws.s3`); without a kind, list the kinds")
+                .arg(Arg::new("kind").value_name("KIND")),
+        )
         .subcommand(Command::new("routes").about(
             "List the registered handlers in priority order: route, conditions, rank, handler, source location",
         ))
@@ -63,6 +73,11 @@ pub(crate) async fn main(dispatcher: Dispatcher, args: impl IntoIterator<Item = 
         Some(("invoke", sub)) => invoke(&dispatcher, &program, files(sub)).await,
         Some(("classify", sub)) => classify_files(files(sub)).await,
         Some(("routes", _)) => routes(&dispatcher),
+        Some(("explain", sub)) => match sub.get_one::<String>("file") {
+            Some(file) => explain(&dispatcher, file).await,
+            None => ExitCode::from(2),
+        },
+        Some(("sample", sub)) => sample(sub.get_one::<String>("kind").map(String::as_str)),
         _ => ExitCode::from(2),
     }
 }
@@ -154,6 +169,54 @@ fn routes(dispatcher: &Dispatcher) -> ExitCode {
             handler.path(),
             handler.location()
         );
+    }
+    ExitCode::SUCCESS
+}
+
+fn sample(kind: Option<&str>) -> ExitCode {
+    let Some(key) = kind else {
+        for kind in cloud_events_core::Kind::ALL {
+            println!("{}\t{}", kind.key(), kind.title());
+        }
+        return ExitCode::SUCCESS;
+    };
+    match cloud_events_core::Kind::from_key(key) {
+        Some(kind) => {
+            print!("{}", kind.sample());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let closest = cloud_events_core::Kind::closest_keys(key, 3);
+            eprintln!(
+                "error: unknown kind `{key}`{}",
+                if closest.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", closest.join(", "))
+                }
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn explain(dispatcher: &Dispatcher, file: &str) -> ExitCode {
+    let bytes = match read_input(file).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("error: cannot read {file}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let json = match std::str::from_utf8(&bytes) {
+        Ok(json) => json,
+        Err(error) => {
+            println!("{file}: invalid UTF-8 at byte {}", error.valid_up_to());
+            return ExitCode::SUCCESS;
+        }
+    };
+    for line in dispatcher.explain(json) {
+        println!("{line}");
     }
     ExitCode::SUCCESS
 }

@@ -412,6 +412,117 @@ impl Dispatcher {
         (!plan.is_empty()).then_some(Selection::Adapted(plan))
     }
 
+    /// How an event would be routed, in lines of text: its classification, every handler of
+    /// its route (and the defaults) with why it matches or not, and what the strategy runs.
+    pub fn explain(&self, json: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        let classification = match classify_str(json) {
+            Ok(classification) => classification,
+            Err(error) => {
+                lines.push(format!("classification: error: {error}"));
+                lines.push("outcome: the invocation fails with InvalidEvent".to_owned());
+                return lines;
+            }
+        };
+        lines.push(format!("route key: {}", classification.route_key()));
+        for (name, value) in [
+            ("source", classification.source()),
+            ("type", classification.event_type()),
+            ("subject", classification.subject()),
+        ] {
+            if let Some(value) = value {
+                lines.push(format!("{name}: {value}"));
+            }
+        }
+        lines.push(format!("path: {}", classification.path()));
+        let lazy = LazyJson::new(json);
+        let mut routes = Vec::new();
+        if let Some(kind) = classification.kind() {
+            routes.push(Route::Kind(kind));
+        }
+        routes.push(Route::Default);
+        for route in routes {
+            let candidates: Vec<usize> = (0..self.handlers.len())
+                .filter(|&i| self.handlers[i].route == route)
+                .collect();
+            lines.push(format!("handlers of {} ({}):", route.key(), candidates.len()));
+            for index in candidates {
+                let handler = self.handlers[index];
+                let verdict = if !handler.filter.matches(&classification) {
+                    format!(
+                        "no: {} does not hold",
+                        handler.filter.describe(handler.route).join(" && ")
+                    )
+                } else {
+                    match (&self.conditions[index], route) {
+                        (None, _) => "matches".to_owned(),
+                        (Some(condition), Route::Kind(kind)) if handler.per_record => {
+                            let records = lazy.records(kind);
+                            let holding = records.iter().filter(|r| condition.holds(r)).count();
+                            format!(
+                                "per record: the condition holds for {holding} of {} records",
+                                records.len()
+                            )
+                        }
+                        (Some(condition), _) => {
+                            if lazy.get().is_some_and(|tree| condition.holds(tree)) {
+                                "matches".to_owned()
+                            } else {
+                                format!("no: when {condition} does not hold")
+                            }
+                        }
+                    }
+                };
+                lines.push(format!(
+                    "  rank {:>3}  {}  [{}]  {verdict}",
+                    handler.rank,
+                    handler.path(),
+                    handler.conditions()
+                ));
+            }
+        }
+        let outcome = match self.select(&classification, json) {
+            Selection::Run(handlers) => {
+                let names: Vec<String> = handlers.iter().map(|h| h.path()).collect();
+                format!("runs {}", names.join(", then "))
+            }
+            Selection::PerRecord { handlers, assignment } => {
+                let taken = assignment.iter().filter(|a| a.is_some()).count();
+                let names: Vec<String> = handlers.iter().map(|h| h.path()).collect();
+                format!(
+                    "routes {taken} of {} records among {}; the others fail",
+                    assignment.len(),
+                    names.join(", ")
+                )
+            }
+            Selection::Adapted(plan) => {
+                let names: Vec<String> = plan.iter().map(|(_, _, h)| h.path()).collect();
+                format!(
+                    "adapted into {} CloudEvents, handled by {}",
+                    plan.len(),
+                    names.join(", ")
+                )
+            }
+            Selection::Ambiguous(tied) => format!(
+                "{} handlers tie at rank {}: the {} strategy {}",
+                tied.len(),
+                tied[0].rank,
+                self.options.strategy.name(),
+                if self.options.strategy == Strategy::ErrorIfAmbiguous {
+                    "fails (AmbiguousHandlers)"
+                } else {
+                    "runs none"
+                }
+            ),
+            Selection::NoHandler => {
+                "no handler matches and there is no default: the invocation fails with NoHandler".to_owned()
+            }
+        };
+        lines.push(format!("strategy: {}", self.options.strategy.name()));
+        lines.push(format!("outcome: {outcome}"));
+        lines
+    }
+
     /// Classifies one event, runs the handlers it goes to and returns the response.
     ///
     /// Never panics: a panic while classifying, decoding or in a handler is a

@@ -1,5 +1,5 @@
-//! Our own fixtures (tests/fixtures/): one per kind, which must classify to that kind and decode
-//! into the type it delivers; near misses, which must be `unclassified`; invalid inputs, which
+//! Our own samples and fixtures: one sample per kind (cloud-events-core/samples/), which must
+//! classify to that kind and decode into the type it delivers; near misses, which must be `unclassified`; invalid inputs, which
 //! must be errors.
 
 use cloud_events_core::{Kind, RawEvent, UNCLASSIFIED, classify};
@@ -19,11 +19,7 @@ fn files_in(folder: &str) -> Vec<PathBuf> {
 fn every_kind_has_a_fixture_that_classifies_to_it_and_decodes_into_its_type() {
     let mut failures = Vec::new();
     for kind in Kind::ALL {
-        let path = fixture(&format!("kinds/{}.json", kind.key()));
-        let Ok(bytes) = std::fs::read(&path) else {
-            failures.push(format!("{}: no fixture at {}", kind.key(), path.display()));
-            continue;
-        };
+        let bytes = kind.sample().as_bytes().to_vec();
         match classify(&bytes) {
             Ok(classification) if classification.kind() == Some(*kind) => {}
             Ok(classification) => failures.push(format!(
@@ -46,8 +42,10 @@ fn every_kind_has_a_fixture_that_classifies_to_it_and_decodes_into_its_type() {
 }
 
 #[test]
-fn fixtures_name_only_known_kinds() {
-    for path in files_in("kinds") {
+fn samples_name_only_known_kinds() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cloud-events-core/samples");
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
         let key = path.file_stem().unwrap().to_string_lossy().into_owned();
         assert!(Kind::from_key(&key).is_some(), "fixture for unknown key {key}");
     }
@@ -88,9 +86,9 @@ fn every_kind_adapts_into_valid_cloudevents() {
     use cloud_events_core::{CloudEvent, classify_str};
     let mut failures = Vec::new();
     for kind in Kind::ALL {
-        let json = std::fs::read_to_string(fixture(&format!("kinds/{}.json", kind.key()))).unwrap();
-        let classification = classify_str(&json).unwrap();
-        let events = match adapt(&json, &classification) {
+        let json = kind.sample();
+        let classification = classify_str(json).unwrap();
+        let events = match adapt(json, &classification) {
             Ok(events) => events,
             Err(error) => {
                 failures.push(format!("{}: {error}", kind.key()));

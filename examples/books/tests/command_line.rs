@@ -173,7 +173,7 @@ fn routes_lists_each_handler_with_its_location() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["invoke", "classify", "routes"] {
+    for sub in ["invoke", "classify", "routes", "explain", "sample"] {
         let output = books(&[sub, "--help"]);
         assert!(output.status.success(), "{sub} --help");
         assert!(
@@ -196,4 +196,40 @@ fn lambda_mode_without_the_function_variables_fails_clearly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("AWS_LAMBDA_FUNCTION_NAME"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn explain_shows_each_handler_considered_and_the_outcome() {
+    let output = books(&["explain", "events/sqs-message.json"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("route key: aws.sqs\n"), "{text}");
+    assert!(text.contains("handlers of aws.sqs (0):"), "{text}");
+    assert!(text.contains("books::unexpected  [-]  matches"), "{text}");
+    assert!(
+        text.trim_end().ends_with("outcome: runs books::unexpected"),
+        "{text}"
+    );
+    let invalid = books(&["explain", "Cargo.toml"]);
+    let text = String::from_utf8(invalid.stdout).unwrap();
+    assert!(
+        text.contains("classification: error: invalid JSON") && text.contains("InvalidEvent"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sample_prints_an_event_of_the_kind_that_classifies_back() {
+    let output = books(&["sample", "aws.kinesis"]);
+    assert!(output.status.success());
+    let sample: Value = serde_json::from_slice(&output.stdout).expect("a JSON event");
+    assert_eq!(sample["Records"][0]["eventSource"], "aws:kinesis");
+    let listing = String::from_utf8(books(&["sample"]).stdout).unwrap();
+    assert!(
+        listing.lines().any(|line| line.starts_with("azure.eventgrid\t")),
+        "{listing}"
+    );
+    let unknown = books(&["sample", "aws.kinesys"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("aws.kinesis"));
 }
