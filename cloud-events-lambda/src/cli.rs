@@ -159,6 +159,9 @@ async fn classify_files(files: Vec<String>) -> ExitCode {
 }
 
 fn routes(dispatcher: &Dispatcher) -> ExitCode {
+    for warning in dispatcher.warnings() {
+        eprintln!("warning: {warning}");
+    }
     for handler in dispatcher.handlers() {
         let conditions = handler.conditions();
         println!(

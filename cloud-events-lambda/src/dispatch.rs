@@ -412,6 +412,57 @@ impl Dispatcher {
         (!plan.is_empty()).then_some(Selection::Adapted(plan))
     }
 
+    /// Problems `routes` warns about: handlers that can never run under first-match (an
+    /// earlier handler of the same route matches every event they match), and kinds that fail
+    /// with `NoHandler` because no handler and no default takes them.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.options.strategy != Strategy::AllMatches {
+            for (index, handler) in self.handlers.iter().enumerate() {
+                let shadow = self.handlers[..index]
+                    .iter()
+                    .enumerate()
+                    .find(|(earlier, other)| {
+                        other.route == handler.route
+                            && other.per_record == handler.per_record
+                            && covers(other.filter.source, handler.filter.source)
+                            && covers(other.filter.ty, handler.filter.ty)
+                            && covers(other.filter.subject, handler.filter.subject)
+                            && match (&self.conditions[*earlier], &self.conditions[index]) {
+                                (None, _) => true,
+                                (Some(a), Some(b)) => a == b,
+                                (Some(_), None) => false,
+                            }
+                    });
+                if let Some((_, other)) = shadow {
+                    warnings.push(format!(
+                        "handler `{}` ({}) can never run: `{}` (rank {}) comes first and matches every event it matches",
+                        handler.path(),
+                        handler.location(),
+                        other.path(),
+                        other.rank
+                    ));
+                }
+            }
+        }
+        if self.routes[Kind::ALL.len()].rest.is_empty() {
+            let unhandled: Vec<&str> = Kind::ALL
+                .iter()
+                .filter(|kind| {
+                    let route = &self.routes[**kind as usize];
+                    route.rest.is_empty() && route.by_source.is_empty()
+                })
+                .map(|kind| kind.key())
+                .collect();
+            warnings.push(format!(
+                "no #[on_event(default)] handler: {} of {} kinds have no handler and fail with NoHandler (and so does unclassified JSON)",
+                unhandled.len(),
+                Kind::ALL.len()
+            ));
+        }
+        warnings
+    }
+
     /// How an event would be routed, in lines of text: its classification, every handler of
     /// its route (and the defaults) with why it matches or not, and what the strategy runs.
     pub fn explain(&self, json: &str) -> Vec<String> {
@@ -780,6 +831,18 @@ async fn run_routed(
     crate::per_record::answer(meta, outcomes)
 }
 
+/// Whether a handler testing `wide` matches everything one testing `narrow` matches.
+fn covers(wide: Option<crate::registry::Pattern>, narrow: Option<crate::registry::Pattern>) -> bool {
+    use crate::registry::Pattern;
+    match (wide, narrow) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(Pattern::Exact(a)), Some(Pattern::Exact(b))) => a == b,
+        (Some(Pattern::Prefix(a)), Some(Pattern::Exact(b) | Pattern::Prefix(b))) => b.starts_with(a),
+        (Some(Pattern::Exact(_)), Some(Pattern::Prefix(_))) => false,
+    }
+}
+
 /// Runs one handler inside a panic guard.
 async fn run(
     handler: &'static HandlerRegistration,
@@ -1016,6 +1079,20 @@ mod tests {
         let d = dispatcher(&[&S3_LOW, &BIG_OBJECTS]);
         assert_eq!(chosen(&d, S3), ["BIG_OBJECTS"]);
         assert_eq!(chosen(&d, S3_SMALL), ["S3_LOW"]);
+    }
+
+    #[test]
+    fn routes_warn_about_shadowed_handlers_and_a_missing_default() {
+        let d = dispatcher(&[&S3_HIGH, &S3_LOW, &ORDERS_ANY, &ORDERS_CREATED, &FALLBACK]);
+        let warnings = d.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("handler `tests::S3_LOW`")
+                && warnings[0].contains("`tests::S3_HIGH` (rank 5)"),
+            "{warnings:?}"
+        );
+        let without_default = dispatcher(&[&S3_LOW]);
+        assert!(without_default.warnings()[0].starts_with("no #[on_event(default)] handler"));
     }
 
     #[test]
