@@ -46,6 +46,8 @@ mod per_record;
 mod registry;
 mod runtime;
 mod strategy;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use app::{App, run};
 pub use cloud_events_core::{

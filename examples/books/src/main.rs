@@ -84,3 +84,21 @@ fn unexpected(_event: RawEvent, classification: Classification) -> serde_json::V
 async fn main() -> ExitCode {
     App::new().dep(Books::default()).run().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloud_events_lambda::Kind;
+    use cloud_events_lambda::testing::TestApp;
+
+    #[tokio::test]
+    async fn an_upload_is_recorded_and_anything_else_is_ignored() {
+        let app = TestApp::new().dep(Books::default()).build().unwrap();
+        let upload = app.invoke_file("events/s3-put.json").await.unwrap();
+        assert_eq!(upload.handlers, ["book_uploaded"]);
+        assert_eq!(upload.response.unwrap()["total"], 1);
+        let other = app.invoke_sample(Kind::Sqs).await;
+        assert_eq!(other.handlers, ["unexpected"]);
+        assert_eq!(other.response.unwrap(), serde_json::json!({"ignored": "aws.sqs"}));
+    }
+}
