@@ -877,12 +877,7 @@ fn no_handler(classification: &Classification) -> DispatchError {
 }
 
 fn panicked(what: &str, panic: &(dyn Any + Send)) -> DispatchError {
-    let detail = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".to_owned());
-    DispatchError::new(ErrorKind::Panic, format!("{what} panicked: {detail}"))
+    DispatchError::new(ErrorKind::Panic, format!("{what} panicked: {}", crate::per_record::panic_text(panic)))
 }
 
 #[cfg(test)]

@@ -314,7 +314,8 @@ fn batch_error(summary: &str, ids: &[Option<String>], outcomes: &[Outcome]) -> D
     )
 }
 
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+/// The message of a panic payload (`panic!` with a literal or a formatted string).
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
