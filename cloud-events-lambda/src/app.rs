@@ -57,12 +57,17 @@ impl App {
         self
     }
 
-    /// Builds the dispatcher (failing loudly when no handler is registered, or a `Dep<T>` has
-    /// no value nor factory, or factories form a cycle), then serves Lambda if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command
-    /// line on the process arguments.
+    /// The dispatcher over every registered handler and factory, with the start-up checks
+    /// (no handler, a `Dep<T>` with no value nor factory, a factory cycle).
+    pub fn dispatcher(self) -> Result<Dispatcher, crate::error::StartupError> {
+        Dispatcher::new(self.dependencies, self.options)
+    }
+
+    /// Builds the dispatcher (failing loudly when a start-up check fails), then serves Lambda
+    /// if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command line on the process arguments.
     pub async fn run(self) -> ExitCode {
         crate::runtime::init_tracing();
-        let dispatcher = match Dispatcher::new(self.dependencies, self.options) {
+        let dispatcher = match self.dispatcher() {
             Ok(dispatcher) => dispatcher,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -74,6 +79,14 @@ impl App {
         } else {
             crate::cli::main(dispatcher, std::env::args_os()).await
         }
+    }
+}
+
+#[cfg(feature = "testing")]
+impl App {
+    /// The application as a [`TestApp`](crate::testing::TestApp), for unit tests.
+    pub fn test(self) -> Result<crate::testing::TestApp, crate::error::StartupError> {
+        self.dispatcher().map(crate::testing::TestApp::new)
     }
 }
 

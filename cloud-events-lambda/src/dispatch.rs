@@ -877,7 +877,10 @@ fn no_handler(classification: &Classification) -> DispatchError {
 }
 
 fn panicked(what: &str, panic: &(dyn Any + Send)) -> DispatchError {
-    DispatchError::new(ErrorKind::Panic, format!("{what} panicked: {}", crate::per_record::panic_text(panic)))
+    DispatchError::new(
+        ErrorKind::Panic,
+        format!("{what} panicked: {}", crate::per_record::panic_text(panic)),
+    )
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! and what they answered.
 //!
 //! ```standalone_crate
-//! use cloud_events_lambda::testing::TestApp;
-//! use cloud_events_lambda::{Kind, on_event};
+//! use cloud_events_lambda::{App, Kind, on_event};
 //!
 //! #[on_event("aws.s3")]
 //! fn count(event: cloud_events_lambda::events::S3Event) -> usize {
@@ -12,7 +11,7 @@
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-//! let app = TestApp::new().build().unwrap();
+//! let app = App::new().test().unwrap();
 //! let outcome = app.invoke_sample(Kind::S3).await;
 //! assert_eq!(outcome.handlers, ["count"]);
 //! assert_eq!(outcome.response.unwrap(), 1);
@@ -20,18 +19,17 @@
 //! ```
 
 use crate::context::Context;
-use crate::dependencies::Dependencies;
 use crate::dispatch::{Dispatcher, Selection};
-use crate::error::{DispatchError, StartupError};
-use crate::strategy::{ErrorPolicy, Options, Strategy};
+use crate::error::DispatchError;
 use cloud_events_core::{Kind, classify_str};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Builds a dispatcher over the handlers and factories of the test binary.
-#[derive(Debug, Default)]
+/// An application under test: built with `App::test()`, so with the same shared values,
+/// options and start-up checks as `App::run()`.
+#[derive(Debug)]
 pub struct TestApp {
-    dependencies: Dependencies,
-    options: Options,
+    dispatcher: Dispatcher,
+    sequence: AtomicUsize,
 }
 
 /// What one invocation did.
@@ -44,46 +42,13 @@ pub struct Outcome {
 }
 
 impl TestApp {
-    /// No shared values, first-match.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Registers a shared value (`Dep<T>`).
-    pub fn dep<T: Send + Sync + 'static>(mut self, value: T) -> Self {
-        self.dependencies.insert(value);
-        self
-    }
-
-    /// Chooses the strategy.
-    pub fn strategy(mut self, strategy: Strategy) -> Self {
-        self.options.strategy = strategy;
-        self
-    }
-
-    /// Chooses the error policy.
-    pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
-        self.options.error_policy = policy;
-        self
-    }
-
-    /// The app, with the same start-up checks as `App::run`.
-    pub fn build(self) -> Result<TestDispatcher, StartupError> {
-        Ok(TestDispatcher {
-            dispatcher: Dispatcher::new(self.dependencies, self.options)?,
+    pub(crate) fn new(dispatcher: Dispatcher) -> Self {
+        TestApp {
+            dispatcher,
             sequence: AtomicUsize::new(0),
-        })
+        }
     }
-}
 
-/// A built test app.
-#[derive(Debug)]
-pub struct TestDispatcher {
-    dispatcher: Dispatcher,
-    sequence: AtomicUsize,
-}
-
-impl TestDispatcher {
     /// Dispatches `json` as Lambda would.
     pub async fn invoke(&self, json: &str) -> Outcome {
         let handlers = match classify_str(json) {

@@ -89,11 +89,10 @@ async fn main() -> ExitCode {
 mod tests {
     use super::*;
     use cloud_events_lambda::Kind;
-    use cloud_events_lambda::testing::TestApp;
 
     #[tokio::test]
     async fn an_upload_is_recorded_and_anything_else_is_ignored() {
-        let app = TestApp::new().dep(Books::default()).build().unwrap();
+        let app = App::new().dep(Books::default()).test().unwrap();
         let upload = app.invoke_file("events/s3-put.json").await.unwrap();
         assert_eq!(upload.handlers, ["book_uploaded"]);
         assert_eq!(upload.response.unwrap()["total"], 1);
