@@ -198,14 +198,6 @@ impl Dispatcher {
         Self::build(registered(), registered_factories(), dependencies, options)
     }
 
-    /// A dispatcher over the given handlers (and the registered factories), first-match.
-    pub fn with_handlers(
-        handlers: impl IntoIterator<Item = &'static HandlerRegistration>,
-        dependencies: Dependencies,
-    ) -> Result<Self, StartupError> {
-        Self::build(handlers, registered_factories(), dependencies, Options::default())
-    }
-
     /// A dispatcher over the given handlers and factories.
     pub fn build(
         handlers: impl IntoIterator<Item = &'static HandlerRegistration>,
