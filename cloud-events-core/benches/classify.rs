@@ -2,16 +2,16 @@
 //!
 //! `cargo bench -p cloud-events-core --bench classify`
 
-use cloud_events_core::classify;
+use cloud_events_core::{Kind, classify};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}/../tests/fixtures/kinds/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// The kinds table's sample event of `key`.
+fn fixture(key: &str) -> String {
+    Kind::from_key(key)
+        .unwrap_or_else(|| panic!("no kind {key}"))
+        .sample()
+        .to_owned()
 }
 
 /// An SQS event of `count` records whose bodies are `body_size` bytes.

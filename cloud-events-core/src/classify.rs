@@ -2,7 +2,7 @@
 
 use crate::cloudevent::{CloudEventError, CloudEventHeader};
 use crate::kinds::Kind;
-use crate::probe::probe;
+use crate::probe::{Probe, probe, probe_valid};
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -118,15 +118,43 @@ pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
     classify_str(json)
 }
 
-/// Classifies one event from its JSON text.
+/// Classifies one event from its JSON text, checking that all of it is JSON.
+///
+/// The first *decisive* marker in document order decides the kind: `specversion`, the first
+/// record of `Records` naming its source (or carrying `cf`), or a complete EventBridge
+/// envelope (`source`, `detail-type`, `detail`). Without one, the kinds table's rules are
+/// tried in order on all the markers read.
 pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
     // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let probe = probe(json).map_err(|e| ClassifyError::json(&e))?;
-    let kind = Kind::ALL
-        .iter()
-        .copied()
-        .find(|kind| (!probe.in_array || kind.accepts_arrays()) && kind.detect(&probe));
+    conclude(json, probe)
+}
+
+/// Classifies text that is known to be one JSON value (as `lambda_runtime` hands it over):
+/// reading stops at the first decisive marker, so that a batch's other records and an
+/// EventBridge `detail` are not read twice. Same answer as [`classify_str`].
+///
+/// ```
+/// use cloud_events_core::{classify_json, Kind};
+/// use serde_json::value::RawValue;
+/// let json = RawValue::from_string(r#"{"Records":[{"eventSource":"aws:s3"}]}"#.into()).unwrap();
+/// assert_eq!(classify_json(&json).unwrap().kind(), Some(Kind::S3));
+/// ```
+pub fn classify_json(json: &serde_json::value::RawValue) -> Result<Classification, ClassifyError> {
+    let json = json.get();
+    let probe = probe_valid(json).map_err(|e| ClassifyError::json(&e))?;
+    conclude(json, probe)
+}
+
+/// The kind and the dynamic route parts from what the marker reader found.
+fn conclude(json: &str, probe: Probe<'_>) -> Result<Classification, ClassifyError> {
+    let kind = probe.decided.or_else(|| {
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|kind| (!probe.in_array || kind.accepts_arrays()) && kind.detect(&probe))
+    });
     let mut classification = Classification {
         kind,
         ..Classification::default()
@@ -169,6 +197,67 @@ mod tests {
             "aws.dynamodb"
         );
         assert_eq!(key(r#"{"Records":[{"cf":{"config":{}}}]}"#), "aws.cloudfront");
+    }
+
+    fn key_of_valid(json: &str) -> &'static str {
+        let raw = serde_json::value::RawValue::from_string(json.to_owned()).unwrap();
+        classify_json(&raw).unwrap().route_key()
+    }
+
+    #[test]
+    fn the_first_decisive_marker_in_document_order_decides() {
+        let cases = [
+            // A record source read before `specversion` decides, and the other way round.
+            (
+                r#"{"Records":[{"eventSource":"aws:s3"}],"specversion":"1.0"}"#,
+                "aws.s3",
+            ),
+            // A complete EventBridge envelope decides before a later `Records`.
+            (
+                r#"{"source":"a","detail-type":"b","detail":{},"Records":[{"eventSource":"aws:sqs"}]}"#,
+                "aws.events",
+            ),
+            (
+                r#"{"detail":{},"source":"a","detail-type":"b","alarmData":{}}"#,
+                "aws.events",
+            ),
+            // A first record with `cf` decides once it is complete.
+            (
+                r#"{"Records":[{"cf":{}},{"eventSource":"aws:s3"}]}"#,
+                "aws.cloudfront",
+            ),
+            // An unknown record source decides nothing; the table's rules still apply.
+            (
+                r#"{"Records":[{"eventSource":"custom"}],"deliveryStreamArn":"x","records":[]}"#,
+                "aws.kinesis.firehose",
+            ),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(key(json), expected, "{json}");
+            assert_eq!(key_of_valid(json), expected, "stopping early: {json}");
+        }
+        // `specversion` first decides CloudEvents, whose rules then refuse `Records`.
+        let late_records = r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","Records":[]}"#;
+        let error = classify(late_records.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("Records"), "{error}");
+    }
+
+    #[test]
+    fn stopping_early_skips_the_rest_but_checking_reads_it_all() {
+        // Broken after the decisive marker: `classify` reads everything and says where.
+        let broken = r#"{"Records":[{"eventSource":"aws:sqs"},{"x":}]}"#;
+        let error = classify(broken.as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ClassifyError::InvalidJson {
+                    line: 1,
+                    column: 44,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -5,11 +5,51 @@
 //! [`IgnoredAny`], strings are borrowed from the input where JSON escapes allow, and a marker
 //! of an unexpected JSON type (a number where a string was expected, say) is simply "absent",
 //! so that a strange payload is `unclassified` rather than an error.
+//!
+//! Some markers are *decisive*: `specversion`, the first record of `Records` naming its source
+//! (or carrying `cf`), and a complete EventBridge envelope (`source`, `detail-type` and
+//! `detail`). The first decisive marker in document order decides the kind, and the members
+//! after it are not looked at. When the text is known to be valid JSON (it came as a
+//! [`serde_json::value::RawValue`]) the reader stops right there; otherwise it skips the rest
+//! only to check that it is JSON.
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
+
+/// Visitor methods that accept every JSON scalar and answer `$value`.
+macro_rules! skip_scalars {
+    ($value:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
 
 /// Receives the fields of one JSON object, one key at a time.
 trait FieldSink<'de>: Default {
@@ -77,6 +117,12 @@ presence! {
 pub(crate) struct Probe<'de> {
     /// The event was a top-level JSON array; the probe describes its first element.
     pub(crate) in_array: bool,
+    /// This probe reads the top-level object, where decisive markers decide.
+    decisive: bool,
+    /// Stop reading at the decision (the text is known to be valid JSON).
+    stop_at_decision: bool,
+    /// The kind a decisive marker decided.
+    pub(crate) decided: Option<crate::kinds::Kind>,
     pub(crate) has: Present,
     pub(crate) specversion: bool,
     pub(crate) event_source: Option<Cow<'de, str>>,
@@ -118,15 +164,52 @@ impl Probe<'_> {
     }
 }
 
+impl<'de> Probe<'de> {
+    /// Decides the kind if the markers read so far are a decisive one; `Err` to stop reading.
+    fn decide<E: de::Error>(&mut self, candidate: Probe<'_>) -> Result<(), E> {
+        if !self.decisive || self.decided.is_some() {
+            return Ok(());
+        }
+        self.decided = crate::kinds::Kind::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.detect(&candidate));
+        if self.decided.is_some() && self.stop_at_decision {
+            return Err(E::custom(STOP));
+        }
+        Ok(())
+    }
+
+    /// Decides EventBridge once its envelope is complete.
+    fn decide_eventbridge<E: de::Error>(&mut self) -> Result<(), E> {
+        if self.source.is_none() || self.detail_type.is_none() || !self.has.detail {
+            return Ok(());
+        }
+        let mut candidate = Probe {
+            source: self.source.clone(),
+            detail_type: self.detail_type.clone(),
+            ..Probe::default()
+        };
+        candidate.has.detail = true;
+        self.decide(candidate)
+    }
+}
+
+/// The error message that stops the reader at a decision (never shown: the probe is kept).
+const STOP: &str = "the kind is decided";
+
 impl<'de> FieldSink<'de> for Probe<'de> {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if self.decided.is_some() {
+            map.next_value::<IgnoredAny>()?;
+            return Ok(());
+        }
         match key {
-            "Records" => {
-                let first: FirstOf<RecordProbe<'de>> = map.next_value()?;
-                if let Some(record) = first.0 {
-                    self.record_event_source = record.event_source;
-                    self.record_cf = record.cf;
-                }
+            "Records" => map.next_value_seed(RecordsSeed(self))?,
+            "detail" => {
+                self.has.detail = true;
+                self.decide_eventbridge::<A::Error>()?;
+                map.next_value::<IgnoredAny>()?;
             }
             "requestContext" => {
                 self.has.request_context = true;
@@ -137,13 +220,23 @@ impl<'de> FieldSink<'de> for Probe<'de> {
             "eventSource" => self.event_source = map.next_value::<MaybeStr<'de>>()?.0,
             "eventType" => self.event_type = map.next_value::<MaybeStr<'de>>()?.0,
             "context" => self.gcp_context = map.next_value::<Lenient<GcpContextProbe<'de>>>()?.0,
-            "source" => self.source = map.next_value::<MaybeStr<'de>>()?.0,
-            "detail-type" => self.detail_type = map.next_value::<MaybeStr<'de>>()?.0,
+            "source" => {
+                self.source = map.next_value::<MaybeStr<'de>>()?.0;
+                self.decide_eventbridge::<A::Error>()?;
+            }
+            "detail-type" => {
+                self.detail_type = map.next_value::<MaybeStr<'de>>()?.0;
+                self.decide_eventbridge::<A::Error>()?;
+            }
             "version" => self.version = map.next_value::<MaybeStr<'de>>()?.0,
             "type" => self.type_ = map.next_value::<MaybeStr<'de>>()?.0,
             "operation" => self.operation = map.next_value::<MaybeStr<'de>>()?.0,
             "specversion" => {
                 self.specversion = true;
+                self.decide::<A::Error>(Probe {
+                    specversion: true,
+                    ..Probe::default()
+                })?;
                 map.next_value::<IgnoredAny>()?;
             }
             other => {
@@ -191,27 +284,80 @@ impl<'de> FieldSink<'de> for ContextProbe {
     }
 }
 
-#[derive(Debug, Default)]
-struct RecordProbe<'de> {
-    event_source: Option<Cow<'de, str>>,
-    cf: bool,
+/// Reads `Records`: the first record's `eventSource` (or SNS's `EventSource`) and `cf`,
+/// straight into the probe so that a decision can stop the reader mid-array.
+struct RecordsSeed<'p, 'de>(&'p mut Probe<'de>);
+
+impl<'de> de::DeserializeSeed<'de> for RecordsSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(RecordsVisitor(self.0, false))
+    }
 }
 
-impl<'de> FieldSink<'de> for RecordProbe<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "eventSource" | "EventSource" => {
-                self.event_source = map.next_value::<MaybeStr<'de>>()?.0;
+/// `RecordsVisitor(probe, false)` reads the `Records` array; `(probe, true)` its first record.
+struct RecordsVisitor<'p, 'de>(&'p mut Probe<'de>, bool);
+
+impl<'de> Visitor<'de> for RecordsVisitor<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    skip_scalars!(());
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let probe = self.0;
+        if !self.1 {
+            probe.record_event_source = None;
+            probe.record_cf = false;
+            if seq.next_element_seed(RecordSeed(&mut *probe))?.is_some() {
+                // A first record with `cf` and no known source decides once it is complete.
+                let candidate = Probe {
+                    record_event_source: probe.record_event_source.clone(),
+                    record_cf: probe.record_cf,
+                    ..Probe::default()
+                };
+                probe.decide::<A::Error>(candidate)?;
             }
-            "cf" => {
-                self.cf = true;
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let probe = self.0;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if !self.1 {
                 map.next_value::<IgnoredAny>()?;
+                continue;
             }
-            _ => {
-                map.next_value::<IgnoredAny>()?;
+            match &*key.0 {
+                "eventSource" | "EventSource" => {
+                    probe.record_event_source = map.next_value::<MaybeStr<'de>>()?.0;
+                    let candidate = Probe {
+                        record_event_source: probe.record_event_source.clone(),
+                        ..Probe::default()
+                    };
+                    probe.decide::<A::Error>(candidate)?;
+                }
+                "cf" => {
+                    probe.record_cf = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// The first record of `Records`.
+struct RecordSeed<'p, 'de>(&'p mut Probe<'de>);
+
+impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(RecordsVisitor(self.0, true))
     }
 }
 
@@ -311,17 +457,6 @@ impl<'de, T: FieldSink<'de>> Deserialize<'de> for Lenient<T> {
     }
 }
 
-/// Any JSON value; when it is an array, its first element read with `T` (the rest skipped).
-struct FirstOf<T>(Option<T>);
-
-impl<'de, T: FieldSink<'de>> Deserialize<'de> for FirstOf<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(LenientVisitor::<FirstSlot<T>>(PhantomData))
-            .map(|slot| FirstOf(slot.0))
-    }
-}
-
 /// How a lenient visitor keeps the one shape it cares about; every other shape is skipped.
 trait Slot<'de>: Default {
     fn from_str(_value: Cow<'de, str>) -> Self {
@@ -416,26 +551,54 @@ impl<'de, S: Slot<'de>> Visitor<'de> for LenientVisitor<S> {
     }
 }
 
-/// The top level: an object is probed; an array is probed through its first element.
-#[derive(Default)]
-struct TopSlot<'de>(Probe<'de>);
-impl<'de> Slot<'de> for TopSlot<'de> {
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        ObjectSlot::<Probe<'de>>::from_map(map).map(|slot| TopSlot(slot.0))
+/// The top level: an object is probed (where decisive markers decide); an array is probed
+/// through its first element.
+struct TopVisitor<'p, 'de>(&'p mut Probe<'de>);
+
+impl<'de> Visitor<'de> for TopVisitor<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
     }
-    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
-        let first = FirstSlot::<Probe<'de>>::from_seq(seq)?;
-        Ok(TopSlot(first.0.map_or_else(Probe::default, |mut probe| {
-            probe.in_array = true;
-            probe
-        })))
+    skip_scalars!(());
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            self.0.field(&key.0, &mut map)?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        if let Some(first) = FirstSlot::<Probe<'de>>::from_seq(seq)?.0 {
+            *self.0 = first;
+        }
+        self.0.in_array = true;
+        Ok(())
     }
 }
 
-/// Reads the marker fields of one JSON document.
+/// Reads the marker fields of one JSON document, checking that all of it is JSON.
 pub(crate) fn probe(json: &str) -> Result<Probe<'_>, serde_json::Error> {
+    let mut probe = Probe {
+        decisive: true,
+        ..Probe::default()
+    };
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let slot = deserializer.deserialize_any(LenientVisitor::<TopSlot<'_>>(PhantomData))?;
+    deserializer.deserialize_any(TopVisitor(&mut probe))?;
     deserializer.end()?;
-    Ok(slot.0)
+    Ok(probe)
+}
+
+/// Reads the marker fields of text known to be one JSON value, stopping at the first
+/// decisive marker.
+pub(crate) fn probe_valid(json: &str) -> Result<Probe<'_>, serde_json::Error> {
+    let mut probe = Probe {
+        decisive: true,
+        stop_at_decision: true,
+        ..Probe::default()
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    match deserializer.deserialize_any(TopVisitor(&mut probe)) {
+        Err(error) if probe.decided.is_none() => Err(error),
+        _ => Ok(probe),
+    }
 }

@@ -8,8 +8,9 @@ use crate::per_record::{NOT_PROCESSED, RoutedRun};
 use crate::registry::{HandlerRegistration, Route, registered};
 use crate::strategy::{ErrorPolicy, Options, Strategy};
 use cloud_events_core::condition::Condition;
-use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_str};
+use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_json, classify_str};
 use futures_util::FutureExt;
+use serde_json::value::RawValue;
 use std::any::Any;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -222,11 +223,15 @@ impl Dispatcher {
         let specificity = |handler: &HandlerRegistration| {
             handler.filter.weight() + conditions.get(&handler.path()).map_or(0, Condition::weight)
         };
-        handlers.sort_by(|a, b| {
-            b.rank
-                .cmp(&a.rank)
-                .then(specificity(b).cmp(&specificity(a)))
-                .then_with(|| a.path().cmp(&b.path()))
+        // Each key computed once (not once per comparison): start-up cost stays linear-log
+        // in the number of handlers.
+        handlers.sort_by_cached_key(|h| {
+            (
+                std::cmp::Reverse(h.rank),
+                std::cmp::Reverse(specificity(h)),
+                h.module_path,
+                h.name,
+            )
         });
         let container = Container::new(dependencies, factories)?;
         container.check(&handlers)?;
@@ -571,6 +576,27 @@ impl Dispatcher {
     /// Never panics: a panic while classifying, decoding or in a handler is a
     /// [`ErrorKind::Panic`] error.
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
+        self.dispatch_traced(json, context, classify_str).await
+    }
+
+    /// [`Dispatcher::dispatch`] for text already known to be JSON (what `lambda_runtime` hands
+    /// over): the classifier stops at the first decisive marker instead of reading all of it
+    /// (see [`cloud_events_core::classify_json`]).
+    pub async fn dispatch_json(
+        &self,
+        json: &RawValue,
+        context: Context,
+    ) -> Result<serde_json::Value, DispatchError> {
+        self.dispatch_traced(json.get(), context, |_| classify_json(json))
+            .await
+    }
+
+    async fn dispatch_traced(
+        &self,
+        json: &str,
+        context: Context,
+        classify: impl FnOnce(&str) -> Result<Classification, ClassifyError>,
+    ) -> Result<serde_json::Value, DispatchError> {
         let span = tracing::info_span!(
             "invocation",
             request_id = %context.request_id,
@@ -578,7 +604,7 @@ impl Dispatcher {
             handler = tracing::field::Empty,
         );
         let result = self
-            .dispatch_in_span(json, context)
+            .dispatch_in_span(json, context, classify)
             .instrument(span.clone())
             .await;
         let _entered = span.enter();
@@ -593,8 +619,9 @@ impl Dispatcher {
         &self,
         json: &str,
         context: Context,
+        classify: impl FnOnce(&str) -> Result<Classification, ClassifyError>,
     ) -> Result<serde_json::Value, DispatchError> {
-        let classified = std::panic::catch_unwind(|| classify_str(json))
+        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify(json)))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
         let span = tracing::Span::current();
@@ -618,12 +645,14 @@ impl Dispatcher {
             record_concurrency: self.options.record_concurrency,
             routed: assignment.is_some().then(RoutedRun::default),
         };
-        let names: Vec<&str> = handlers.iter().map(|h| h.name).collect();
-        span.record("handler", names.join(",").as_str());
+        if !span.is_disabled() {
+            let names: Vec<&str> = handlers.iter().map(|h| h.name).collect();
+            span.record("handler", names.join(",").as_str());
+        }
         let work = async {
             match assignment {
                 Some(assignment) => run_routed(&handlers, &assignment, &invocation).await,
-                None => self.run_selected(handlers, &invocation).await,
+                None => self.run_selected(&handlers, &invocation).await,
             }
         };
         match tokio::time::timeout(budget, work).await {
@@ -632,7 +661,7 @@ impl Dispatcher {
                 ErrorKind::DeadlineExceeded,
                 format!(
                     "handler `{}` was still running {} ms before the invocation deadline and was cancelled",
-                    names.join("`, `"),
+                    handlers.iter().map(|h| h.name).collect::<Vec<_>>().join("`, `"),
                     self.options.deadline_margin.as_millis()
                 ),
             )),
@@ -691,7 +720,7 @@ impl Dispatcher {
 
     async fn run_selected(
         &self,
-        handlers: Vec<&'static HandlerRegistration>,
+        handlers: &[&'static HandlerRegistration],
         invocation: &Invocation,
     ) -> Result<serde_json::Value, DispatchError> {
         if let [handler] = handlers[..]
@@ -700,7 +729,7 @@ impl Dispatcher {
             return run(handler, invocation).await;
         }
         let mut outcomes = Vec::with_capacity(handlers.len());
-        for handler in handlers {
+        for &handler in handlers {
             let outcome = match run(handler, invocation).await {
                 Ok(response) => serde_json::json!({ "handler": handler.path(), "response": response }),
                 Err(error) if self.options.error_policy == ErrorPolicy::StopAtFirstError => {
