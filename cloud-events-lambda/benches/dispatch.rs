@@ -82,11 +82,12 @@ fn overhead(c: &mut Criterion) {
             b.iter(|| runtime.block_on(async { baseline(black_box(json.as_bytes())) }))
         });
         // What runs in Lambda: `lambda_runtime` has read the payload as a `RawValue`.
+        // Each invocation gets its own payload, as from `lambda_runtime`: the clone is measured.
         let raw = RawValue::from_string(json.to_owned()).unwrap();
-        group.bench_with_input(BenchmarkId::new("framework", name), &*raw, |b, raw| {
+        group.bench_with_input(BenchmarkId::new("framework", name), &raw, |b, raw| {
             b.iter(|| {
                 runtime
-                    .block_on(dispatcher.dispatch_json(black_box(raw), Context::local(1, "bench")))
+                    .block_on(dispatcher.dispatch_json(black_box(raw.clone()), Context::local(1, "bench")))
                     .unwrap()
             })
         });
@@ -191,5 +192,16 @@ fn scale(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, overhead, scale);
+/// Start-up: sorting, checking and indexing 1,000 handlers (issue #6, benchmark 5).
+fn index(c: &mut Criterion) {
+    let handlers = registrations(1_000);
+    c.bench_function("index/1000", |b| {
+        b.iter(|| {
+            Dispatcher::build(black_box(handlers.clone()), [], Dependencies::new(), Options::default())
+                .unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, overhead, scale, index);
 criterion_main!(benches);

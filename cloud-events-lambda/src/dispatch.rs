@@ -576,26 +576,25 @@ impl Dispatcher {
     /// Never panics: a panic while classifying, decoding or in a handler is a
     /// [`ErrorKind::Panic`] error.
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
-        self.dispatch_traced(json, context, classify_str).await
+        self.dispatch_traced(Payload::Text(json), context).await
     }
 
     /// [`Dispatcher::dispatch`] for text already known to be JSON (what `lambda_runtime` hands
     /// over): the classifier stops at the first decisive marker instead of reading all of it
-    /// (see [`cloud_events_core::classify_json`]).
+    /// (see [`cloud_events_core::classify_json`]), and the payload is handed to the handlers
+    /// without a copy.
     pub async fn dispatch_json(
         &self,
-        json: &RawValue,
+        json: Box<RawValue>,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        self.dispatch_traced(json.get(), context, |_| classify_json(json))
-            .await
+        self.dispatch_traced(Payload::Json(json), context).await
     }
 
     async fn dispatch_traced(
         &self,
-        json: &str,
+        json: Payload<'_>,
         context: Context,
-        classify: impl FnOnce(&str) -> Result<Classification, ClassifyError>,
     ) -> Result<serde_json::Value, DispatchError> {
         let span = tracing::info_span!(
             "invocation",
@@ -604,7 +603,7 @@ impl Dispatcher {
             handler = tracing::field::Empty,
         );
         let result = self
-            .dispatch_in_span(json, context, classify)
+            .dispatch_in_span(json, context)
             .instrument(span.clone())
             .await;
         let _entered = span.enter();
@@ -617,11 +616,11 @@ impl Dispatcher {
 
     async fn dispatch_in_span(
         &self,
-        json: &str,
+        payload: Payload<'_>,
         context: Context,
-        classify: impl FnOnce(&str) -> Result<Classification, ClassifyError>,
     ) -> Result<serde_json::Value, DispatchError> {
-        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify(json)))
+        let json = payload.text();
+        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| payload.classify()))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
         let span = tracing::Span::current();
@@ -637,7 +636,7 @@ impl Dispatcher {
         };
         let budget = context.remaining().saturating_sub(self.options.deadline_margin);
         let invocation = Invocation {
-            event: RawEvent::new(json),
+            event: payload.into_raw_event(),
             classification,
             context,
             container: Arc::clone(&self.container),
@@ -767,6 +766,36 @@ impl Dispatcher {
         }
         tracing::warn!("{message}; strategy none-if-ambiguous runs none of them");
         Ok(serde_json::Value::Null)
+    }
+}
+
+/// The event as the dispatcher got it: text to check, or JSON known to be valid.
+enum Payload<'a> {
+    Text(&'a str),
+    Json(Box<RawValue>),
+}
+
+impl Payload<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Payload::Text(text) => text,
+            Payload::Json(json) => json.get(),
+        }
+    }
+
+    fn classify(&self) -> Result<Classification, ClassifyError> {
+        match self {
+            Payload::Text(text) => classify_str(text),
+            Payload::Json(json) => classify_json(json),
+        }
+    }
+
+    /// Owned JSON is handed over without a copy.
+    fn into_raw_event(self) -> RawEvent {
+        match self {
+            Payload::Text(text) => RawEvent::new(text),
+            Payload::Json(json) => RawEvent::new(String::from(Box::<str>::from(json))),
+        }
     }
 }
 

@@ -48,7 +48,7 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
         async move {
             let context = Context::from(&event.context);
             dispatcher
-                .dispatch_json(&event.payload, context)
+                .dispatch_json(event.payload, context)
                 .await
                 .map_err(Diagnostic::from)
         }

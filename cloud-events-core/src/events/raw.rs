@@ -6,13 +6,24 @@ use std::sync::Arc;
 /// The event's JSON, undecoded. Every kind delivers it; cloning is cheap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawEvent {
-    json: Arc<str>,
+    // `Arc<String>`, not `Arc<str>`: wrapping a `String` keeps its buffer (a 6 MB payload is
+    // not copied).
+    json: Arc<String>,
 }
 
 impl RawEvent {
-    /// Wraps JSON text (not checked here: the classifier has read it already).
-    pub fn new(json: impl Into<Arc<str>>) -> Self {
-        RawEvent { json: json.into() }
+    /// Wraps JSON text (not checked here: the classifier has read it already). A `String` is
+    /// kept as it is, without a copy.
+    ///
+    /// ```
+    /// use cloud_events_core::RawEvent;
+    /// let event = RawEvent::new(r#"{"hello":"world"}"#);
+    /// assert_eq!(event.json(), r#"{"hello":"world"}"#);
+    /// ```
+    pub fn new(json: impl Into<String>) -> Self {
+        RawEvent {
+            json: Arc::new(json.into()),
+        }
     }
 
     /// The JSON text.
