@@ -4,8 +4,8 @@
 //! `cargo bench -p cloud-events-core --bench classify`
 
 use cloud_events_core::{Kind, classify, classify_json};
-use serde_json::value::RawValue;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::value::RawValue;
 use std::hint::black_box;
 
 /// The kinds table's sample event of `key`.
@@ -69,7 +69,10 @@ fn bench(c: &mut Criterion) {
         });
         // Text known to be JSON (the Lambda path): stops at the first decisive marker.
         let raw = RawValue::from_string(payload.clone()).unwrap();
-        assert_eq!(classify_json(&raw).unwrap(), classify(payload.as_bytes()).unwrap());
+        assert_eq!(
+            classify_json(&raw).unwrap(),
+            classify(payload.as_bytes()).unwrap()
+        );
         group.bench_with_input(BenchmarkId::new("known-json", name), &*raw, |b, raw| {
             b.iter(|| classify_json(black_box(raw)).unwrap())
         });

@@ -226,6 +226,15 @@ pub(crate) fn split_with<R>(
         order,
     } = shape;
     let raw = raw_records(event.json(), layout)?;
+    if raw.len() > event.record_limit() {
+        let mut error = DecodeError::new::<Batch<R>>(format!(
+            "the batch has {} records, more than the limit of {}",
+            raw.len(),
+            event.record_limit()
+        ));
+        error.limit = Some("records");
+        return Err(error);
+    }
     let mut fifo = false;
     let records = raw
         .into_iter()

@@ -197,8 +197,13 @@ fn index(c: &mut Criterion) {
     let handlers = registrations(1_000);
     c.bench_function("index/1000", |b| {
         b.iter(|| {
-            Dispatcher::build(black_box(handlers.clone()), [], Dependencies::new(), Options::default())
-                .unwrap()
+            Dispatcher::build(
+                black_box(handlers.clone()),
+                [],
+                Dependencies::new(),
+                Options::default(),
+            )
+            .unwrap()
         })
     });
 }

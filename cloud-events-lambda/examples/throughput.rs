@@ -113,7 +113,9 @@ fn hand_written_for(kind: Option<Kind>) -> Option<Direct> {
         Kind::Sqs => |b| Ok(sqs(serde_json::from_slice(b)?).into()),
         Kind::Sns => |b| Ok(sns(serde_json::from_slice(b)?).into()),
         Kind::EventBridge => |b| Ok(eventbridge(serde_json::from_slice(b)?).into()),
-        Kind::CloudEvents => |b| Ok(cloudevent(CloudEvent::from_json(b).map_err(serde::de::Error::custom)?).into()),
+        Kind::CloudEvents => {
+            |b| Ok(cloudevent(CloudEvent::from_json(b).map_err(serde::de::Error::custom)?).into())
+        }
         _ => return None,
     })
 }

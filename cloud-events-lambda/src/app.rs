@@ -1,5 +1,6 @@
 //! The entry point: serve Lambda when running on Lambda, else run the command line.
 
+use crate::Limits;
 use crate::dependencies::Dependencies;
 use crate::dispatch::Dispatcher;
 use crate::strategy::{ErrorPolicy, Options, Strategy};
@@ -54,6 +55,13 @@ impl App {
     /// 200 ms), leaving the runtime time to report `DeadlineExceeded`.
     pub fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
         self.options.deadline_margin = margin;
+        self
+    }
+
+    /// Caps on each event (payload size, records, nesting depth); see [`Limits`] for the
+    /// defaults. An event beyond one fails with `LimitExceeded` before it is decoded.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.options.limits = limits;
         self
     }
 

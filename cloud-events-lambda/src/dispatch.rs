@@ -320,6 +320,10 @@ impl Dispatcher {
             return None;
         }
         let raw_count = cloud_events_core::batch::records_of(kind, json.text)?.len();
+        if raw_count > self.options.limits.max_records {
+            // Not routed record by record: the handler's split refuses the batch whole.
+            return None;
+        }
         let records = json.records(kind);
         if records.len() != raw_count {
             // A record that is not JSON cannot be routed by its fields: let the handlers' own
@@ -576,6 +580,8 @@ impl Dispatcher {
     /// Never panics: a panic while classifying, decoding or in a handler is a
     /// [`ErrorKind::Panic`] error.
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
+        // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
+        let json = json.strip_prefix('\u{feff}').unwrap_or(json);
         self.dispatch_traced(Payload::Text(json), context).await
     }
 
@@ -620,6 +626,9 @@ impl Dispatcher {
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
         let json = payload.text();
+        if let Some(why) = self.options.limits.check(json) {
+            return Err(DispatchError::new(ErrorKind::LimitExceeded, why));
+        }
         let classified = std::panic::catch_unwind(AssertUnwindSafe(|| payload.classify()))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
@@ -636,7 +645,9 @@ impl Dispatcher {
         };
         let budget = context.remaining().saturating_sub(self.options.deadline_margin);
         let invocation = Invocation {
-            event: payload.into_raw_event(),
+            event: payload
+                .into_raw_event()
+                .with_record_limit(self.options.limits.max_records),
             classification,
             context,
             container: Arc::clone(&self.container),

@@ -30,6 +30,9 @@ pub enum ErrorKind {
     /// Several handlers matched at the top rank under an error-if-ambiguous strategy.
     /// `errorType`: `AmbiguousHandlers`.
     Ambiguous,
+    /// The event is beyond one of the app's [`Limits`](crate::Limits) (payload size, records,
+    /// nesting depth). `errorType`: `LimitExceeded`.
+    LimitExceeded,
 }
 
 impl ErrorKind {
@@ -47,6 +50,7 @@ impl ErrorKind {
             ErrorKind::Ambiguous => "AmbiguousHandlers",
             ErrorKind::BatchFailed => "BatchFailed",
             ErrorKind::DeadlineExceeded => "DeadlineExceeded",
+            ErrorKind::LimitExceeded => "LimitExceeded",
         }
     }
 }

@@ -51,8 +51,13 @@ where
     F: Fn(E) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Value, DispatchError>> + Send,
 {
-    let delivery =
-        split(invocation.event()).map_err(|e| DispatchError::new(ErrorKind::EventDecode, e.to_string()))?;
+    let delivery = split(invocation.event()).map_err(|e| {
+        let kind = match e.limit {
+            Some(_) => ErrorKind::LimitExceeded,
+            None => ErrorKind::EventDecode,
+        };
+        DispatchError::new(kind, e.to_string())
+    })?;
     match delivery {
         Delivery::Whole(event) => call(event).await,
         Delivery::Records(batch) => run_batch(batch, handler, invocation, call).await,

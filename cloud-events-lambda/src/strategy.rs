@@ -57,6 +57,8 @@ pub struct Options {
     /// How long before the invocation's deadline a handler still running is cancelled, so
     /// that the runtime has time to answer Lambda with `DeadlineExceeded`. Default 200 ms.
     pub deadline_margin: std::time::Duration,
+    /// Caps on each event: payload size, records, nesting depth.
+    pub limits: crate::Limits,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             error_policy: ErrorPolicy::default(),
             record_concurrency: 1,
             deadline_margin: std::time::Duration::from_millis(200),
+            limits: crate::Limits::default(),
         }
     }
 }

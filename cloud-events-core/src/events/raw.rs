@@ -9,6 +9,7 @@ pub struct RawEvent {
     // `Arc<String>`, not `Arc<str>`: wrapping a `String` keeps its buffer (a 6 MB payload is
     // not copied).
     json: Arc<String>,
+    record_limit: usize,
 }
 
 impl RawEvent {
@@ -23,7 +24,30 @@ impl RawEvent {
     pub fn new(json: impl Into<String>) -> Self {
         RawEvent {
             json: Arc::new(json.into()),
+            record_limit: usize::MAX,
         }
+    }
+
+    /// Splitting this event into records fails, before any record is decoded, when it has
+    /// more than `limit` records (the error's [`DecodeError::limit`] says so).
+    ///
+    /// ```
+    /// use cloud_events_core::RawEvent;
+    /// use cloud_events_core::batch::Delivery;
+    /// use cloud_events_core::events::{EventOf, SqsMessage};
+    /// use cloud_events_core::kinds::marker::Sqs;
+    /// let event = RawEvent::new(r#"{"Records":[{"body":"a"},{"body":"b"}]}"#).with_record_limit(1);
+    /// let error = <SqsMessage as EventOf<Sqs>>::deliver(&event).err().unwrap();
+    /// assert_eq!(error.limit, Some("records"));
+    /// ```
+    pub fn with_record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
+    /// The most records a batch split of this event may have (`usize::MAX` unless set).
+    pub fn record_limit(&self) -> usize {
+        self.record_limit
     }
 
     /// The JSON text.
@@ -58,6 +82,8 @@ pub struct DecodeError {
     pub target: &'static str,
     /// What went wrong, and where.
     pub message: String,
+    /// The limit the event is beyond (`"records"`), if that is why it was refused.
+    pub limit: Option<&'static str>,
 }
 
 impl DecodeError {
@@ -66,6 +92,7 @@ impl DecodeError {
         DecodeError {
             target: std::any::type_name::<T>(),
             message: message.into(),
+            limit: None,
         }
     }
 }
