@@ -2,7 +2,8 @@
 
 use crate::cloudevent::{CloudEventError, CloudEventHeader};
 use crate::kinds::Kind;
-use crate::probe::{Probe, probe, probe_valid};
+use crate::probe::{Probe, probe_valid};
+use serde_json::value::RawValue;
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -118,7 +119,7 @@ pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
     classify_str(json)
 }
 
-/// Classifies one event from its JSON text, checking that all of it is JSON.
+/// Classifies one event from its JSON text, checking first that all of it is JSON.
 ///
 /// The first *decisive* marker in document order decides the kind: `specversion`, the first
 /// record of `Records` naming its source (or carrying `cf`), or a complete EventBridge
@@ -127,8 +128,10 @@ pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
 pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
     // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
-    let probe = probe(json).map_err(|e| ClassifyError::json(&e))?;
-    conclude(json, probe)
+    // Checked as `lambda_runtime` checks a payload (a `RawValue`, borrowed: no copy), then
+    // classified as on Lambda, so that both paths give the same answer by construction.
+    let raw: &RawValue = serde_json::from_str(json).map_err(|e| ClassifyError::json(&e))?;
+    classify_json(raw)
 }
 
 /// Classifies text that is known to be one JSON value (as `lambda_runtime` hands it over):
@@ -141,7 +144,7 @@ pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
 /// let json = RawValue::from_string(r#"{"Records":[{"eventSource":"aws:s3"}]}"#.into()).unwrap();
 /// assert_eq!(classify_json(&json).unwrap().kind(), Some(Kind::S3));
 /// ```
-pub fn classify_json(json: &serde_json::value::RawValue) -> Result<Classification, ClassifyError> {
+pub fn classify_json(json: &RawValue) -> Result<Classification, ClassifyError> {
     let json = json.get();
     let probe = probe_valid(json).map_err(|e| ClassifyError::json(&e))?;
     conclude(json, probe)
@@ -240,6 +243,36 @@ mod tests {
         let late_records = r#"{"specversion":"1.0","id":"1","source":"/s","type":"t","Records":[]}"#;
         let error = classify(late_records.as_bytes()).unwrap_err();
         assert!(error.to_string().contains("Records"), "{error}");
+    }
+
+    /// Found by the `classify` fuzz target: a number beyond f64 is JSON to `RawValue` (which
+    /// does not read numbers) but not to the classifier; both paths refuse it the same way.
+    #[test]
+    fn a_number_beyond_f64_is_refused_on_both_paths() {
+        let json = "\r\r 3333333333e343331";
+        assert!(matches!(
+            classify(json.as_bytes()),
+            Err(ClassifyError::InvalidJson { .. })
+        ));
+        let raw = serde_json::value::RawValue::from_string(json.to_owned()).unwrap();
+        assert!(matches!(
+            classify_json(&raw),
+            Err(ClassifyError::InvalidJson { .. })
+        ));
+    }
+
+    /// Found by the `classify` fuzz target: a lone surrogate escape is JSON to `RawValue` but
+    /// no string to serde; the checked path once refused it as JSON while the Lambda path,
+    /// stopping at `specversion`, refused it as a CloudEvent. Both now check the same way.
+    #[test]
+    fn a_lone_surrogate_after_the_decisive_marker_gets_the_same_answer_on_both_paths() {
+        let json = r#"{"specversion":"9.9","id":"1","source":"/s","type":"t","\ud886":1}"#;
+        let raw = serde_json::value::RawValue::from_string(json.to_owned()).unwrap();
+        assert_eq!(classify(json.as_bytes()), classify_json(&raw));
+        assert!(matches!(
+            classify_json(&raw),
+            Err(ClassifyError::InvalidCloudEvent(_))
+        ));
     }
 
     #[test]

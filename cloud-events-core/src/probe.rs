@@ -8,10 +8,9 @@
 //!
 //! Some markers are *decisive*: `specversion`, the first record of `Records` naming its source
 //! (or carrying `cf`), and a complete EventBridge envelope (`source`, `detail-type` and
-//! `detail`). The first decisive marker in document order decides the kind, and the members
-//! after it are not looked at. When the text is known to be valid JSON (it came as a
-//! [`serde_json::value::RawValue`]) the reader stops right there; otherwise it skips the rest
-//! only to check that it is JSON.
+//! `detail`). The first decisive marker in document order decides the kind, and the reader
+//! stops there: it reads only text already known to be JSON (a
+//! [`serde_json::value::RawValue`]).
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -117,10 +116,9 @@ presence! {
 pub(crate) struct Probe<'de> {
     /// The event was a top-level JSON array; the probe describes its first element.
     pub(crate) in_array: bool,
-    /// This probe reads the top-level object, where decisive markers decide.
+    /// This probe reads the top-level object, where decisive markers decide (and reading
+    /// stops).
     decisive: bool,
-    /// Stop reading at the decision (the text is known to be valid JSON).
-    stop_at_decision: bool,
     /// The kind a decisive marker decided.
     pub(crate) decided: Option<crate::kinds::Kind>,
     pub(crate) has: Present,
@@ -174,7 +172,7 @@ impl<'de> Probe<'de> {
             .iter()
             .copied()
             .find(|kind| kind.detect(&candidate));
-        if self.decided.is_some() && self.stop_at_decision {
+        if self.decided.is_some() {
             return Err(E::custom(STOP));
         }
         Ok(())
@@ -200,10 +198,6 @@ const STOP: &str = "the kind is decided";
 
 impl<'de> FieldSink<'de> for Probe<'de> {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        if self.decided.is_some() {
-            map.next_value::<IgnoredAny>()?;
-            return Ok(());
-        }
         match key {
             "Records" => map.next_value_seed(RecordsSeed(self))?,
             "detail" => {
@@ -576,24 +570,11 @@ impl<'de> Visitor<'de> for TopVisitor<'_, 'de> {
     }
 }
 
-/// Reads the marker fields of one JSON document, checking that all of it is JSON.
-pub(crate) fn probe(json: &str) -> Result<Probe<'_>, serde_json::Error> {
-    let mut probe = Probe {
-        decisive: true,
-        ..Probe::default()
-    };
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    deserializer.deserialize_any(TopVisitor(&mut probe))?;
-    deserializer.end()?;
-    Ok(probe)
-}
-
 /// Reads the marker fields of text known to be one JSON value, stopping at the first
 /// decisive marker.
 pub(crate) fn probe_valid(json: &str) -> Result<Probe<'_>, serde_json::Error> {
     let mut probe = Probe {
         decisive: true,
-        stop_at_decision: true,
         ..Probe::default()
     };
     let mut deserializer = serde_json::Deserializer::from_str(json);

@@ -58,6 +58,14 @@ impl App {
         self
     }
 
+    /// Lets the logs carry payloads (default off: payloads carry personal data). When on,
+    /// each event is logged at `debug` level, error messages keep the values they quote, and
+    /// `lambda_runtime`'s trace of raw payloads is let through.
+    pub fn log_payloads(mut self, on: bool) -> Self {
+        self.options.log_payloads = on;
+        self
+    }
+
     /// Caps on each event (payload size, records, nesting depth); see [`Limits`] for the
     /// defaults. An event beyond one fails with `LimitExceeded` before it is decoded.
     pub fn limits(mut self, limits: Limits) -> Self {
@@ -74,7 +82,7 @@ impl App {
     /// Builds the dispatcher (failing loudly when a start-up check fails), then serves Lambda
     /// if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command line on the process arguments.
     pub async fn run(self) -> ExitCode {
-        crate::runtime::init_tracing();
+        crate::runtime::init_tracing(self.options.log_payloads);
         let dispatcher = match self.dispatcher() {
             Ok(dispatcher) => dispatcher,
             Err(error) => {

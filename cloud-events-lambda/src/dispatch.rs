@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::dependencies::{Container, Dependencies};
+use crate::error::for_logs;
 use crate::error::{DispatchError, ErrorKind, StartupError};
 use crate::factory::{FactoryRegistration, ValueCache, registered_factories};
 use crate::per_record::{NOT_PROCESSED, RoutedRun};
@@ -191,6 +192,29 @@ pub enum Selection {
     Ambiguous(Vec<&'static HandlerRegistration>),
     /// Nothing matched and there is no default handler.
     NoHandler,
+}
+
+impl Selection {
+    /// The names of the handlers that run, in order (for per-record routing, those given at
+    /// least one record; none when ambiguous or unmatched).
+    ///
+    /// ```
+    /// use cloud_events_lambda::Selection;
+    /// assert!(Selection::NoHandler.handler_names().is_empty());
+    /// ```
+    pub fn handler_names(&self) -> Vec<&'static str> {
+        match self {
+            Selection::Run(handlers) => handlers.iter().map(|h| h.name).collect(),
+            Selection::PerRecord { handlers, assignment } => handlers
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| assignment.contains(&Some(*index)))
+                .map(|(_, h)| h.name)
+                .collect(),
+            Selection::Adapted(plan) => plan.iter().map(|(_, _, h)| h.name).collect(),
+            Selection::Ambiguous(_) | Selection::NoHandler => Vec::new(),
+        }
+    }
 }
 
 impl Dispatcher {
@@ -581,7 +605,10 @@ impl Dispatcher {
     /// [`ErrorKind::Panic`] error.
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
         // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
+        // Whitespace around the value is dropped, as `lambda_runtime` drops it: handlers see
+        // the same `RawEvent` on both paths.
         let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+        let json = json.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
         self.dispatch_traced(Payload::Text(json), context).await
     }
 
@@ -615,7 +642,7 @@ impl Dispatcher {
         let _entered = span.enter();
         match &result {
             Ok(_) => tracing::debug!("invocation succeeded"),
-            Err(error) => tracing::error!(error_type = error.error_type(), "{}", error.message),
+            Err(error) => tracing::error!(error_type = error.error_type(), "{}", for_logs(&error.message)),
         }
         result
     }
@@ -626,6 +653,9 @@ impl Dispatcher {
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
         let json = payload.text();
+        if crate::error::log_payloads() {
+            tracing::debug!(payload = json, "event received");
+        }
         if let Some(why) = self.options.limits.check(json) {
             return Err(DispatchError::new(ErrorKind::LimitExceeded, why));
         }
@@ -750,7 +780,7 @@ impl Dispatcher {
                         handler = handler.name,
                         error_type = error.error_type(),
                         "{}",
-                        error.message
+                        for_logs(&error.message)
                     );
                     serde_json::json!({
                         "handler": handler.path(),
@@ -831,11 +861,14 @@ async fn run_routed(
             continue;
         }
         let taker = assignment[start];
-        let independent = routed
-            .meta
-            .get()
-            .is_some_and(|m| m.order == cloud_events_core::batch::BatchOrder::Independent);
-        let indexes: Vec<usize> = if independent {
+        // Whether the batch's records are independent is known once a handler has split it.
+        let independent = || {
+            routed
+                .meta
+                .get()
+                .is_some_and(|m| m.order == cloud_events_core::batch::BatchOrder::Independent)
+        };
+        let indexes: Vec<usize> = if independent() {
             (start..count)
                 .filter(|&k| !done[k] && assignment[k] == taker)
                 .collect()
@@ -869,7 +902,7 @@ async fn run_routed(
                 .iter()
                 .any(|&k| matches!(outcomes.get(k), Some(Some(Err(_)))))
         };
-        if failed && !independent {
+        if failed && !independent() {
             break;
         }
     }
@@ -1094,11 +1127,8 @@ mod tests {
     fn chosen(dispatcher: &Dispatcher, json: &str) -> Vec<&'static str> {
         let classification = cloud_events_core::classify_str(json).unwrap();
         match dispatcher.select(&classification, json) {
-            Selection::Run(handlers) => handlers.iter().map(|h| h.name).collect(),
             Selection::Ambiguous(_) => vec!["<ambiguous>"],
-            Selection::PerRecord { handlers, .. } => handlers.iter().map(|h| h.name).collect(),
-            Selection::Adapted(plan) => plan.iter().map(|(_, _, h)| h.name).collect(),
-            Selection::NoHandler => vec![],
+            selection => selection.handler_names(),
         }
     }
 

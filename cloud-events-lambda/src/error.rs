@@ -151,3 +151,65 @@ pub enum StartupError {
         error: String,
     },
 }
+
+/// Whether logs may carry payload values ([`App::log_payloads`](crate::App::log_payloads)).
+static LOG_PAYLOADS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(crate) fn set_log_payloads(on: bool) {
+    LOG_PAYLOADS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(crate) fn log_payloads() -> bool {
+    LOG_PAYLOADS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A message as the logs show it: every double-quoted string (where decoders and routing
+/// messages quote values from the payload) becomes `"…"`, unless payload logging is on.
+/// Names the framework quotes (handlers, types, paths, attributes) are in backticks and stay.
+pub(crate) fn for_logs(message: &str) -> std::borrow::Cow<'_, str> {
+    if log_payloads() || !message.contains('"') {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' {
+            continue;
+        }
+        // Skip to the closing quote (a backslash escapes the next character).
+        let mut closed = false;
+        while let Some(inner) = chars.next() {
+            match inner {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    closed = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.push('…');
+        if closed {
+            out.push('"');
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::for_logs;
+
+    #[test]
+    fn quoted_values_are_elided_and_names_in_backticks_kept() {
+        assert_eq!(
+            for_logs(r#"at `Records[0].size`: invalid type: string "jane@example.com", expected i64"#),
+            r#"at `Records[0].size`: invalid type: string "…", expected i64"#
+        );
+        assert_eq!(for_logs(r#"a "b \" c" d "unclosed"#), r#"a "…" d "…"#);
+        assert_eq!(for_logs("no quotes"), "no quotes");
+    }
+}

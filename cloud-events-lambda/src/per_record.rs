@@ -202,7 +202,13 @@ fn log_failures<'a>(
     for (index, outcome) in outcomes {
         if let Err(reason) = outcome {
             let id = ids.get(index).and_then(|id| id.as_deref()).unwrap_or("-");
-            tracing::warn!(handler, record = index, id, "record failed: {reason}");
+            tracing::warn!(
+                handler,
+                record = index,
+                id,
+                "record failed: {}",
+                crate::error::for_logs(reason)
+            );
         }
     }
 }

@@ -9,9 +9,21 @@ use std::sync::Arc;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`). Does nothing if the
 /// application installed a subscriber of its own.
-pub(crate) fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+///
+/// Payloads carry personal data: unless `log_payloads`, `lambda_runtime`'s trace of each raw
+/// payload is filtered out whatever `RUST_LOG` says, and so is its second report of every
+/// error (the dispatcher logs each failure once, with quoted values elided).
+pub(crate) fn init_tracing(log_payloads: bool) {
+    crate::error::set_log_payloads(log_payloads);
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let mut quiet = vec!["lambda_runtime::layers::panic=off"];
+    if !log_payloads {
+        quiet.push("lambda_runtime::layers::api_response=debug");
+    }
+    for directive in quiet {
+        filter = filter.add_directive(directive.parse().expect("a valid directive"));
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -53,11 +65,21 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
                 .map_err(Diagnostic::from)
         }
     });
-    // Sequential unless Lambda sets AWS_LAMBDA_MAX_CONCURRENCY above 1.
-    match lambda_runtime::run_concurrent(handler).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
+    // Sequential unless Lambda sets AWS_LAMBDA_MAX_CONCURRENCY above 1. When the Runtime API
+    // fails (an error status, a broken connection), the client stops, and so does the process,
+    // non-zero: Lambda then starts a new execution environment and retries the event.
+    // `lambda_runtime` 1.5 panics on an error status of `/next` (it expects the request id
+    // header): that panic ends the process the same way, with a message that says so.
+    let serving = std::panic::AssertUnwindSafe(lambda_runtime::run_concurrent(handler));
+    match futures_util::FutureExt::catch_unwind(serving).await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
             tracing::error!("the Lambda runtime stopped: {error}");
+            ExitCode::FAILURE
+        }
+        Err(panic) => {
+            let message = crate::per_record::panic_text(&*panic);
+            tracing::error!("the Lambda runtime stopped: the runtime client panicked: {message}");
             ExitCode::FAILURE
         }
     }

@@ -59,6 +59,8 @@ pub struct Options {
     pub deadline_margin: std::time::Duration,
     /// Caps on each event: payload size, records, nesting depth.
     pub limits: crate::Limits,
+    /// Whether logs may carry payloads (see [`App::log_payloads`](crate::App::log_payloads)).
+    pub log_payloads: bool,
 }
 
 impl Default for Options {
@@ -69,6 +71,7 @@ impl Default for Options {
             record_concurrency: 1,
             deadline_margin: std::time::Duration::from_millis(200),
             limits: crate::Limits::default(),
+            log_payloads: false,
         }
     }
 }

@@ -19,7 +19,7 @@
 //! ```
 
 use crate::context::Context;
-use crate::dispatch::{Dispatcher, Selection};
+use crate::dispatch::Dispatcher;
 use crate::error::DispatchError;
 use cloud_events_core::{Kind, classify_str};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,13 +52,7 @@ impl TestApp {
     /// Dispatches `json` as Lambda would.
     pub async fn invoke(&self, json: &str) -> Outcome {
         let handlers = match classify_str(json) {
-            Ok(classification) => match self.dispatcher.select(&classification, json) {
-                Selection::Run(handlers) | Selection::PerRecord { handlers, .. } => {
-                    handlers.iter().map(|h| h.name).collect()
-                }
-                Selection::Adapted(plan) => plan.iter().map(|(_, _, h)| h.name).collect(),
-                Selection::Ambiguous(_) | Selection::NoHandler => Vec::new(),
-            },
+            Ok(classification) => self.dispatcher.select(&classification, json).handler_names(),
             Err(_) => Vec::new(),
         };
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;

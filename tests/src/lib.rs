@@ -1,5 +1,38 @@
 //! Helpers shared by the cross-crate tests.
 
+pub mod stand_in;
+
+/// Events for the runtime tests.
+pub mod events {
+    use serde_json::{Value, json};
+
+    /// An SQS event with one record per body, ids `m1`, `m2`, ...
+    pub fn sqs_batch(bodies: &[&str]) -> Value {
+        let records: Vec<Value> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                json!({"messageId": format!("m{}", i + 1), "body": body, "eventSource": "aws:sqs",
+                       "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:q", "awsRegion": "eu-west-1",
+                       "attributes": {}, "messageAttributes": {}})
+            })
+            .collect();
+        json!({ "Records": records })
+    }
+
+    /// An S3 notification of one uploaded object.
+    pub fn s3(key: &str) -> Value {
+        json!({"Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
+            "eventTime": "2026-11-02T09:15:27.314Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "10.0.0.1"},
+            "responseElements": {},
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
+                   "object": {"key": key, "size": 1}}
+        }]})
+    }
+}
+
 use std::path::{Path, PathBuf};
 
 /// The workspace's root folder.

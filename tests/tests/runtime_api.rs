@@ -1,132 +1,14 @@
 //! Runs the real `lambda_runtime` client (inside `lambda-test-app`) against a stand-in for the
 //! Lambda Runtime API on 127.0.0.1, and checks what it answers on which endpoint.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use cloud_events_tests::events::{s3, sqs_batch};
+use cloud_events_tests::stand_in::{Answer, Invocation, Received, Run, serve};
 use serde_json::{Value, json};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
-use tokio::sync::Notify;
-
-/// What the runtime sent back for one invocation.
-#[derive(Debug, Clone, PartialEq)]
-enum Answer {
-    Response(Value),
-    Error {
-        error_type_header: Option<String>,
-        body: Value,
-    },
-}
-
-/// One invocation to hand out: request id, payload, and milliseconds until its deadline.
-struct Pending {
-    id: String,
-    payload: Vec<u8>,
-    deadline_in_ms: u64,
-}
-
-/// One answer, with its raw body and when it arrived.
-#[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    answer: Answer,
-    raw: String,
-    at: std::time::Instant,
-}
-
-#[derive(Default)]
-struct StandIn {
-    pending: Mutex<VecDeque<Pending>>,
-    handed_out: Mutex<Vec<(String, std::time::Instant)>>,
-    answers: Mutex<Vec<Received>>,
-    answered: Notify,
-}
-
-impl StandIn {
-    async fn handle(
-        self: Arc<Self>,
-        request: Request<Incoming>,
-    ) -> Result<Response<Full<Bytes>>, hyper::Error> {
-        let path = request.uri().path().to_owned();
-        let error_type = request
-            .headers()
-            .get("lambda-runtime-function-error-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = request.into_body().collect().await?.to_bytes();
-        let ok = |status: StatusCode| {
-            Ok(Response::builder()
-                .status(status)
-                .body(Full::new(Bytes::new()))
-                .unwrap())
-        };
-        if path == "/2018-06-01/runtime/invocation/next" {
-            let next = self.pending.lock().unwrap().pop_front();
-            let Some(Pending {
-                id,
-                payload,
-                deadline_in_ms,
-            }) = next
-            else {
-                // No more events: hold the long poll, as Lambda does between invocations.
-                std::future::pending::<()>().await;
-                unreachable!();
-            };
-            self.handed_out
-                .lock()
-                .unwrap()
-                .push((id.clone(), std::time::Instant::now()));
-            let deadline =
-                SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_millis(deadline_in_ms);
-            return Ok(Response::builder()
-                .header("content-type", "application/json")
-                .header("lambda-runtime-aws-request-id", &id)
-                .header("lambda-runtime-deadline-ms", deadline.as_millis().to_string())
-                .header(
-                    "lambda-runtime-invoked-function-arn",
-                    "arn:aws:lambda:eu-west-1:123456789012:function:test",
-                )
-                .header(
-                    "lambda-runtime-trace-id",
-                    "Root=1-00000000-000000000000000000000000",
-                )
-                .body(Full::new(Bytes::from(payload)))
-                .unwrap());
-        }
-        let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/") else {
-            return ok(StatusCode::NOT_FOUND);
-        };
-        let (id, endpoint) = rest.split_once('/').unwrap_or((rest, ""));
-        let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let answer = match endpoint {
-            "response" => Answer::Response(value),
-            "error" => Answer::Error {
-                error_type_header: error_type,
-                body: value,
-            },
-            _ => return ok(StatusCode::NOT_FOUND),
-        };
-        let raw = String::from_utf8_lossy(&body).into_owned();
-        let at = std::time::Instant::now();
-        self.answers.lock().unwrap().push(Received {
-            id: id.to_owned(),
-            answer,
-            raw,
-            at,
-        });
-        self.answered.notify_one();
-        ok(StatusCode::ACCEPTED)
-    }
-}
+use std::time::{Duration, Instant};
 
 /// Serves `events` (request id, payload, ms to deadline) to `lambda-test-app` and returns the
 /// answers in the order they came, with when each event was handed out.
-async fn run_app(events: Vec<(String, Value, u64)>) -> (Vec<Received>, Vec<(String, std::time::Instant)>) {
+async fn run_app(events: Vec<(String, Value, u64)>) -> (Vec<Received>, Vec<(String, Instant)>) {
     run_app_with(events, 1).await
 }
 
@@ -134,90 +16,31 @@ async fn run_app(events: Vec<(String, Value, u64)>) -> (Vec<Received>, Vec<(Stri
 async fn run_app_with(
     events: Vec<(String, Value, u64)>,
     concurrency: usize,
-) -> (Vec<Received>, Vec<(String, std::time::Instant)>) {
+) -> (Vec<Received>, Vec<(String, Instant)>) {
     let count = events.len();
-    let stand_in = Arc::new(StandIn::default());
-    stand_in
-        .pending
-        .lock()
-        .unwrap()
-        .extend(events.into_iter().map(|(id, event, deadline_in_ms)| Pending {
-            id,
-            payload: serde_json::to_vec(&event).unwrap(),
-            deadline_in_ms,
-        }));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let server_state = Arc::clone(&stand_in);
-    let server = tokio::spawn(async move {
-        // Bounded: at most two connections per invocation (the client may not reuse them).
-        for _ in 0..(2 * count + 16) {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let state = Arc::clone(&server_state);
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| Arc::clone(&state).handle(request));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambda-test-app"))
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "test")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("RUST_LOG", "warn")
-        .env("RUST_BACKTRACE", "0")
-        .env("AWS_LAMBDA_MAX_CONCURRENCY", concurrency.to_string())
-        // The app's logs would bury the test's output; the answers are what is checked.
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("lambda-test-app starts");
-    let all_answered = async {
-        loop {
-            if stand_in.answers.lock().unwrap().len() >= count {
-                return;
-            }
-            stand_in.answered.notified().await;
-        }
-    };
-    let finished = tokio::time::timeout(Duration::from_secs(120), all_answered).await;
-    let still_running = child.try_wait().unwrap().is_none();
-    child.kill().await.ok();
-    server.abort();
-    assert!(finished.is_ok(), "not every invocation was answered within 120 s");
-    assert!(still_running, "the runtime exited instead of serving on");
-    let answers = stand_in.answers.lock().unwrap().clone();
-    let handed_out = stand_in.handed_out.lock().unwrap().clone();
-    (answers, handed_out)
-}
-
-fn sqs_batch(bodies: &[&str]) -> Value {
-    let records: Vec<Value> = bodies
-        .iter()
-        .enumerate()
-        .map(|(i, body)| {
-            json!({"messageId": format!("m{}", i + 1), "body": body, "eventSource": "aws:sqs",
-                   "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:q", "awsRegion": "eu-west-1",
-                   "attributes": {}, "messageAttributes": {}})
-        })
+    let invocations = events
+        .into_iter()
+        .map(|(id, event, deadline_in_ms)| Invocation::new(id, &event).deadline_in(deadline_in_ms))
         .collect();
-    json!({ "Records": records })
-}
-
-fn s3(key: &str) -> Value {
-    json!({"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
-        "eventTime": "2026-11-02T09:15:27.314Z", "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "AWS:X"}, "requestParameters": {"sourceIPAddress": "10.0.0.1"},
-        "responseElements": {},
-        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
-               "object": {"key": key, "size": 1}}
-    }]})
+    let outcome = serve(
+        invocations,
+        Run {
+            concurrency,
+            ..Run::new(env!("CARGO_BIN_EXE_lambda-test-app"))
+        },
+    )
+    .await;
+    assert!(
+        outcome.exit.is_none(),
+        "the runtime exited instead of serving on: {}",
+        outcome.stderr
+    );
+    assert_eq!(
+        outcome.answers.len(),
+        count,
+        "not every invocation was answered in time"
+    );
+    (outcome.answers, outcome.handed_out)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -458,7 +458,7 @@ mod tests {
             CloudEvent::from_message(Binding::Http, &bad_time)
                 .unwrap_err()
                 .to_string(),
-            "invalid CloudEvent: attribute \"time\": not RFC 3339"
+            "invalid CloudEvent: attribute `time`: not RFC 3339"
         );
     }
 

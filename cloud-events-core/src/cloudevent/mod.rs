@@ -68,7 +68,7 @@ pub enum CloudEventError {
     #[error("invalid CloudEvent: missing {0}")]
     Missing(&'static str),
     /// An attribute breaks one of the spec's rules.
-    #[error("invalid CloudEvent: attribute \"{attribute}\": {rule}")]
+    #[error("invalid CloudEvent: attribute `{attribute}`: {rule}")]
     Attribute {
         /// The attribute's name.
         attribute: String,
@@ -76,13 +76,13 @@ pub enum CloudEventError {
         rule: &'static str,
     },
     /// `specversion` names a version this crate does not know.
-    #[error("invalid CloudEvent: unsupported specversion {0:?} (expected \"1.0\" or \"0.3\")")]
+    #[error("invalid CloudEvent: unsupported specversion {0:?} (expected `1.0` or `0.3`)")]
     UnsupportedVersion(String),
     /// Both `data` and `data_base64` are present.
-    #[error("invalid CloudEvent: both \"data\" and \"data_base64\" are present")]
+    #[error("invalid CloudEvent: both `data` and `data_base64` are present")]
     BothData,
     /// `data` does not fit the type the handler asked for.
-    #[error("invalid CloudEvent: \"data\" does not fit {target}: {message}")]
+    #[error("invalid CloudEvent: `data` does not fit {target}: {message}")]
     Data {
         /// The Rust type `data` was decoded into.
         target: &'static str,
@@ -572,7 +572,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("invalid CloudEvent: \"data\" does not fit"),
+                .starts_with("invalid CloudEvent: `data` does not fit"),
             "{err}"
         );
     }

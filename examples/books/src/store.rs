@@ -1,5 +1,6 @@
-//! The books store: metadata of uploaded books, in memory.
+//! The books store: metadata of uploaded books in an embedded SQLite database.
 
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::sync::Mutex;
 
@@ -27,24 +28,88 @@ impl Book {
     }
 }
 
-/// The store, shared by all invocations of the process.
-#[derive(Debug, Default)]
+/// The store failed: the database could not be opened, read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("books database: {0}")]
+pub struct StoreError(#[from] rusqlite::Error);
+
+/// The store: one SQLite connection, shared by all invocations of the process (a Lambda
+/// execution environment runs one invocation at a time unless told otherwise; the mutex
+/// serializes the rest).
+#[derive(Debug)]
 pub struct Books {
-    books: Mutex<Vec<Book>>,
+    connection: Mutex<Connection>,
 }
 
 impl Books {
-    pub fn insert(&self, book: Book) {
-        let mut books = self.books.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        books.retain(|known| !(known.bucket == book.bucket && known.key == book.key));
-        books.push(book);
+    /// Opens (creating if need be) the database at `path`; `:memory:` for one in memory.
+    pub fn open(path: &str) -> Result<Self, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.execute_batch(
+            "CREATE TABLE IF NOT EXISTS books (
+                bucket TEXT NOT NULL,
+                key    TEXT NOT NULL,
+                title  TEXT NOT NULL,
+                size   INTEGER NOT NULL,
+                PRIMARY KEY (bucket, key)
+            )",
+        )?;
+        Ok(Books {
+            connection: Mutex::new(connection),
+        })
     }
 
-    pub fn len(&self) -> usize {
-        self.books
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent: keep serving.
+        self.connection
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
+    }
+
+    /// Records `book`, replacing an earlier upload of the same key.
+    pub fn insert(&self, book: &Book) -> Result<(), StoreError> {
+        self.connection().execute(
+            "INSERT OR REPLACE INTO books (bucket, key, title, size) VALUES (?1, ?2, ?3, ?4)",
+            params![book.bucket, book.key, book.title, book.size],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the book at `bucket`/`key`; whether there was one.
+    pub fn remove(&self, bucket: &str, key: &str) -> Result<bool, StoreError> {
+        let removed = self.connection().execute(
+            "DELETE FROM books WHERE bucket = ?1 AND key = ?2",
+            params![bucket, key],
+        )?;
+        Ok(removed > 0)
+    }
+
+    /// The book at `bucket`/`key`, if recorded.
+    pub fn get(&self, bucket: &str, key: &str) -> Result<Option<Book>, StoreError> {
+        let book = self
+            .connection()
+            .query_row(
+                "SELECT bucket, key, title, size FROM books WHERE bucket = ?1 AND key = ?2",
+                params![bucket, key],
+                |row| {
+                    Ok(Book {
+                        bucket: row.get(0)?,
+                        key: row.get(1)?,
+                        title: row.get(2)?,
+                        size: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(book)
+    }
+
+    /// How many books are recorded.
+    pub fn count(&self) -> Result<usize, StoreError> {
+        let count: i64 = self
+            .connection()
+            .query_row("SELECT COUNT(*) FROM books", [], |row| row.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
     }
 }
 
@@ -97,10 +162,26 @@ mod tests {
     }
 
     #[test]
-    fn the_same_key_is_recorded_once() {
-        let books = Books::default();
-        books.insert(Book::new("b".into(), "k.pdf".into(), 1));
-        books.insert(Book::new("b".into(), "k.pdf".into(), 2));
-        assert_eq!(books.len(), 1);
+    fn the_same_key_is_recorded_once_and_removed() {
+        let books = Books::open(":memory:").unwrap();
+        books.insert(&Book::new("b".into(), "k.pdf".into(), 1)).unwrap();
+        books.insert(&Book::new("b".into(), "k.pdf".into(), 2)).unwrap();
+        assert_eq!(books.count().unwrap(), 1);
+        assert_eq!(books.get("b", "k.pdf").unwrap().unwrap().size, 2);
+        assert!(books.remove("b", "k.pdf").unwrap());
+        assert!(!books.remove("b", "k.pdf").unwrap(), "already gone");
+        assert_eq!(books.get("b", "k.pdf").unwrap(), None);
+    }
+
+    #[test]
+    fn the_database_survives_reopening() {
+        let path = std::env::temp_dir().join(format!("books-{}.sqlite3", std::process::id()));
+        let path = path.to_str().unwrap();
+        Books::open(path)
+            .unwrap()
+            .insert(&Book::new("b".into(), "k.pdf".into(), 1))
+            .unwrap();
+        assert_eq!(Books::open(path).unwrap().count().unwrap(), 1);
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -31,12 +31,13 @@ fn invoke_records_the_uploaded_book() {
     );
     let lines = stdout_lines(&output);
     assert_eq!(lines.len(), 1);
-    let book = &lines[0]["recorded"][0];
+    // One answer per record of the notification.
+    let book = &lines[0][0]["recorded"];
     assert_eq!(book["bucket"], "library-uploads");
     assert_eq!(book["key"], "uploads/The Time Machine.epub");
     assert_eq!(book["title"], "The Time Machine");
     assert_eq!(book["size"], 184320);
-    assert_eq!(lines[0]["total"], 1);
+    assert_eq!(lines[0][0]["total"], 1);
 }
 
 #[test]
@@ -46,16 +47,23 @@ fn invoke_prints_one_line_per_event_and_fails_if_any_failed() {
         "events/s3-put.json",
         "events/sqs-message.json",
         "events/s3-no-key.json",
+        "events/s3-delete.json",
     ]);
     assert_eq!(output.status.code(), Some(1));
     let lines = stdout_lines(&output);
-    assert_eq!(lines.len(), 3);
-    assert_eq!(lines[0]["total"], 1);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0][0]["total"], 1);
     assert_eq!(lines[1], serde_json::json!({ "ignored": "aws.sqs" }));
-    assert_eq!(lines[2]["errorType"], "HandlerFailed");
+    // S3 takes no partial answer: its only record failed, so the invocation did.
+    assert_eq!(lines[2]["errorType"], "BatchFailed");
     assert_eq!(
         lines[2]["errorMessage"],
-        "handler `book_uploaded` failed: record 0 has no object key"
+        "1 of 1 records failed; record 0: handler `book_uploaded` failed: the record has no object key"
+    );
+    // The same process (one database): the upload is forgotten, its title known.
+    assert_eq!(
+        lines[3],
+        serde_json::json!([{ "removed": "uploads/The Time Machine.epub", "title": "The Time Machine" }])
     );
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(logs.contains("book recorded"), "logs go to stderr: {logs}");
@@ -165,10 +173,21 @@ fn routes_lists_each_handler_with_its_location() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<Vec<&str>> = text.lines().map(|line| line.split('\t').collect()).collect();
-    assert_eq!(lines.len(), 2, "{text}");
-    assert_eq!(lines[0][..4], ["aws.s3", "-", "rank 0", "books::book_uploaded"]);
+    let handlers: Vec<(&str, &str)> = lines.iter().map(|line| (line[0], line[3])).collect();
+    assert_eq!(
+        handlers,
+        [
+            ("aws.s3", "books::book_removed"),
+            ("aws.s3", "books::book_uploaded"),
+            ("aws.sqs", "books::queued_notification"),
+            ("aws.sqs", "books::s3_test_event"),
+            ("default", "books::unexpected"),
+        ],
+        "{text}"
+    );
+    assert_eq!(lines[1][1], r#"(starts_with(eventName, "ObjectCreated:"))"#);
+    assert!(lines.iter().all(|line| line[2] == "rank 0"), "{text}");
     assert!(lines[0][4].starts_with("examples/books/src/main.rs:"), "{text}");
-    assert_eq!(lines[1][..4], ["default", "-", "rank 0", "books::unexpected"]);
 }
 
 #[test]
@@ -204,7 +223,11 @@ fn explain_shows_each_handler_considered_and_the_outcome() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("route key: aws.sqs\n"), "{text}");
-    assert!(text.contains("handlers of aws.sqs (0):"), "{text}");
+    assert!(text.contains("handlers of aws.sqs (2):"), "{text}");
+    assert!(
+        text.contains("books::s3_test_event  [(body.Event == \"s3:TestEvent\")]  per record: the condition holds for 0 of 1 records"),
+        "{text}"
+    );
     assert!(text.contains("books::unexpected  [-]  matches"), "{text}");
     assert!(
         text.trim_end().ends_with("outcome: runs books::unexpected"),

@@ -1,9 +1,10 @@
 //! The application the Runtime API and command-line tests run: one handler that succeeds, one
-//! that fails, one that panics, and no default (so unroutable events are errors). It also
+//! that fails, one that panics, a per-record SQS handler, one that needs a factory that can be
+//! made to fail, and no default (so unroutable events are errors). It also
 //! links the `linked_handlers` library crate.
 
 use cloud_events_lambda::events::{KinesisEvent, KinesisFirehoseEvent, S3Event, SqsMessage};
-use cloud_events_lambda::{Context, RawEvent, on_event};
+use cloud_events_lambda::{App, Context, Dep, RawEvent, dependency, on_event};
 use std::process::ExitCode;
 
 cloud_events_lambda::link!(linked_handlers);
@@ -19,13 +20,38 @@ async fn keys(event: S3Event, context: Context) -> Result<serde_json::Value, std
     Ok(serde_json::json!({ "keys": keys, "request_id": context.request_id }))
 }
 
-/// Per record: fails on a body of `fail`.
+/// Per record: fails on a body of `fail`, panics on `panic`, takes its time on `slow`.
 #[on_event("aws.sqs")]
-fn reject(message: SqsMessage) -> Result<(), String> {
+async fn reject(message: SqsMessage) -> Result<(), String> {
     match message.body.as_deref() {
         Some("fail") => Err("queue is closed".to_owned()),
+        Some("panic") => panic!("record handler exploded"),
+        Some("slow") => {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok(())
+        }
         _ => Ok(()),
     }
+}
+
+/// A client made once per process; its factory fails while `TEST_FACTORY_FAILS` names a file
+/// that exists (so that a test can make it recover by removing the file).
+struct Clock;
+
+#[dependency(scope = "process")]
+fn clock() -> Result<Clock, String> {
+    match std::env::var_os("TEST_FACTORY_FAILS") {
+        Some(path) if std::path::Path::new(&path).exists() => {
+            Err("the clock service is unreachable".to_owned())
+        }
+        _ => Ok(Clock),
+    }
+}
+
+/// Needs the clock.
+#[on_event("aws.sns")]
+fn timed(_event: RawEvent, _clock: Dep<Clock>) -> &'static str {
+    "timed"
 }
 
 /// Never finishes in time.
@@ -49,5 +75,13 @@ fn firehose(event: KinesisFirehoseEvent) -> usize {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    cloud_events_lambda::run().await
+    let records = std::env::var("TEST_RECORD_CONCURRENCY")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    App::new()
+        .record_concurrency(records)
+        .log_payloads(std::env::var_os("TEST_LOG_PAYLOADS").is_some())
+        .run()
+        .await
 }
