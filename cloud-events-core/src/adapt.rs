@@ -16,6 +16,15 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One piece of an attribute's value.
+///
+/// ```
+/// use cloud_events_core::Kind;
+/// use cloud_events_core::adapt::{Piece, mapping};
+/// let sqs = mapping(Kind::Sqs).unwrap();
+/// assert!(matches!(sqs.id[0], [Piece::Path("messageId")]));
+/// assert!(matches!(sqs.ty[0], [Piece::Text("com.amazonaws.sqs.message")]));
+/// assert!(matches!(sqs.time[0], [Piece::Millis("attributes.SentTimestamp")]));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Piece {
     /// The string (or number) at a path of the record; `^` starts at the whole event.
@@ -29,9 +38,25 @@ pub enum Piece {
 }
 
 /// How an attribute is made: the first alternative whose paths all resolve.
+///
+/// ```
+/// use cloud_events_core::Kind;
+/// use cloud_events_core::adapt::{Piece, Rule, mapping};
+/// // S3's `id` is `x-amz-request-id.x-amz-id-2`, else `sequencer.key`.
+/// let id: Rule = mapping(Kind::S3).unwrap().id;
+/// assert_eq!(id.len(), 2);
+/// assert!(matches!(id[1], [Piece::Path("s3.object.sequencer"), Piece::Text("."), Piece::Path("s3.object.key")]));
+/// ```
 pub type Rule = &'static [&'static [Piece]];
 
 /// What becomes the CloudEvent's data.
+///
+/// ```
+/// use cloud_events_core::Kind;
+/// use cloud_events_core::adapt::{DataRule, mapping};
+/// assert!(matches!(mapping(Kind::Kinesis).unwrap().data, DataRule::Base64("kinesis.data")));
+/// assert!(matches!(mapping(Kind::EventBridge).unwrap().data, DataRule::At("detail")));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum DataRule {
     /// The record (or event) itself.
@@ -45,6 +70,13 @@ pub enum DataRule {
 }
 
 /// The mapping of one kind to CloudEvents.
+///
+/// ```
+/// use cloud_events_core::{Kind, adapt::mapping};
+/// let sqs = mapping(Kind::Sqs).unwrap();
+/// assert_eq!(sqs.records, Some("Records")); // one CloudEvent per message
+/// assert_eq!(mapping(Kind::EventBridge).unwrap().records, None); // one for the event
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Mapping {
     /// Where the records are, for batch kinds (one CloudEvent each).
@@ -68,6 +100,12 @@ use Piece::{Millis, Path as P, Seconds, Text as T};
 const NONE: Rule = &[];
 
 /// The mapping of `kind` (`None` for `cloudevents`, which need none).
+///
+/// ```
+/// use cloud_events_core::{Kind, adapt::mapping};
+/// assert!(mapping(Kind::CloudEvents).is_none());
+/// assert!(Kind::ALL.iter().filter(|kind| **kind != Kind::CloudEvents).all(|kind| mapping(*kind).is_some()));
+/// ```
 pub fn mapping(kind: Kind) -> Option<Mapping> {
     let generic = |ty: &'static [&'static [Piece]]| Mapping {
         records: None,
@@ -278,6 +316,15 @@ pub fn mapping(kind: Kind) -> Option<Mapping> {
 }
 
 /// Why an event could not be adapted.
+///
+/// ```
+/// use cloud_events_core::adapt::{AdaptError, adapt};
+/// use cloud_events_core::{Classification, Kind, classify};
+/// assert_eq!(adapt("{}", &classify(b"{}").unwrap()), Err(AdaptError::Unclassified));
+/// let bad_data = r#"{"Records":[{"eventSource":"aws:kinesis","kinesis":{"data":"%%%"}}]}"#;
+/// let error = adapt(bad_data, &Classification::of_kind(Kind::Kinesis)).unwrap_err();
+/// assert!(matches!(error, AdaptError::Malformed { kind: "aws.kinesis", .. }), "{error}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdaptError {
     /// The event is of no known kind.

@@ -11,6 +11,18 @@ use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 
 /// How an event source learns which records failed.
+///
+/// ```
+/// use cloud_events_core::batch::{BatchReport, Delivery};
+/// use cloud_events_core::events::{EventOf, S3EventRecord, SqsMessage};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// let sqs = RawEvent::new(Kind::Sqs.sample());
+/// let Ok(Delivery::Records(batch)) = <SqsMessage as EventOf<marker::Sqs>>::deliver(&sqs) else { panic!() };
+/// assert_eq!(batch.report, BatchReport::ItemFailures);
+/// let s3 = RawEvent::new(Kind::S3.sample());
+/// let Ok(Delivery::Records(batch)) = <S3EventRecord as EventOf<marker::S3>>::deliver(&s3) else { panic!() };
+/// assert_eq!(batch.report, BatchReport::WholeEvent);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchReport {
     /// `{"batchItemFailures": [{"itemIdentifier": ..}]}` (SQS, Kinesis, DynamoDB Streams).
@@ -22,6 +34,18 @@ pub enum BatchReport {
 }
 
 /// Whether records may be handled out of order.
+///
+/// ```
+/// use cloud_events_core::batch::{BatchOrder, Delivery};
+/// use cloud_events_core::events::{EventOf, KinesisEventRecord, SqsMessage};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// let sqs = RawEvent::new(Kind::Sqs.sample()); // a standard queue
+/// let Ok(Delivery::Records(batch)) = <SqsMessage as EventOf<marker::Sqs>>::deliver(&sqs) else { panic!() };
+/// assert_eq!(batch.order, BatchOrder::Independent);
+/// let kinesis = RawEvent::new(Kind::Kinesis.sample());
+/// let Ok(Delivery::Records(batch)) = <KinesisEventRecord as EventOf<marker::Kinesis>>::deliver(&kinesis) else { panic!() };
+/// assert_eq!(batch.order, BatchOrder::InOrder);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchOrder {
     /// Records are independent and may run concurrently.
@@ -32,6 +56,19 @@ pub enum BatchOrder {
 }
 
 /// One record of a batch.
+///
+/// ```
+/// use cloud_events_core::batch::Delivery;
+/// use cloud_events_core::events::{EventOf, KinesisFirehoseEventRecord};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// let event = RawEvent::new(Kind::KinesisFirehose.sample());
+/// let Ok(Delivery::Records(batch)) =
+///     <KinesisFirehoseEventRecord as EventOf<marker::KinesisFirehose>>::deliver(&event) else { panic!() };
+/// let first = &batch.records[0];
+/// assert_eq!(first.id.as_deref(), Some("49656932418891224547098726512392837129348517321793683458000000"));
+/// assert!(first.record.is_ok());
+/// assert!(first.data.is_some()); // Firehose: the original data, for a failed record's answer
+/// ```
 #[derive(Debug)]
 pub struct BatchRecord<R> {
     /// The id the event source knows it by (SQS message id, stream sequence number, Firehose
@@ -44,6 +81,18 @@ pub struct BatchRecord<R> {
 }
 
 /// The records of one event, with how failures are reported.
+///
+/// ```
+/// use cloud_events_core::batch::{BatchOrder, BatchReport, Delivery};
+/// use cloud_events_core::events::{EventOf, KinesisEventRecord};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// let event = RawEvent::new(Kind::Kinesis.sample());
+/// let Ok(Delivery::Records(batch)) = <KinesisEventRecord as EventOf<marker::Kinesis>>::deliver(&event) else {
+///     panic!("a stream's records");
+/// };
+/// assert_eq!(batch.records.len(), 2);
+/// assert_eq!((batch.report, batch.order), (BatchReport::ItemFailures, BatchOrder::InOrder));
+/// ```
 #[derive(Debug)]
 pub struct Batch<R> {
     /// The records, in event order.
@@ -55,6 +104,17 @@ pub struct Batch<R> {
 }
 
 /// What a handler receives: the whole event once, or each record of a batch.
+///
+/// ```
+/// use cloud_events_core::batch::Delivery;
+/// use cloud_events_core::events::{EventOf, S3Event, S3EventRecord};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// let event = RawEvent::new(Kind::S3.sample());
+/// let whole = <S3Event as EventOf<marker::S3>>::deliver(&event).unwrap();
+/// assert!(matches!(whole, Delivery::Whole(s3) if s3.records.len() == 1));
+/// let per_record = <S3EventRecord as EventOf<marker::S3>>::deliver(&event).unwrap();
+/// assert!(matches!(per_record, Delivery::Records(batch) if batch.records.len() == 1));
+/// ```
 #[derive(Debug)]
 pub enum Delivery<E> {
     /// The whole event.
@@ -95,6 +155,14 @@ pub(crate) fn raw_records<'a>(json: &'a str, layout: Layout) -> Result<Vec<&'a R
 /// The raw records of an event of a batch kind, in the order handlers see them; `None` for
 /// kinds whose records are not plain JSON in the event (CloudWatch Logs) or that are no batch.
 /// Per-record `when` conditions are checked against these.
+///
+/// ```
+/// use cloud_events_core::{Kind, batch::records_of};
+/// let records = records_of(Kind::Sqs, Kind::Sqs.sample()).unwrap();
+/// assert_eq!(records.len(), 2);
+/// assert!(records[1].get().contains("ord-5522"));
+/// assert!(records_of(Kind::EventBridge, Kind::EventBridge.sample()).is_none());
+/// ```
 pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
     use crate::Kind;
     use crate::events::records::shapes;
@@ -108,6 +176,9 @@ pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
         Kind::Kafka | Kind::SelfManagedKafka => shapes::KAFKA,
         Kind::ActiveMq => shapes::ACTIVEMQ,
         Kind::RabbitMq => shapes::RABBITMQ,
+        Kind::AzureEventGrid | Kind::AzureEventGridValidation => {
+            return crate::events::cloud_providers::event_grid_raw(json).ok();
+        }
         _ => return None,
     };
     raw_records(json, shape.layout).ok()

@@ -6,6 +6,14 @@ use crate::probe::{Probe, probe_valid};
 use serde_json::value::RawValue;
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
+///
+/// ```
+/// use cloud_events_core::{classify, Kind};
+/// let classification = classify(Kind::EventBridge.sample().as_bytes()).unwrap();
+/// assert_eq!(classification.route_key(), "aws.events");
+/// assert_eq!(classification.source(), Some("com.acme.orders"));
+/// assert_eq!(classification.event_type(), Some("OrderPlaced"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Classification {
     kind: Option<Kind>,
@@ -15,10 +23,24 @@ pub struct Classification {
 }
 
 /// The route key reported for JSON that is no known kind.
+///
+/// ```
+/// use cloud_events_core::{UNCLASSIFIED, classify};
+/// let classification = classify(br#"{"hello":"world"}"#).unwrap();
+/// assert_eq!(classification.kind(), None);
+/// assert_eq!(classification.route_key(), UNCLASSIFIED);
+/// ```
 pub const UNCLASSIFIED: &str = "unclassified";
 
 impl Classification {
     /// A classification of the given kind with no dynamic parts.
+    ///
+    /// ```
+    /// use cloud_events_core::{Classification, Kind};
+    /// let classification = Classification::of_kind(Kind::S3);
+    /// assert_eq!(classification.route_key(), "aws.s3");
+    /// assert_eq!(classification.source(), None);
+    /// ```
     pub fn of_kind(kind: Kind) -> Self {
         Classification {
             kind: Some(kind),
@@ -27,26 +49,59 @@ impl Classification {
     }
 
     /// The kind, or `None` for JSON that is no known kind.
+    ///
+    /// ```
+    /// use cloud_events_core::{classify, Kind};
+    /// assert_eq!(classify(Kind::Sns.sample().as_bytes()).unwrap().kind(), Some(Kind::Sns));
+    /// assert_eq!(classify(b"[1, 2, 3]").unwrap().kind(), None);
+    /// ```
     pub fn kind(&self) -> Option<Kind> {
         self.kind
     }
 
     /// The route key: the kind's key, or `"unclassified"`.
+    ///
+    /// ```
+    /// use cloud_events_core::{Classification, classify, Kind};
+    /// assert_eq!(classify(Kind::Kinesis.sample().as_bytes()).unwrap().route_key(), "aws.kinesis");
+    /// assert_eq!(Classification::default().route_key(), "unclassified");
+    /// ```
     pub fn route_key(&self) -> &'static str {
         self.kind.map_or(UNCLASSIFIED, Kind::key)
     }
 
     /// The producer: EventBridge `source` or CloudEvent `source`.
+    ///
+    /// ```
+    /// use cloud_events_core::{classify, Kind};
+    /// let cloudevent = classify(Kind::CloudEvents.sample().as_bytes()).unwrap();
+    /// assert_eq!(cloudevent.source(), Some("/orders"));
+    /// assert_eq!(classify(Kind::S3.sample().as_bytes()).unwrap().source(), None);
+    /// ```
     pub fn source(&self) -> Option<&str> {
         self.source.as_deref()
     }
 
     /// What happened: EventBridge `detail-type`, CloudEvent `type` or IoT Events `eventName`.
+    ///
+    /// ```
+    /// use cloud_events_core::{classify, Kind};
+    /// let cloudevent = classify(Kind::CloudEvents.sample().as_bytes()).unwrap();
+    /// assert_eq!(cloudevent.event_type(), Some("com.example.order.created"));
+    /// let iot = classify(Kind::IotEvents.sample().as_bytes()).unwrap();
+    /// assert_eq!(iot.event_type(), Some("myChargedEvent"));
+    /// ```
     pub fn event_type(&self) -> Option<&str> {
         self.event_type.as_deref()
     }
 
     /// The CloudEvent `subject`.
+    ///
+    /// ```
+    /// use cloud_events_core::{classify, Kind};
+    /// let cloudevent = classify(Kind::CloudEvents.sample().as_bytes()).unwrap();
+    /// assert_eq!(cloudevent.subject(), Some("ord-5521"));
+    /// ```
     pub fn subject(&self) -> Option<&str> {
         self.subject.as_deref()
     }
@@ -54,6 +109,15 @@ impl Classification {
     /// The route as the Python cloud-events-handler names it: `/` followed by the CloudEvent
     /// `type` or the IoT Events `eventName` where there is one, else by the EventBridge
     /// `source`, else by the route key (`/aws.s3`, `/com.my.event`, `/myChargedEvent`).
+    ///
+    /// ```
+    /// use cloud_events_core::{classify, Kind};
+    /// let path = |kind: Kind| classify(kind.sample().as_bytes()).unwrap().path();
+    /// assert_eq!(path(Kind::S3), "/aws.s3");
+    /// assert_eq!(path(Kind::CloudEvents), "/com.example.order.created");
+    /// assert_eq!(path(Kind::IotEvents), "/myChargedEvent");
+    /// assert_eq!(path(Kind::EventBridge), "/com.acme.orders");
+    /// ```
     pub fn path(&self) -> String {
         let name = match self.kind {
             Some(Kind::CloudEvents | Kind::IotEvents) => self.event_type.as_deref(),
@@ -65,6 +129,15 @@ impl Classification {
 }
 
 /// Why an event could not be classified at all.
+///
+/// ```
+/// use cloud_events_core::{ClassifyError, classify};
+/// assert_eq!(classify(b"\xff"), Err(ClassifyError::InvalidUtf8 { offset: 0 }));
+/// assert!(matches!(classify(b"{\"a\":"), Err(ClassifyError::InvalidJson { line: 1, .. })));
+/// let error = classify(br#"{"specversion":"1.0","source":"/s","type":"t"}"#).unwrap_err();
+/// assert!(matches!(error, ClassifyError::InvalidCloudEvent(_)));
+/// assert_eq!(error.to_string(), "invalid CloudEvent: missing id");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClassifyError {
     /// The bytes are not UTF-8.
@@ -125,6 +198,14 @@ pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
 /// record of `Records` naming its source (or carrying `cf`), or a complete EventBridge
 /// envelope (`source`, `detail-type`, `detail`). Without one, the kinds table's rules are
 /// tried in order on all the markers read.
+///
+/// ```
+/// use cloud_events_core::{Kind, classify_str};
+/// assert_eq!(classify_str(Kind::Sqs.sample()).unwrap().kind(), Some(Kind::Sqs));
+/// // A byte order mark is skipped; text after the JSON value is an error.
+/// assert_eq!(classify_str("\u{feff}{\"awslogs\":{\"data\":\"\"}}").unwrap().kind(), Some(Kind::CloudWatchLogs));
+/// assert!(classify_str("{} {}").is_err());
+/// ```
 pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
     // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);

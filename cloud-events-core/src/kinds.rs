@@ -7,8 +7,22 @@
 
 /// A type-level name for one kind, used to check at compile time that a handler's event
 /// parameter is a type that kind delivers.
+///
+/// ```
+/// use cloud_events_core::{Kind, KindMarker, kinds::marker};
+/// assert_eq!(<marker::S3 as KindMarker>::KIND, Kind::S3);
+/// assert_eq!(Kind::S3.marker_type(), "S3");
+/// ```
 pub trait KindMarker: 'static {
     /// The kind this marker stands for.
+    ///
+    /// ```
+    /// use cloud_events_core::{KindMarker, kinds::marker};
+    /// fn route_key<K: KindMarker>() -> &'static str {
+    ///     K::KIND.key()
+    /// }
+    /// assert_eq!(route_key::<marker::Sqs>(), "aws.sqs");
+    /// ```
     const KIND: Kind;
 }
 
@@ -30,6 +44,14 @@ macro_rules! kinds {
         }
     )*) => {
         /// A kind of event, one per row of the kinds table.
+        ///
+        /// ```
+        /// use cloud_events_core::{classify, Kind};
+        /// let kind = classify(Kind::Sqs.sample().as_bytes()).unwrap().kind().unwrap();
+        /// assert_eq!(kind, Kind::Sqs);
+        /// assert_eq!(kind.to_string(), "aws.sqs"); // `Display` is the route key
+        /// assert_eq!(Kind::from_key("aws.sqs"), Some(kind));
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Kind {
@@ -38,47 +60,106 @@ macro_rules! kinds {
 
         impl Kind {
             /// Every kind, in the order the classifier tries them.
+            ///
+            /// ```
+            /// use cloud_events_core::Kind;
+            /// assert_eq!(Kind::ALL[0], Kind::CloudEvents); // `specversion` is tried first
+            /// assert!(Kind::ALL.contains(&Kind::S3));
+            /// ```
             pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
 
             /// The route key, as written in `#[on_event("...")]`.
+            ///
+            /// ```
+            /// use cloud_events_core::Kind;
+            /// assert_eq!(Kind::S3.key(), "aws.s3");
+            /// assert_eq!(Kind::SelfManagedKafka.key(), "aws.kafka.selfmanaged");
+            /// ```
             pub const fn key(self) -> &'static str {
                 match self { $(Kind::$variant => $key,)* }
             }
 
             /// A short human name for the kind.
+            ///
+            /// ```
+            /// use cloud_events_core::Kind;
+            /// assert_eq!(Kind::S3.title(), "Amazon S3 notification");
+            /// assert_eq!(Kind::EventBridge.title(), "EventBridge event (any source)");
+            /// ```
             pub const fn title(self) -> &'static str {
                 match self { $(Kind::$variant => $title,)* }
             }
 
             /// The marker fields that identify this kind, in words.
+            ///
+            /// ```
+            /// use cloud_events_core::Kind;
+            /// assert_eq!(Kind::S3.marker(), "`Records[0].eventSource` is `aws:s3`");
+            /// assert_eq!(Kind::CloudWatchLogs.marker(), "`awslogs.data`");
+            /// ```
             pub const fn marker(self) -> &'static str {
                 match self { $(Kind::$variant => $marker,)* }
             }
 
             /// The Rust type a handler of this kind receives (as written in the docs).
+            ///
+            /// ```
+            /// use cloud_events_core::Kind;
+            /// assert_eq!(Kind::S3.event_type(), "S3Event");
+            /// assert_eq!(Kind::EventBridge.event_type(), "EventBridgeEvent<T>");
+            /// ```
             pub const fn event_type(self) -> &'static str {
                 match self { $(Kind::$variant => stringify!($ty),)* }
             }
 
             /// The name of the kind's marker type in [`marker`].
+            ///
+            /// ```
+            /// use cloud_events_core::{Kind, KindMarker, kinds::marker};
+            /// assert_eq!(Kind::EventBridge.marker_type(), "EventBridge");
+            /// assert_eq!(<marker::EventBridge as KindMarker>::KIND, Kind::EventBridge);
+            /// ```
             pub const fn marker_type(self) -> &'static str {
                 match self { $(Kind::$variant => stringify!($variant),)* }
             }
 
             /// A realistic sample event of this kind (written for this project), as
             /// `APP sample KEY` prints it.
+            ///
+            /// ```
+            /// use cloud_events_core::{classify, Kind};
+            /// let sample = Kind::S3.sample();
+            /// assert!(sample.contains("acme-invoices-prod"));
+            /// assert_eq!(classify(sample.as_bytes()).unwrap().kind(), Some(Kind::S3));
+            /// ```
             #[cfg(feature = "events")]
             pub const fn sample(self) -> &'static str {
                 match self { $(Kind::$variant => include_str!(concat!("../samples/", $key, ".json")),)* }
             }
 
             /// Whether a top-level JSON array of such events is itself this kind.
+            ///
+            /// ```
+            /// use cloud_events_core::{classify, Kind};
+            /// assert!(Kind::AzureEventGrid.accepts_arrays());
+            /// assert!(Kind::AzureEventGrid.sample().trim_start().starts_with('['));
+            /// assert_eq!(classify(Kind::AzureEventGrid.sample().as_bytes()).unwrap().kind(), Some(Kind::AzureEventGrid));
+            /// assert!(!Kind::S3.accepts_arrays());
+            /// ```
             pub const fn accepts_arrays(self) -> bool {
                 match self { $(Kind::$variant => false $(|| $arrays)?,)* }
             }
 
             /// Decodes `event` into the type this kind delivers (type parameters as JSON
             /// values) and discards it: whether a payload fits the kind's typed event.
+            ///
+            /// ```
+            /// use cloud_events_core::{Kind, RawEvent};
+            /// assert!(Kind::S3.check_decode(&RawEvent::new(Kind::S3.sample())).is_ok());
+            /// let wrong = RawEvent::new(r#"{"Records":[{"eventSource":"aws:s3","s3":{"object":{"size":"big"}}}]}"#);
+            /// let error = Kind::S3.check_decode(&wrong).unwrap_err();
+            /// assert!(error.message.contains("Records[0].s3.object.size"), "{error}");
+            /// ```
             #[cfg(feature = "events")]
             pub fn check_decode(self, event: &crate::events::RawEvent) -> Result<(), crate::events::DecodeError> {
                 match self {
@@ -102,6 +183,11 @@ macro_rules! kinds {
             pub use super::Unmatched;
             $(
                 #[doc = concat!("Marker for the `", $key, "` kind.")]
+                #[doc = ""]
+                #[doc = "```"]
+                #[doc = "use cloud_events_core::{Kind, KindMarker, kinds::marker};"]
+                #[doc = concat!("assert_eq!(<marker::", stringify!($variant), " as KindMarker>::KIND.key(), \"", $key, "\");")]
+                #[doc = "```"]
                 #[derive(Debug, Clone, Copy)]
                 pub struct $variant;
                 impl super::KindMarker for $variant {
@@ -529,12 +615,24 @@ kinds! {
 
 impl Kind {
     /// The kind whose route key is `key`, if any.
+    ///
+    /// ```
+    /// use cloud_events_core::Kind;
+    /// assert_eq!(Kind::from_key("aws.sqs"), Some(Kind::Sqs));
+    /// assert_eq!(Kind::from_key("sqs"), None);
+    /// ```
     pub fn from_key(key: &str) -> Option<Kind> {
         Kind::ALL.iter().copied().find(|kind| kind.key() == key)
     }
 
     /// The route keys closest to `key` (by edit distance), best first, for "did you mean"
     /// messages.
+    ///
+    /// ```
+    /// use cloud_events_core::Kind;
+    /// assert_eq!(Kind::closest_keys("aws.s4", 3), ["aws.s3"]);
+    /// assert!(Kind::closest_keys("something else entirely", 3).is_empty());
+    /// ```
     pub fn closest_keys(key: &str, at_most: usize) -> Vec<&'static str> {
         let mut scored: Vec<(usize, &'static str)> = Kind::ALL
             .iter()

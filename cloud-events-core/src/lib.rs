@@ -9,6 +9,7 @@
 //! let event = br#"{"Records":[{"eventSource":"aws:s3","s3":{}}]}"#;
 //! assert_eq!(classify(event).unwrap().kind(), Some(Kind::S3));
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod condition;
 pub mod kinds;

@@ -22,23 +22,92 @@ pub struct App {
 
 impl App {
     /// An application with no shared values.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, RawEvent, on_event};
+    ///
+    /// #[on_event(default)]
+    /// fn anything(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = App::new().dispatcher().unwrap();
+    /// assert_eq!(dispatcher.handlers()[0].name, "anything");
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Registers a shared value, injected into handlers as `Dep<T>`.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, Dep, Kind, RawEvent, on_event};
+    ///
+    /// struct Table(&'static str);
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn stored(_event: RawEvent, table: Dep<Table>) -> &'static str {
+    ///     table.0
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = App::new().dep(Table("books")).dispatcher().unwrap();
+    /// let response = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await;
+    /// assert_eq!(response.unwrap(), "books");
+    /// // Without the value, start-up fails, naming the handler and the parameter.
+    /// assert!(App::new().dispatcher().unwrap_err().to_string().contains("parameter `table`"));
+    /// # }
+    /// ```
     pub fn dep<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.dependencies.insert(value);
         self
     }
 
     /// Which of the matching handlers run (default: [`Strategy::FirstMatch`]).
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, Kind, RawEvent, Strategy, on_event};
+    ///
+    /// #[on_event("aws.s3", rank = 1)]
+    /// fn index(_event: RawEvent) -> &'static str { "indexed" }
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn audit(_event: RawEvent) -> &'static str { "audited" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = App::new().strategy(Strategy::AllMatches).dispatcher().unwrap();
+    /// let response = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await.unwrap();
+    /// assert_eq!(response[0]["response"], "indexed");
+    /// assert_eq!(response[1]["response"], "audited");
+    /// # }
+    /// ```
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.options.strategy = strategy;
         self
     }
 
     /// What [`Strategy::AllMatches`] does with handler errors (default: stop at the first).
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, ErrorPolicy, Kind, RawEvent, Strategy, on_event};
+    ///
+    /// #[on_event("aws.s3", rank = 1)]
+    /// fn index(_event: RawEvent) -> Result<(), String> { Err("index unavailable".into()) }
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn audit(_event: RawEvent) -> &'static str { "audited" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = App::new().strategy(Strategy::AllMatches).error_policy(ErrorPolicy::RunAllAndReport);
+    /// let dispatcher = app.dispatcher().unwrap();
+    /// let response = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await.unwrap();
+    /// assert_eq!(response[0]["errorType"], "HandlerFailed");
+    /// assert_eq!(response[1]["response"], "audited"); // ran despite the error
+    /// # }
+    /// ```
     pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
         self.options.error_policy = policy;
         self
@@ -46,6 +115,20 @@ impl App {
 
     /// How many records of an unordered batch a per-record handler works on at once
     /// (default 1; ordered batches always run one at a time).
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, events::SqsMessage, on_event};
+    ///
+    /// #[on_event("aws.sqs")]
+    /// async fn message(_message: SqsMessage) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = App::new().record_concurrency(8).dispatcher().unwrap();
+    /// assert_eq!(dispatcher.options().record_concurrency, 8);
+    /// // At least one record at a time:
+    /// assert_eq!(App::new().record_concurrency(0).dispatcher().unwrap().options().record_concurrency, 1);
+    /// # }
+    /// ```
     pub fn record_concurrency(mut self, records: usize) -> Self {
         self.options.record_concurrency = records.max(1);
         self
@@ -53,6 +136,26 @@ impl App {
 
     /// How long before the invocation deadline a running handler is cancelled (default
     /// 200 ms), leaving the runtime time to report `DeadlineExceeded`.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, Kind, RawEvent, on_event};
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    ///
+    /// #[on_event("aws.s3")]
+    /// async fn slow(_event: RawEvent) {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = App::new().deadline_margin(Duration::from_millis(500)).dispatcher().unwrap();
+    /// // An invocation with one second left: `slow` is cancelled half a second in.
+    /// let in_a_second = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(1);
+    /// let context = Context { deadline_ms: in_a_second.as_millis() as u64, ..Context::local(1, "demo") };
+    /// let error = dispatcher.dispatch(Kind::S3.sample(), context).await.unwrap_err();
+    /// assert_eq!(error.error_type(), "DeadlineExceeded");
+    /// # }
+    /// ```
     pub fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
         self.options.deadline_margin = margin;
         self
@@ -61,6 +164,19 @@ impl App {
     /// Lets the logs carry payloads (default off: payloads carry personal data). When on,
     /// each event is logged at `debug` level, error messages keep the values they quote, and
     /// `lambda_runtime`'s trace of raw payloads is let through.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, RawEvent, on_event};
+    ///
+    /// #[on_event(default)]
+    /// fn anything(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = App::new().log_payloads(true).dispatcher().unwrap();
+    /// assert!(dispatcher.options().log_payloads);
+    /// assert!(!App::new().dispatcher().unwrap().options().log_payloads);
+    /// # }
+    /// ```
     pub fn log_payloads(mut self, on: bool) -> Self {
         self.options.log_payloads = on;
         self
@@ -68,6 +184,22 @@ impl App {
 
     /// Caps on each event (payload size, records, nesting depth); see [`Limits`] for the
     /// defaults. An event beyond one fails with `LimitExceeded` before it is decoded.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, Kind, Limits, events::S3Event, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(event: S3Event) -> usize { event.records.len() }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let limits = Limits { max_payload_bytes: 512, ..Limits::default() };
+    /// let dispatcher = App::new().limits(limits).dispatcher().unwrap();
+    /// let error = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await.unwrap_err();
+    /// assert_eq!(error.error_type(), "LimitExceeded");
+    /// assert!(error.message.contains("limit of 512"), "{error}");
+    /// # }
+    /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
         self.options.limits = limits;
         self
@@ -75,12 +207,41 @@ impl App {
 
     /// The dispatcher over every registered handler and factory, with the start-up checks
     /// (no handler, a `Dep<T>` with no value nor factory, a factory cycle).
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, Kind, events::S3Event, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(event: S3Event) -> usize { event.records.len() }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = App::new().dispatcher().unwrap();
+    /// let response = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await;
+    /// assert_eq!(response.unwrap(), 1);
+    /// # }
+    /// ```
     pub fn dispatcher(self) -> Result<Dispatcher, crate::error::StartupError> {
+        // Logging is process-wide: so is whether it may carry payloads.
+        crate::error::set_log_payloads(self.options.log_payloads);
         Dispatcher::new(self.dependencies, self.options)
     }
 
     /// Builds the dispatcher (failing loudly when a start-up check fails), then serves Lambda
     /// if `AWS_LAMBDA_RUNTIME_API` is set, else runs the command line on the process arguments.
+    ///
+    /// ```no_run
+    /// use cloud_events_lambda::{App, events::S3Event, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(event: S3Event) -> usize { event.records.len() }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> std::process::ExitCode {
+    ///     // On Lambda: serves invocations until the process is stopped.
+    ///     App::new().record_concurrency(4).run().await
+    /// }
+    /// ```
     pub async fn run(self) -> ExitCode {
         crate::runtime::init_tracing(self.options.log_payloads);
         let dispatcher = match self.dispatcher() {
@@ -101,12 +262,44 @@ impl App {
 #[cfg(feature = "testing")]
 impl App {
     /// The application as a [`TestApp`](crate::testing::TestApp), for unit tests.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Dep, Kind, events::S3Event, on_event};
+    ///
+    /// struct Bucket(&'static str);
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(event: S3Event, bucket: Dep<Bucket>) -> bool {
+    ///     event.records[0].s3.bucket.name.as_deref() == Some(bucket.0)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = App::new().dep(Bucket("acme-invoices-prod")).test().unwrap();
+    /// let outcome = app.invoke_sample(Kind::S3).await;
+    /// assert_eq!(outcome.handlers, ["uploaded"]);
+    /// assert_eq!(outcome.response.unwrap(), true);
+    /// # }
+    /// ```
     pub fn test(self) -> Result<crate::testing::TestApp, crate::error::StartupError> {
         self.dispatcher().map(crate::testing::TestApp::new)
     }
 }
 
 /// Runs an application with no shared values: `App::new().run()`.
+///
+/// ```no_run
+/// use cloud_events_lambda::{events::SqsEvent, on_event};
+///
+/// #[on_event("aws.sqs")]
+/// fn queued(event: SqsEvent) -> usize { event.records.len() }
+///
+/// #[tokio::main]
+/// async fn main() -> std::process::ExitCode {
+///     // On Lambda: serves invocations; elsewhere: `APP invoke|classify|routes|explain|sample`.
+///     cloud_events_lambda::run().await
+/// }
+/// ```
 pub async fn run() -> ExitCode {
     App::new().run().await
 }

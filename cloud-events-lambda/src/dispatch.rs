@@ -160,6 +160,24 @@ impl<'a> LazyJson<'a> {
 /// conditions), then by path, so that the choice never depends on link order. Each kind has
 /// its own index, and within it handlers with an exact `source` are found by that source, so
 /// choosing a handler never scans the handlers of other kinds or other sources.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, events::S3Event, on_event};
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(event: S3Event) -> Option<String> {
+///     event.records[0].s3.object.key.clone()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let response = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await;
+/// assert_eq!(response.unwrap(), "2026/11/invoice-000731.pdf");
+/// let error = dispatcher.dispatch(Kind::Sqs.sample(), Context::local(2, "demo")).await.unwrap_err();
+/// assert_eq!(error.error_type(), "NoHandler");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Dispatcher {
     handlers: Vec<&'static HandlerRegistration>,
@@ -172,6 +190,24 @@ pub struct Dispatcher {
 }
 
 /// Which handlers an event goes to, and why.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, Selection, classify, on_event};
+///
+/// #[on_event("aws.sqs")]
+/// fn queued(_event: RawEvent) {}
+///
+/// # fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let sqs = Kind::Sqs.sample();
+/// match dispatcher.select(&classify(sqs.as_bytes()).unwrap(), sqs) {
+///     Selection::Run(handlers) => assert_eq!(handlers[0].name, "queued"),
+///     other => panic!("{other:?}"),
+/// }
+/// let s3 = Kind::S3.sample();
+/// assert!(matches!(dispatcher.select(&classify(s3.as_bytes()).unwrap(), s3), Selection::NoHandler));
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub enum Selection {
     /// These handlers run, in this order.
@@ -219,11 +255,52 @@ impl Selection {
 
 impl Dispatcher {
     /// A dispatcher over every handler and factory registered in the binary.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Context, Dep, Dependencies, Dispatcher, Kind, Options, RawEvent, on_event};
+    ///
+    /// struct Greeting(&'static str);
+    ///
+    /// #[on_event("aws.sns")]
+    /// fn notified(_event: RawEvent, greeting: Dep<Greeting>) -> &'static str {
+    ///     greeting.0
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut dependencies = Dependencies::new();
+    /// dependencies.insert(Greeting("hello"));
+    /// let dispatcher = Dispatcher::new(dependencies, Options::default()).unwrap();
+    /// let response = dispatcher.dispatch(Kind::Sns.sample(), Context::local(1, "demo")).await;
+    /// assert_eq!(response.unwrap(), "hello");
+    /// // Start-up checks every `Dep<T>`:
+    /// assert!(Dispatcher::new(Dependencies::new(), Options::default()).is_err());
+    /// # }
+    /// ```
     pub fn new(dependencies: Dependencies, options: Options) -> Result<Self, StartupError> {
         Self::build(registered(), registered_factories(), dependencies, options)
     }
 
     /// A dispatcher over the given handlers and factories.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, Route, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(_event: RawEvent) {}
+    ///
+    /// #[on_event("aws.sqs")]
+    /// fn queued(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let all = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// // A dispatcher over the S3 handlers only:
+    /// let s3 = all.handlers().iter().copied().filter(|h| h.route == Route::Kind(Kind::S3));
+    /// let dispatcher = Dispatcher::build(s3, [], Dependencies::new(), Options::default()).unwrap();
+    /// assert_eq!(dispatcher.handlers().len(), 1);
+    /// assert_eq!(dispatcher.handlers()[0].name, "uploaded");
+    /// # }
+    /// ```
     pub fn build(
         handlers: impl IntoIterator<Item = &'static HandlerRegistration>,
         factories: impl IntoIterator<Item = &'static FactoryRegistration>,
@@ -283,11 +360,45 @@ impl Dispatcher {
     }
 
     /// Every handler, in priority order.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.events")]
+    /// fn any_event(_event: RawEvent) {}
+    ///
+    /// #[on_event("aws.events", source = "aws.ec2")]
+    /// fn ec2(_event: RawEvent) {}
+    ///
+    /// #[on_event("aws.events", rank = 10)]
+    /// fn first(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let names: Vec<&str> = dispatcher.handlers().iter().map(|h| h.name).collect();
+    /// // Highest rank first, then the more specific.
+    /// assert_eq!(names, ["first", "ec2", "any_event"]);
+    /// # }
+    /// ```
     pub fn handlers(&self) -> &[&'static HandlerRegistration] {
         &self.handlers
     }
 
     /// How the dispatcher runs handlers.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, Strategy, on_event};
+    ///
+    /// #[on_event(default)]
+    /// fn anything(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let options = Options { strategy: Strategy::AllMatches, ..Options::default() };
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), options).unwrap();
+    /// assert_eq!(dispatcher.options().strategy, Strategy::AllMatches);
+    /// assert_eq!(dispatcher.options().record_concurrency, 1);
+    /// # }
+    /// ```
     pub fn options(&self) -> Options {
         self.options
     }
@@ -370,6 +481,23 @@ impl Dispatcher {
     }
 
     /// Which handlers an event goes to under the dispatcher's strategy.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, classify, on_event};
+    ///
+    /// #[on_event("aws.s3", when = r#"ends_with(Records[0].s3.object.key, ".pdf")"#)]
+    /// fn pdf(_event: RawEvent) {}
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn other_file(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let json = Kind::S3.sample(); // uploads `2026/11/invoice-000731.pdf`
+    /// let selection = dispatcher.select(&classify(json.as_bytes()).unwrap(), json);
+    /// assert_eq!(selection.handler_names(), ["pdf"]);
+    /// # }
+    /// ```
     pub fn select(&self, classification: &Classification, event: &str) -> Selection {
         let json = LazyJson::new(event);
         if self.options.strategy == Strategy::FirstMatch
@@ -440,6 +568,23 @@ impl Dispatcher {
     /// Problems `routes` warns about: handlers that can never run under first-match (an
     /// earlier handler of the same route matches every event they match), and kinds that fail
     /// with `NoHandler` because no handler and no default takes them.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn every_upload(_event: RawEvent) {}
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn never_runs(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let warnings = dispatcher.warnings();
+    /// assert!(warnings[0].contains("`rust_out::never_runs`") && warnings[0].contains("can never run"), "{warnings:?}");
+    /// assert!(warnings[1].starts_with("no #[on_event(default)] handler"));
+    /// # }
+    /// ```
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
         if self.options.strategy != Strategy::AllMatches {
@@ -490,6 +635,24 @@ impl Dispatcher {
 
     /// How an event would be routed, in lines of text: its classification, every handler of
     /// its route (and the defaults) with why it matches or not, and what the strategy runs.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.events", source = "aws.ec2")]
+    /// fn ec2(_event: RawEvent) {}
+    ///
+    /// #[on_event(default)]
+    /// fn other(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let lines = dispatcher.explain(Kind::EventBridge.sample()); // from `com.acme.orders`
+    /// assert_eq!(lines[0], "route key: aws.events");
+    /// assert!(lines.iter().any(|line| line.contains(r#"no: source == "aws.ec2" does not hold"#)), "{lines:#?}");
+    /// assert_eq!(lines.last().unwrap(), "outcome: runs rust_out::other");
+    /// # }
+    /// ```
     pub fn explain(&self, json: &str) -> Vec<String> {
         let mut lines = Vec::new();
         let classification = match classify_str(json) {
@@ -603,6 +766,31 @@ impl Dispatcher {
     ///
     /// Never panics: a panic while classifying, decoding or in a handler is a
     /// [`ErrorKind::Panic`] error.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, ErrorKind, Kind, Options, events::SqsMessage, on_event};
+    ///
+    /// #[on_event("aws.sqs")]
+    /// fn message(message: SqsMessage) -> Result<(), String> {
+    ///     match message.body.as_deref() {
+    ///         Some(body) if body.contains("ord-5522") => Err("out of stock".into()),
+    ///         _ => Ok(()),
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let response = dispatcher.dispatch(Kind::Sqs.sample(), Context::local(1, "demo")).await.unwrap();
+    /// // The partial batch response: only the failed message is retried.
+    /// assert_eq!(
+    ///     response,
+    ///     serde_json::json!({"batchItemFailures": [{"itemIdentifier": "0b7e6d5c-4f3a-4e21-8d9c-7b6a5f4e3d2c"}]})
+    /// );
+    /// let error = dispatcher.dispatch("{not json", Context::local(2, "demo")).await.unwrap_err();
+    /// assert_eq!(error.kind, ErrorKind::InvalidEvent);
+    /// # }
+    /// ```
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
         // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
         // Whitespace around the value is dropped, as `lambda_runtime` drops it: handlers see
@@ -616,6 +804,24 @@ impl Dispatcher {
     /// over): the classifier stops at the first decisive marker instead of reading all of it
     /// (see [`cloud_events_core::classify_json`]), and the payload is handed to the handlers
     /// without a copy.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, events::S3Event, on_event};
+    /// use serde_json::value::RawValue;
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(event: S3Event) -> Option<i64> {
+    ///     event.records[0].s3.object.size
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let json = RawValue::from_string(Kind::S3.sample().to_owned()).unwrap();
+    /// let response = dispatcher.dispatch_json(json, Context::local(1, "demo")).await;
+    /// assert_eq!(response.unwrap(), 48213);
+    /// # }
+    /// ```
     pub async fn dispatch_json(
         &self,
         json: Box<RawValue>,

@@ -2,6 +2,23 @@
 
 /// What kind of failure an invocation had. [`ErrorKind::error_type`] is the `errorType`
 /// Lambda reports; these names are stable.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Dependencies, Dispatcher, ErrorKind, Kind, Options, events::S3Event, on_event};
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(event: S3Event) -> usize { event.records.len() }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let kind = async |json: &str| dispatcher.dispatch(json, Context::local(1, "demo")).await.unwrap_err().kind;
+/// assert_eq!(kind("not json").await, ErrorKind::InvalidEvent);
+/// assert_eq!(kind(Kind::Sqs.sample()).await, ErrorKind::NoHandler);
+/// let wrong = r#"{"Records":[{"eventSource":"aws:s3","s3":{"object":{"size":"big"}}}]}"#;
+/// assert_eq!(kind(wrong).await, ErrorKind::EventDecode);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -37,6 +54,12 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// The `errorType` reported to Lambda.
+    ///
+    /// ```
+    /// use cloud_events_lambda::ErrorKind;
+    /// assert_eq!(ErrorKind::EventDecode.error_type(), "EventDecodeFailed");
+    /// assert_eq!(ErrorKind::Ambiguous.error_type(), "AmbiguousHandlers");
+    /// ```
     pub const fn error_type(self) -> &'static str {
         match self {
             ErrorKind::InvalidEvent => "InvalidEvent",
@@ -56,6 +79,23 @@ impl ErrorKind {
 }
 
 /// Why an invocation failed.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Dependencies, Dispatcher, ErrorKind, Kind, Options, RawEvent, on_event};
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(_event: RawEvent) -> Result<(), std::io::Error> {
+///     Err(std::io::Error::other("disk full"))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let error = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await.unwrap_err();
+/// assert_eq!(error.kind, ErrorKind::Handler);
+/// assert_eq!(error.message, "handler `uploaded` failed: disk full");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct DispatchError {
@@ -67,6 +107,13 @@ pub struct DispatchError {
 
 impl DispatchError {
     /// A failure of the given kind.
+    ///
+    /// ```
+    /// use cloud_events_lambda::{DispatchError, ErrorKind};
+    /// let error = DispatchError::new(ErrorKind::Injection, "no `x-tenant` attribute on the message");
+    /// assert_eq!(error.kind, ErrorKind::Injection);
+    /// assert_eq!(error.to_string(), "no `x-tenant` attribute on the message");
+    /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         DispatchError {
             kind,
@@ -75,11 +122,26 @@ impl DispatchError {
     }
 
     /// The `errorType` reported to Lambda.
+    ///
+    /// ```
+    /// use cloud_events_lambda::{DispatchError, ErrorKind};
+    /// let error = DispatchError::new(ErrorKind::Injection, "no tenant");
+    /// assert_eq!(error.error_type(), "InjectionFailed");
+    /// ```
     pub fn error_type(&self) -> &'static str {
         self.kind.error_type()
     }
 
     /// The error as Lambda's error response body.
+    ///
+    /// ```
+    /// use cloud_events_lambda::{DispatchError, ErrorKind};
+    /// let error = DispatchError::new(ErrorKind::NoHandler, "no handler for route `aws.sqs`");
+    /// assert_eq!(
+    ///     error.to_json(),
+    ///     serde_json::json!({"errorType": "NoHandler", "errorMessage": "no handler for route `aws.sqs`"})
+    /// );
+    /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "errorType": self.error_type(), "errorMessage": self.message })
     }
@@ -95,6 +157,13 @@ impl From<DispatchError> for lambda_runtime::Diagnostic {
 }
 
 /// Why the application cannot start serving.
+///
+/// ```
+/// use cloud_events_lambda::{Dependencies, Dispatcher, Options, StartupError};
+/// let error = Dispatcher::build([], [], Dependencies::new(), Options::default()).unwrap_err();
+/// assert_eq!(error, StartupError::NoHandlers);
+/// assert!(error.to_string().contains("cloud_events_lambda::link!"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartupError {

@@ -21,6 +21,33 @@ pub type AnyValue = Arc<dyn Any + Send + Sync>;
 pub type FactoryFuture<'a> = Pin<Box<dyn Future<Output = Result<AnyValue, DispatchError>> + Send + 'a>>;
 
 /// How long a factory's value lives.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Dep, Dependencies, Dispatcher, Kind, Options, RawEvent, dependency, on_event};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// static MADE: AtomicUsize = AtomicUsize::new(0);
+/// struct Client;
+///
+/// /// Made at first use, then shared by every invocation.
+/// #[dependency(scope = "process")]
+/// fn client() -> Client {
+///     MADE.fetch_add(1, Ordering::SeqCst);
+///     Client
+/// }
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(_event: RawEvent, _client: Dep<Client>) {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// for request in 1..=3 {
+///     dispatcher.dispatch(Kind::S3.sample(), Context::local(request, "demo")).await.unwrap();
+/// }
+/// assert_eq!(MADE.load(Ordering::SeqCst), 1);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Made once per process, at first use, and shared by every invocation after: the place
@@ -34,6 +61,12 @@ pub enum Scope {
 
 impl Scope {
     /// The name used in `#[dependency(scope = "...")]`.
+    ///
+    /// ```
+    /// use cloud_events_lambda::Scope;
+    /// assert_eq!(Scope::Process.name(), "process");
+    /// assert_eq!(Scope::Invocation.name(), "invocation");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Scope::Process => "process",
@@ -46,22 +79,81 @@ impl Scope {
 /// The arguments given at the handler site (`#[dep("slack")] notifier: Dep<Notifier>`), for a
 /// factory that takes a `DepArgs` parameter. Values made from different arguments are cached
 /// apart.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Dep, DepArgs, Dependencies, Dispatcher, Kind, Options, RawEvent, dependency, on_event};
+///
+/// struct Channel(String);
+///
+/// #[dependency]
+/// fn channel(args: DepArgs) -> Result<Channel, String> {
+///     let name = args.get(0).ok_or("name a channel: #[dep(\"...\")]")?;
+///     Ok(Channel(format!("#{name}")))
+/// }
+///
+/// #[on_event("aws.cloudwatch.alarm")]
+/// fn alarm(_event: RawEvent, #[dep("oncall")] channel: Dep<Channel>) -> String {
+///     channel.0.clone()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let response = dispatcher.dispatch(Kind::CloudWatchAlarm.sample(), Context::local(1, "demo")).await;
+/// assert_eq!(response.unwrap(), "#oncall");
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DepArgs(pub &'static [&'static str]);
 
 impl DepArgs {
     /// The `index`-th argument.
+    ///
+    /// ```
+    /// use cloud_events_lambda::DepArgs;
+    /// let args = DepArgs(&["slack", "#alerts"]); // from `#[dep("slack", "#alerts")]`
+    /// assert_eq!(args.get(1), Some("#alerts"));
+    /// assert_eq!(args.get(2), None);
+    /// ```
     pub fn get(&self, index: usize) -> Option<&'static str> {
         self.0.get(index).copied()
     }
 
     /// All arguments.
+    ///
+    /// ```
+    /// use cloud_events_lambda::DepArgs;
+    /// assert_eq!(DepArgs(&["slack", "#alerts"]).all(), ["slack", "#alerts"]);
+    /// assert!(DepArgs::default().all().is_empty()); // a plain `Dep<T>`
+    /// ```
     pub fn all(&self) -> &'static [&'static str] {
         self.0
     }
 }
 
 /// One `#[dependency]` factory, as the macro registers it.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Dep, Dependencies, Dispatcher, Options, RawEvent, StartupError, dependency, on_event};
+///
+/// struct Config;
+/// struct Client;
+///
+/// /// Registers a `FactoryRegistration` for `Client`, with one parameter.
+/// #[dependency(scope = "process")]
+/// fn client(_config: Dep<Config>) -> Client { Client }
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(_event: RawEvent, _client: Dep<Client>) {}
+///
+/// # fn main() {
+/// // Start-up follows the factory's parameters: nothing makes a `Config`.
+/// let error = Dispatcher::new(Dependencies::new(), Options::default()).unwrap_err();
+/// let StartupError::MissingDependency { parameter, type_name, through, .. } = error else { panic!("{error}") };
+/// assert_eq!(parameter, "_client");
+/// assert!(type_name.ends_with("Config") && through.ends_with("Client"), "{type_name} {through}");
+/// # }
+/// ```
 pub struct FactoryRegistration {
     /// The type it makes.
     pub type_id: fn() -> TypeId,
@@ -85,6 +177,31 @@ pub struct FactoryRegistration {
 
 impl FactoryRegistration {
     /// `module::function`.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, StartupError, on_event};
+    ///
+    /// mod clocks {
+    ///     use cloud_events_lambda::dependency;
+    ///     pub struct Clock;
+    ///     #[dependency]
+    ///     fn system() -> Clock { Clock }
+    ///     #[dependency]
+    ///     fn fixed() -> Clock { Clock }
+    /// }
+    ///
+    /// #[on_event(default)]
+    /// fn anything(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// // Two factories make a `Clock`: start-up names both by their paths.
+    /// let error = Dispatcher::new(Dependencies::new(), Options::default()).unwrap_err();
+    /// let StartupError::DuplicateFactory { first, second, .. } = error else { panic!("{error}") };
+    /// let mut paths = [first, second];
+    /// paths.sort();
+    /// assert_eq!(paths, ["rust_out::clocks::fixed", "rust_out::clocks::system"]);
+    /// # }
+    /// ```
     pub fn path(&self) -> String {
         format!("{}::{}", self.module_path, self.name)
     }

@@ -18,7 +18,7 @@ use std::future::Future;
 /// types to inject them:
 ///
 /// ```
-/// use cloud_events_lambda::{DispatchError, FromInvocation, __private::Invocation};
+/// use cloud_events_lambda::{DispatchError, FromInvocation, Invocation};
 /// struct RequestId(String);
 /// impl FromInvocation for RequestId {
 ///     async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
@@ -36,6 +36,15 @@ pub trait FromInvocation: Sized + Send {
     fn from_invocation(invocation: &Invocation) -> impl Future<Output = Result<Self, DispatchError>> + Send;
 
     /// The registered type this parameter needs, checked at start-up (`Dep<T>` needs `T`).
+    ///
+    /// ```
+    /// use cloud_events_lambda::{Context, Dep, FromInvocation};
+    /// use std::any::TypeId;
+    /// assert_eq!(<Context as FromInvocation>::requirement(), None);
+    /// let (type_id, name) = <Dep<String> as FromInvocation>::requirement().unwrap();
+    /// assert_eq!(type_id, TypeId::of::<String>());
+    /// assert_eq!(name, "alloc::string::String");
+    /// ```
     fn requirement() -> Requirement {
         None
     }
@@ -71,6 +80,33 @@ impl FromInvocation for RawEvent {
 
 /// The payload of the event, decoded into `T`: a CloudEvent's `data` or an EventBridge
 /// event's `detail`.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Data, Dependencies, Dispatcher, Kind, Options, RawEvent, on_event};
+///
+/// #[derive(serde::Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Order { order_id: String, total: f64 }
+///
+/// #[on_event("aws.events", source = "com.acme.orders")]
+/// fn placed(_event: RawEvent, order: Data<Order>) -> String {
+///     format!("{} {:.2}", order.order_id, order.total)
+/// }
+///
+/// #[on_event("cloudevents", type = "com.example.order.created")]
+/// fn created(_event: RawEvent, order: Data<Order>) -> String {
+///     order.0.order_id
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let detail = dispatcher.dispatch(Kind::EventBridge.sample(), Context::local(1, "demo")).await;
+/// assert_eq!(detail.unwrap(), "ord-5521 129.50");
+/// let data = dispatcher.dispatch(Kind::CloudEvents.sample(), Context::local(2, "demo")).await;
+/// assert_eq!(data.unwrap(), "ord-5521");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data<T>(pub T);
 

@@ -32,6 +32,7 @@
 //! ```
 //!
 //! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app;
 mod cli;
@@ -48,6 +49,7 @@ mod registry;
 mod runtime;
 mod strategy;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use app::{App, run};
@@ -55,10 +57,82 @@ pub use cloud_events_core::{
     Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, adapt, batch, classify,
     cloudevent, condition, events, kinds,
 };
-pub use cloud_events_macros::{dependency, on_cloudevent, on_event};
+/// Makes the values of `Dep<T>` parameters that no [`App::dep`] value provides:
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{App, Context, Dep, Kind, RawEvent, dependency, on_event};
+///
+/// struct Config { table: &'static str }
+/// struct Store { table: String }
+///
+/// /// Made once per process, from the registered `Config`.
+/// #[dependency(scope = "process")]
+/// async fn store(config: Dep<Config>) -> Result<Store, std::io::Error> {
+///     Ok(Store { table: config.table.to_owned() })
+/// }
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(_event: RawEvent, store: Dep<Store>) -> String {
+///     store.table.clone()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = App::new().dep(Config { table: "invoices" }).dispatcher().unwrap();
+/// let response = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await;
+/// assert_eq!(response.unwrap(), "invoices");
+/// # }
+/// ```
+pub use cloud_events_macros::dependency;
+/// Routes CloudEvents to a function by their attributes:
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{App, CloudEvent, Context, Kind, on_cloudevent};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Order { total: f64 }
+///
+/// #[on_cloudevent(source = "/orders", type = "com.example.order.*")]
+/// fn order(event: CloudEvent<Order>) -> f64 {
+///     event.data.map_or(0.0, |order| order.total)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = App::new().dispatcher().unwrap();
+/// let response = dispatcher.dispatch(Kind::CloudEvents.sample(), Context::local(1, "demo")).await;
+/// assert_eq!(response.unwrap(), 129.5);
+/// # }
+/// ```
+pub use cloud_events_macros::on_cloudevent;
+/// Routes events of one kind (or the unmatched ones) to a function:
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{App, Classification, Context, Kind, RawEvent, events::S3Event, on_event};
+///
+/// #[on_event("aws.s3", when = r#"ends_with(Records[0].s3.object.key, ".pdf")"#)]
+/// fn invoice(event: S3Event) -> Option<String> {
+///     event.records[0].s3.object.key.clone()
+/// }
+///
+/// #[on_event(default)]
+/// fn other(_event: RawEvent, classification: Classification) -> String {
+///     format!("ignored {}", classification.route_key())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = App::new().dispatcher().unwrap();
+/// let invoice = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await;
+/// assert_eq!(invoice.unwrap(), "2026/11/invoice-000731.pdf");
+/// let other = dispatcher.dispatch(Kind::Sqs.sample(), Context::local(2, "demo")).await;
+/// assert_eq!(other.unwrap(), "ignored aws.sqs");
+/// # }
+/// ```
+pub use cloud_events_macros::on_event;
 pub use context::Context;
 pub use dependencies::{Dep, Dependencies};
-pub use dispatch::{Dispatcher, Selection};
+pub use dispatch::{Dispatcher, Invocation, Selection};
 pub use error::{DispatchError, ErrorKind, StartupError};
 pub use factory::{DepArgs, FactoryRegistration, Scope};
 pub use inject::{Data, FromInvocation};
@@ -70,6 +144,14 @@ pub use strategy::{ErrorPolicy, Options, Strategy};
 /// Makes sure a library crate of handlers is linked into the binary, so that its handlers are
 /// registered. Write it once in the binary, naming each such crate (as a path):
 /// `cloud_events_lambda::link!(my_handlers, other_handlers);`
+///
+/// ```
+/// # mod my_handlers {} // stands in for a library crate of handlers
+/// # mod other_handlers {}
+/// // In the binary (`src/main.rs`), once:
+/// cloud_events_lambda::link!(my_handlers, other_handlers);
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! link {
     ($($krate:ident),+ $(,)?) => {

@@ -15,6 +15,30 @@ use std::panic::AssertUnwindSafe;
 /// What a Firehose transformation handler can return for its record, besides a value (which
 /// becomes the record's new data: a string as is, anything else as JSON) or `()` (the data
 /// unchanged).
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::events::KinesisFirehoseEventRecord;
+/// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, Transformed, on_event};
+///
+/// /// Access log lines: drops `POST`s, upper-cases the rest.
+/// #[on_event("aws.kinesis.firehose")]
+/// fn access_log(record: KinesisFirehoseEventRecord) -> Transformed {
+///     let line = String::from_utf8_lossy(&record.data.0);
+///     if line.contains("\"POST ") {
+///         Transformed::Dropped
+///     } else {
+///         Transformed::Ok(line.to_uppercase().into_bytes())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let response = dispatcher.dispatch(Kind::KinesisFirehose.sample(), Context::local(1, "demo")).await.unwrap();
+/// assert_eq!(response["records"][0]["result"], "Ok");
+/// assert_eq!(response["records"][1]["result"], "Dropped");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transformed {
     /// The record, with new data.

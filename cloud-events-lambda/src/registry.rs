@@ -18,6 +18,26 @@ pub type HandlerFuture<'a> =
 pub type Requirement = Option<(TypeId, &'static str)>;
 
 /// One injected parameter of a handler or factory, for the start-up checks.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Context, Dep, Dependencies, Dispatcher, Options, RawEvent, on_event};
+/// use std::any::TypeId;
+///
+/// struct Table;
+///
+/// #[on_event("aws.s3")]
+/// fn stored(_event: RawEvent, context: Context, table: Dep<Table>) {}
+///
+/// # fn main() {
+/// let mut dependencies = Dependencies::new();
+/// dependencies.insert(Table);
+/// let dispatcher = Dispatcher::new(dependencies, Options::default()).unwrap();
+/// let params = dispatcher.handlers()[0].params;
+/// assert_eq!((params[0].name, params[1].name), ("context", "table"));
+/// assert_eq!((params[0].requirement)(), None);
+/// assert_eq!((params[1].requirement)().unwrap().0, TypeId::of::<Table>());
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
     /// The parameter's name as written.
@@ -27,6 +47,22 @@ pub struct Param {
 }
 
 /// Which kind of events a handler is for.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, Route, on_event};
+///
+/// #[on_event("aws.s3")]
+/// fn uploaded(_event: RawEvent) {}
+///
+/// #[on_event(default)]
+/// fn other(_event: RawEvent) {}
+///
+/// # fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let routes: Vec<Route> = dispatcher.handlers().iter().map(|h| h.route).collect();
+/// assert!(routes.contains(&Route::Kind(Kind::S3)) && routes.contains(&Route::Default));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// `#[on_event("key")]` or `#[on_cloudevent(...)]`: events of the kind.
@@ -37,6 +73,12 @@ pub enum Route {
 
 impl Route {
     /// The route key (`default` for default handlers).
+    ///
+    /// ```
+    /// use cloud_events_lambda::{Kind, Route};
+    /// assert_eq!(Route::Kind(Kind::S3).key(), "aws.s3");
+    /// assert_eq!(Route::Default.key(), "default");
+    /// ```
     pub fn key(&self) -> &'static str {
         match self {
             Route::Kind(kind) => kind.key(),
@@ -46,6 +88,20 @@ impl Route {
 }
 
 /// A string test on one attribute: equal, or (written with a trailing `*`) a prefix.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{CloudEvent, Dependencies, Dispatcher, Options, Pattern, on_cloudevent};
+///
+/// #[on_cloudevent(source = "/orders", type = "com.example.order.*")]
+/// fn order(_event: CloudEvent) {}
+///
+/// # fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let filter = dispatcher.handlers()[0].filter;
+/// assert_eq!(filter.source, Some(Pattern::Exact("/orders")));
+/// assert_eq!(filter.ty, Some(Pattern::Prefix("com.example.order.")));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pattern {
     /// Equal to the text.
@@ -56,6 +112,14 @@ pub enum Pattern {
 
 impl Pattern {
     /// Whether `value` matches.
+    ///
+    /// ```
+    /// use cloud_events_lambda::Pattern;
+    /// let created = Pattern::Prefix("com.example.order.");
+    /// assert!(created.matches(Some("com.example.order.created")));
+    /// assert!(!created.matches(Some("com.example.refund.created")));
+    /// assert!(!Pattern::Exact("/orders").matches(None)); // an absent attribute never matches
+    /// ```
     pub fn matches(&self, value: Option<&str>) -> bool {
         match (self, value) {
             (_, None) => false,
@@ -75,6 +139,18 @@ impl Pattern {
 /// Tests on the classification's dynamic parts: EventBridge `source`/`detail-type`, CloudEvent
 /// `source`/`type`/`subject`, IoT Events `eventName`. They are checked without decoding the
 /// event, and an exact `source` indexes the handler.
+///
+/// ```
+/// use cloud_events_lambda::{Filter, Kind, Pattern, classify};
+/// // What `#[on_event("aws.events", source = "com.acme.orders", detail_type = "Order*")]` registers:
+/// let filter = Filter {
+///     source: Some(Pattern::Exact("com.acme.orders")),
+///     ty: Some(Pattern::Prefix("Order")),
+///     subject: None,
+/// };
+/// let classification = classify(Kind::EventBridge.sample().as_bytes()).unwrap();
+/// assert!(filter.matches(&classification));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Filter {
     /// The `source`.
@@ -87,6 +163,15 @@ pub struct Filter {
 
 impl Filter {
     /// Whether the classification passes every test.
+    ///
+    /// ```
+    /// use cloud_events_lambda::{Classification, Filter, Kind, Pattern, classify};
+    /// let filter = Filter { source: Some(Pattern::Exact("/orders")), ..Filter::default() };
+    /// let cloudevent = classify(Kind::CloudEvents.sample().as_bytes()).unwrap(); // source `/orders`
+    /// assert!(filter.matches(&cloudevent));
+    /// assert!(!filter.matches(&Classification::of_kind(Kind::CloudEvents)));
+    /// assert!(Filter::default().matches(&Classification::of_kind(Kind::S3)));
+    /// ```
     pub fn matches(&self, classification: &Classification) -> bool {
         self.source.is_none_or(|p| p.matches(classification.source()))
             && self.ty.is_none_or(|p| p.matches(classification.event_type()))
@@ -94,11 +179,35 @@ impl Filter {
     }
 
     /// How many tests it makes.
+    ///
+    /// ```
+    /// use cloud_events_lambda::{Filter, Pattern};
+    /// let filter = Filter {
+    ///     source: Some(Pattern::Exact("/orders")),
+    ///     ty: Some(Pattern::Prefix("com.example.order.")),
+    ///     subject: None,
+    /// };
+    /// assert_eq!(filter.weight(), 2);
+    /// assert_eq!(Filter::default().weight(), 0);
+    /// ```
     pub fn weight(&self) -> usize {
         [self.source, self.ty, self.subject].iter().flatten().count()
     }
 
     /// The tests, in the condition language's words (`type` is named as the kind names it).
+    ///
+    /// ```
+    /// use cloud_events_lambda::{Filter, Kind, Pattern, Route};
+    /// let filter = Filter {
+    ///     source: Some(Pattern::Exact("aws.ec2")),
+    ///     ty: Some(Pattern::Prefix("EC2 Instance")),
+    ///     subject: None,
+    /// };
+    /// assert_eq!(
+    ///     filter.describe(Route::Kind(Kind::EventBridge)),
+    ///     [r#"source == "aws.ec2""#, r#"starts_with(detail-type, "EC2 Instance")"#]
+    /// );
+    /// ```
     pub fn describe(&self, route: Route) -> Vec<String> {
         let ty_name = match route {
             Route::Kind(Kind::EventBridge) => "detail-type",
@@ -114,6 +223,21 @@ impl Filter {
 }
 
 /// One annotated handler, as the macros register it.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, Route, events::SqsMessage, on_event};
+///
+/// #[on_event("aws.sqs", rank = 5)]
+/// fn message(_message: SqsMessage) {}
+///
+/// # fn main() {
+/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+/// let handler = dispatcher.handlers()[0];
+/// assert_eq!((handler.name, handler.rank), ("message", 5));
+/// assert_eq!(handler.route, Route::Kind(Kind::Sqs));
+/// assert!(handler.per_record); // it takes one message at a time
+/// # }
+/// ```
 pub struct HandlerRegistration {
     /// Which events it is for.
     pub route: Route,
@@ -145,16 +269,61 @@ pub struct HandlerRegistration {
 
 impl HandlerRegistration {
     /// `module::function`.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options};
+    ///
+    /// mod uploads {
+    ///     #[cloud_events_lambda::on_event("aws.s3")]
+    ///     fn stored(_event: cloud_events_lambda::RawEvent) {}
+    /// }
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// assert_eq!(dispatcher.handlers()[0].path(), "rust_out::uploads::stored");
+    /// # }
+    /// ```
     pub fn path(&self) -> String {
         format!("{}::{}", self.module_path, self.name)
     }
 
     /// `file:line`.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn stored(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let handler = dispatcher.handlers()[0];
+    /// assert!(handler.file.ends_with(".rs"));
+    /// assert_eq!(handler.location(), format!("{}:{}", handler.file, handler.line));
+    /// # }
+    /// ```
     pub fn location(&self) -> String {
         format!("{}:{}", self.file, self.line)
     }
 
     /// The handler's conditions in words, `-` for none.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.events", source = "aws.ec2", when = r#"detail.state == "running""#)]
+    /// fn started(_event: RawEvent) {}
+    ///
+    /// #[on_event(default)]
+    /// fn other(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let [started, other] = dispatcher.handlers() else { panic!() };
+    /// assert_eq!(started.conditions(), r#"source == "aws.ec2" && (detail.state == "running")"#);
+    /// assert_eq!(other.conditions(), "-");
+    /// # }
+    /// ```
     pub fn conditions(&self) -> String {
         let mut tests = self.filter.describe(self.route);
         tests.extend(self.when.map(|when| format!("({when})")));

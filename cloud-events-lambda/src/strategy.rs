@@ -2,6 +2,24 @@
 
 /// Which of the matching handlers run (as event-processor's invocation strategies). Chosen at
 /// start-up with [`App::strategy`](crate::App::strategy).
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{App, Context, Kind, RawEvent, Strategy, on_event};
+///
+/// #[on_event("aws.s3")]
+/// fn index(_event: RawEvent) {}
+///
+/// #[on_event("aws.s3")]
+/// fn audit(_event: RawEvent) {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = App::new().strategy(Strategy::ErrorIfAmbiguous).dispatcher().unwrap();
+/// let error = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await.unwrap_err();
+/// assert_eq!(error.error_type(), "AmbiguousHandlers");
+/// assert_eq!(Strategy::default(), Strategy::FirstMatch);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// The first handler in priority order (highest rank, then most specific). The default.
@@ -21,6 +39,12 @@ pub enum Strategy {
 
 impl Strategy {
     /// The strategy's name in logs and `explain`.
+    ///
+    /// ```
+    /// use cloud_events_lambda::Strategy;
+    /// assert_eq!(Strategy::FirstMatch.name(), "first-match");
+    /// assert_eq!(Strategy::NoneIfAmbiguous.name(), "none-if-ambiguous");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Strategy::FirstMatch => "first-match",
@@ -33,6 +57,24 @@ impl Strategy {
 
 /// What [`Strategy::AllMatches`] does when a handler fails (as event-processor's error
 /// strategies). Chosen with [`App::error_policy`](crate::App::error_policy).
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{App, Context, ErrorPolicy, Kind, RawEvent, Strategy, on_event};
+///
+/// #[on_event("aws.s3", rank = 1)]
+/// fn index(_event: RawEvent) -> Result<(), String> { Err("index unavailable".into()) }
+///
+/// #[on_event("aws.s3")]
+/// fn audit(_event: RawEvent) {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(ErrorPolicy::default(), ErrorPolicy::StopAtFirstError);
+/// let dispatcher = App::new().strategy(Strategy::AllMatches).dispatcher().unwrap();
+/// let error = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "demo")).await.unwrap_err();
+/// assert_eq!(error.message, "handler `index` failed: index unavailable");
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ErrorPolicy {
     /// Stop at the first error: the invocation fails with it. The default.
@@ -44,6 +86,17 @@ pub enum ErrorPolicy {
 }
 
 /// How the dispatcher runs handlers.
+///
+/// ```
+/// use cloud_events_lambda::{ErrorPolicy, Options, Strategy};
+/// use std::time::Duration;
+/// let defaults = Options::default();
+/// assert_eq!(defaults.strategy, Strategy::FirstMatch);
+/// assert_eq!(defaults.error_policy, ErrorPolicy::StopAtFirstError);
+/// assert_eq!(defaults.deadline_margin, Duration::from_millis(200));
+/// let options = Options { record_concurrency: 8, ..Options::default() }; // for `Dispatcher::new`
+/// assert_eq!(options.limits, defaults.limits);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// Which matching handlers run.

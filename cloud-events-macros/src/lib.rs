@@ -11,6 +11,9 @@ use proc_macro::TokenStream;
 
 /// Registers a function as the handler of one kind of event (`#[on_event("aws.s3")]`), or of
 /// whatever no other handler matches (`#[on_event(default)]`). Takes `rank = N` too.
+///
+/// Every argument (`rank`, `when`, the shorthands), with examples: the *Handlers* section of
+/// `cloud-events-lambda`'s README.
 #[proc_macro_attribute]
 pub fn on_event(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_with(args, item, parse::Attribute::OnEvent)
@@ -18,6 +21,10 @@ pub fn on_event(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Registers a function as the handler of CloudEvents with the given `source` and/or `type`
 /// (`#[on_cloudevent(source = "/orders", type = "com.example.order.created")]`).
+///
+/// Every argument (`subject`, a trailing `*` for a prefix, `when`, `rank`), with examples: the
+/// *Handlers* section of `cloud-events-lambda`'s README; `adapted = true` (other kinds' events
+/// as CloudEvents): its *Any event as a CloudEvent* section.
 #[proc_macro_attribute]
 pub fn on_cloudevent(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_with(args, item, parse::Attribute::OnCloudEvent)
@@ -27,6 +34,10 @@ pub fn on_cloudevent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// have no registered value: `#[dependency]` (a new value per invocation, shared by its
 /// handlers), `#[dependency(scope = "process")]` (once per process) or
 /// `#[dependency(scope = "transient")]` (every use).
+///
+/// Factories may be async, return a `Result` and take injectable parameters (and `DepArgs`, the
+/// arguments of `#[dep("...")]` at the handler); examples: the *Dependency injection* section
+/// of `cloud-events-lambda`'s README.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
     finish(expand::expand_factory(args.into(), item.clone().into()), item)

@@ -1,7 +1,7 @@
 //! Per-record handlers with `when` conditions: each record of a batch goes to the first
 //! handler whose condition holds for that record; the batch is answered as a whole.
 
-use cloud_events_lambda::events::Json;
+use cloud_events_lambda::events::{EventGridEvent, Json};
 use cloud_events_lambda::{Context, Dependencies, DispatchError, Dispatcher, Options, on_event};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,6 +28,18 @@ fn order(order: Json<Order>) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+#[on_event("azure.eventgrid", when = r#"eventType == "Microsoft.Storage.BlobCreated""#)]
+fn blob_created(event: EventGridEvent) -> String {
+    SEEN.lock().unwrap().push(format!("created {}", event.subject));
+    event.subject.clone()
+}
+
+#[on_event("azure.eventgrid")]
+fn other_grid_event(event: EventGridEvent) -> String {
+    SEEN.lock().unwrap().push(format!("other {}", event.subject));
+    event.subject.clone()
 }
 
 #[on_event("aws.sqs", when = r#"body.kind == "refund""#)]
@@ -124,4 +136,21 @@ async fn a_batch_no_handler_takes_is_not_routed() {
     let event = sqs("payments", &[json!({"kind": "chargeback", "id": "c-none"})]);
     let error = dispatch(&event).await.unwrap_err();
     assert_eq!(error.error_type(), "NoHandler");
+}
+
+/// Found while documenting: Event Grid deliveries (a top-level array) were not split for
+/// per-record conditions, so a conditional handler never matched.
+#[tokio::test]
+async fn event_grid_events_are_routed_one_by_one_by_their_conditions() {
+    let event = json!([
+        {"id": "1", "subject": "/grid/blob-a", "eventType": "Microsoft.Storage.BlobCreated",
+         "eventTime": "2026-11-02T10:00:00Z", "data": {}, "dataVersion": "1"},
+        {"id": "2", "subject": "/grid/blob-b", "eventType": "Microsoft.Storage.BlobDeleted",
+         "eventTime": "2026-11-02T10:00:01Z", "data": {}, "dataVersion": "1"}
+    ]);
+    dispatch(&event.to_string()).await.unwrap();
+    assert_eq!(
+        seen_with("/grid/"),
+        ["created /grid/blob-a", "other /grid/blob-b"]
+    );
 }

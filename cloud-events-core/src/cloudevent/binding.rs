@@ -2,13 +2,25 @@
 //! structured content mode. Transport-agnostic: no HTTP or Kafka library, just name/value
 //! pairs and bytes, so any client or server can use it.
 
-use super::{Attributes, CloudEvent, CloudEventError};
+use super::{Attributes, CloudEvent, CloudEventError, SpecVersion};
 use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// Which protocol binding's header rules apply.
+///
+/// ```
+/// use cloud_events_core::cloudevent::{Binding, CloudEvent};
+/// let event = CloudEvent::new("/orders", "com.example.order.created", ())
+///     .unwrap()
+///     .with_subject("ord 5521")
+///     .unwrap();
+/// let http = event.to_binary(Binding::Http).unwrap();
+/// assert_eq!(http.header("ce-subject"), Some("ord%205521"));
+/// let kafka = event.to_binary(Binding::Kafka).unwrap();
+/// assert_eq!(kafka.header("ce_subject"), Some("ord 5521"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     /// HTTP: `ce-` headers (any case), values percent-encoded, `Content-Type`.
@@ -34,6 +46,17 @@ impl Binding {
 }
 
 /// A message of a protocol: headers (in order, names as received) and a body.
+///
+/// ```
+/// use cloud_events_core::Kind;
+/// use cloud_events_core::cloudevent::{Binding, CloudEvent, Message};
+/// let message = Message {
+///     headers: vec![("content-type".into(), "application/cloudevents+json".into())],
+///     body: Kind::CloudEvents.sample().as_bytes().to_vec(),
+/// };
+/// let event = CloudEvent::from_message(Binding::Kafka, &message).unwrap();
+/// assert_eq!(event.source, "/orders");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     /// The headers.
@@ -44,6 +67,13 @@ pub struct Message {
 
 impl Message {
     /// A message from any header pairs and a body.
+    ///
+    /// ```
+    /// use cloud_events_core::cloudevent::Message;
+    /// let message = Message::new([("ce-id", "1"), ("ce-source", "/orders")], "{}");
+    /// assert_eq!(message.headers[1], ("ce-source".to_owned(), "/orders".to_owned()));
+    /// assert_eq!(message.body, b"{}");
+    /// ```
     pub fn new<K: Into<String>, V: Into<String>>(
         headers: impl IntoIterator<Item = (K, V)>,
         body: impl Into<Vec<u8>>,
@@ -55,6 +85,13 @@ impl Message {
     }
 
     /// The first header of this name, compared without case.
+    ///
+    /// ```
+    /// use cloud_events_core::cloudevent::Message;
+    /// let message = Message::new([("Content-Type", "application/json"), ("ce-id", "1")], "{}");
+    /// assert_eq!(message.header("content-type"), Some("application/json"));
+    /// assert_eq!(message.header("ce-type"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -183,6 +220,15 @@ impl CloudEvent<Value> {
 
     /// Reads the JSON batch format (`application/cloudevents-batch+json`): an array of
     /// structured events. The first invalid event's error names its index.
+    ///
+    /// ```
+    /// use cloud_events_core::{CloudEvent, Kind};
+    /// let batch = format!("[{}]", Kind::CloudEvents.sample());
+    /// let events = CloudEvent::from_batch(batch.as_bytes()).unwrap();
+    /// assert_eq!(events[0].subject.as_deref(), Some("ord-5521"));
+    /// let error = CloudEvent::from_batch(br#"[{"specversion":"1.0","source":"/s","type":"t"}]"#).unwrap_err();
+    /// assert!(error.to_string().contains("event 0"), "{error}");
+    /// ```
     pub fn from_batch(json: &[u8]) -> Result<Vec<Self>, CloudEventError> {
         let items: Vec<Box<RawValue>> = serde_json::from_slice(json)
             .map_err(|e| CloudEventError::Json(format!("not a batch (a JSON array): {e}")))?;
@@ -190,8 +236,10 @@ impl CloudEvent<Value> {
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                CloudEvent::from_json(item.get().as_bytes())
-                    .map_err(|e| CloudEventError::Json(format!("event {index}: {e}")))
+                CloudEvent::from_json(item.get().as_bytes()).map_err(|error| CloudEventError::InBatch {
+                    index,
+                    error: Box::new(error),
+                })
             })
             .collect()
     }
@@ -199,6 +247,14 @@ impl CloudEvent<Value> {
 
 impl<T: Serialize> CloudEvent<T> {
     /// The event in structured content mode: the JSON event format as the body.
+    ///
+    /// ```
+    /// use cloud_events_core::cloudevent::{Binding, CloudEvent};
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", serde_json::json!({"id": 1})).unwrap();
+    /// let message = event.to_structured(Binding::Http).unwrap();
+    /// assert_eq!(message.header("content-type"), Some("application/cloudevents+json; charset=utf-8"));
+    /// assert_eq!(CloudEvent::from_message(Binding::Http, &message).unwrap(), event);
+    /// ```
     pub fn to_structured(&self, binding: Binding) -> Result<Message, CloudEventError> {
         let body = serde_json::to_vec(self).map_err(|e| CloudEventError::Json(e.to_string()))?;
         Ok(Message::new(
@@ -211,6 +267,18 @@ impl<T: Serialize> CloudEvent<T> {
     }
 
     /// The event in binary content mode: attributes as headers, data as the body.
+    ///
+    /// ```
+    /// use cloud_events_core::cloudevent::{Binding, CloudEvent};
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", serde_json::json!({"id": 1}))
+    ///     .unwrap()
+    ///     .with_datacontenttype("application/json")
+    ///     .unwrap();
+    /// let message = event.to_binary(Binding::Kafka).unwrap();
+    /// assert_eq!(message.header("ce_type"), Some("com.example.order.created"));
+    /// assert_eq!(message.body, br#"{"id":1}"#);
+    /// assert_eq!(CloudEvent::from_message(Binding::Kafka, &message).unwrap(), event);
+    /// ```
     pub fn to_binary(&self, binding: Binding) -> Result<Message, CloudEventError> {
         let prefix = binding.prefix();
         let encode = |value: &str| match binding {
@@ -226,10 +294,15 @@ impl<T: Serialize> CloudEvent<T> {
             (format!("{prefix}source"), encode(&self.source)),
             (format!("{prefix}type"), encode(&self.ty)),
         ];
+        // Spec 0.3 names the schema `schemaurl`.
+        let schema = match self.specversion {
+            SpecVersion::V03 => "schemaurl",
+            SpecVersion::V10 => "dataschema",
+        };
         let optional = [
             ("subject", &self.subject),
             ("time", &self.time),
-            ("dataschema", &self.dataschema),
+            (schema, &self.dataschema),
         ];
         for (name, value) in optional {
             if let Some(value) = value {
@@ -463,6 +536,21 @@ mod tests {
     }
 
     #[test]
+    fn version_0_3_binary_mode_names_the_schema_schemaurl() {
+        let event: CloudEvent = CloudEvent::from_json(
+            br#"{"specversion":"0.3","id":"1","source":"/s","type":"t","schemaurl":"https://example.com/s.json"}"#,
+        )
+        .unwrap();
+        let message = event.to_binary(Binding::Http).unwrap();
+        assert_eq!(message.header("ce-schemaurl"), Some("https://example.com/s.json"));
+        assert_eq!(message.header("ce-dataschema"), None);
+        assert_eq!(
+            CloudEvent::<Value>::from_message(Binding::Http, &message).unwrap(),
+            event
+        );
+    }
+
+    #[test]
     fn batches_read_each_event_and_name_the_bad_one() {
         let batch = br#"[{"specversion":"1.0","id":"1","source":"/s","type":"t"},{"specversion":"1.0","id":"2","source":"/s","type":"t","data":"x"}]"#;
         let events = CloudEvent::from_batch(batch).unwrap();
@@ -471,8 +559,12 @@ mod tests {
         let bad = br#"[{"specversion":"1.0","id":"1","source":"/s","type":"t"},{"specversion":"1.0","source":"/s","type":"t"}]"#;
         assert_eq!(
             CloudEvent::from_batch(bad).unwrap_err().to_string(),
-            "invalid CloudEvent: event 1: invalid CloudEvent: missing id"
+            "event 1 of the batch: invalid CloudEvent: missing id"
         );
+        assert!(matches!(
+            CloudEvent::<Value>::from_batch(bad),
+            Err(CloudEventError::InBatch { index: 1, error }) if *error == CloudEventError::Missing("id")
+        ));
         let batch_message = Message::new(
             [("content-type", "application/cloudevents-batch+json")],
             batch.to_vec(),

@@ -40,18 +40,42 @@ impl<T> CloudEvent<T> {
     }
 
     /// Sets the `id` (instead of the generated one).
+    ///
+    /// ```
+    /// use cloud_events_core::CloudEvent;
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", ()).unwrap();
+    /// assert_eq!(event.clone().with_id("ord-5521-created").unwrap().id, "ord-5521-created");
+    /// assert!(event.with_id("").is_err());
+    /// ```
     pub fn with_id(mut self, id: impl Into<String>) -> Result<Self, CloudEventError> {
         self.id = non_empty("id", id.into())?;
         Ok(self)
     }
 
     /// Sets the `subject`.
+    ///
+    /// ```
+    /// use cloud_events_core::CloudEvent;
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", ())
+    ///     .unwrap()
+    ///     .with_subject("ord-5521")
+    ///     .unwrap();
+    /// assert_eq!(event.subject.as_deref(), Some("ord-5521"));
+    /// ```
     pub fn with_subject(mut self, subject: impl Into<String>) -> Result<Self, CloudEventError> {
         self.subject = Some(non_empty("subject", subject.into())?);
         Ok(self)
     }
 
     /// Sets the `time` (RFC 3339).
+    ///
+    /// ```
+    /// use cloud_events_core::CloudEvent;
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", ()).unwrap();
+    /// let event = event.with_time("2026-11-03T09:15:42Z").unwrap();
+    /// assert_eq!(event.time.as_deref(), Some("2026-11-03T09:15:42Z"));
+    /// assert!(event.with_time("yesterday").is_err());
+    /// ```
     pub fn with_time(mut self, time: impl Into<String>) -> Result<Self, CloudEventError> {
         let time = time.into();
         rules::timestamp("time", &time)?;
@@ -60,6 +84,14 @@ impl<T> CloudEvent<T> {
     }
 
     /// Sets the `datacontenttype`.
+    ///
+    /// ```
+    /// use cloud_events_core::CloudEvent;
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", ()).unwrap();
+    /// let event = event.with_datacontenttype("application/json").unwrap();
+    /// assert_eq!(event.datacontenttype.as_deref(), Some("application/json"));
+    /// assert!(event.with_datacontenttype("json").is_err()); // not a media type
+    /// ```
     pub fn with_datacontenttype(mut self, media: impl Into<String>) -> Result<Self, CloudEventError> {
         let media = media.into();
         rules::media_type("datacontenttype", &media)?;
@@ -68,6 +100,14 @@ impl<T> CloudEvent<T> {
     }
 
     /// Sets the `dataschema` (an absolute URI).
+    ///
+    /// ```
+    /// use cloud_events_core::CloudEvent;
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", ()).unwrap();
+    /// let event = event.with_dataschema("https://schemas.example.com/order.json").unwrap();
+    /// assert_eq!(event.dataschema.as_deref(), Some("https://schemas.example.com/order.json"));
+    /// assert!(event.with_dataschema("schemas/order.json").is_err()); // relative
+    /// ```
     pub fn with_dataschema(mut self, schema: impl Into<String>) -> Result<Self, CloudEventError> {
         let schema = schema.into();
         rules::uri("dataschema", &schema)?;
@@ -76,6 +116,15 @@ impl<T> CloudEvent<T> {
     }
 
     /// Sets an extension attribute (lower-case letters and digits, at most 20 characters).
+    ///
+    /// ```
+    /// use cloud_events_core::CloudEvent;
+    /// let event = CloudEvent::new("/orders", "com.example.order.created", ()).unwrap();
+    /// let event = event.with_extension("tenant", "acme").unwrap();
+    /// assert_eq!(event.extensions["tenant"], "acme");
+    /// assert!(event.clone().with_extension("Tenant", "acme").is_err()); // upper case
+    /// assert!(event.with_extension("subject", "x").is_err()); // a context attribute
+    /// ```
     pub fn with_extension(
         mut self,
         name: impl Into<String>,

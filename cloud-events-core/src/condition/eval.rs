@@ -64,6 +64,15 @@ fn compare(value: &Value, op: CompareOp, literal: &Literal) -> bool {
 
 impl Path {
     /// The value at this path, reading through strings that hold JSON.
+    ///
+    /// ```
+    /// use cloud_events_core::condition::Path;
+    /// let event: serde_json::Value = serde_json::from_str(cloud_events_core::Kind::Sns.sample()).unwrap();
+    /// // `Message` is a string holding JSON: the path reads into it.
+    /// let carrier = Path::parse("Records[0].Sns.Message.carrier").unwrap();
+    /// assert_eq!(*carrier.resolve(&event).unwrap(), "DHL");
+    /// assert!(Path::parse("Records[1]").unwrap().resolve(&event).is_none());
+    /// ```
     pub fn resolve<'a>(&self, root: &'a Value) -> Option<Cow<'a, Value>> {
         let mut current: Cow<'a, Value> = Cow::Borrowed(root);
         for segment in &self.segments {

@@ -23,6 +23,14 @@ mod parse;
 use std::fmt;
 
 /// A parsed condition.
+///
+/// ```
+/// use cloud_events_core::condition::{Condition, Path};
+/// let condition = Condition::parse("exists(detail)").unwrap();
+/// assert_eq!(condition, Condition::Exists(Path::key("detail")));
+/// let negated = Condition::Not(Box::new(condition));
+/// assert_eq!(negated.to_string(), "!exists(detail)");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// Both hold.
@@ -44,6 +52,13 @@ pub enum Condition {
 }
 
 /// A comparison operator.
+///
+/// ```
+/// use cloud_events_core::condition::{CompareOp, Condition};
+/// let condition = Condition::parse("Records[0].s3.object.size >= 1000000").unwrap();
+/// assert!(matches!(condition, Condition::Compare(_, CompareOp::Ge, _)));
+/// assert_eq!(CompareOp::Ge.to_string(), ">=");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompareOp {
     /// `==`
@@ -61,6 +76,17 @@ pub enum CompareOp {
 }
 
 /// A JSON literal in a condition.
+///
+/// ```
+/// use cloud_events_core::condition::{Condition, Literal};
+/// let Condition::In(_, literals) = Condition::parse(r#"detail.state in ["ALARM", 3, true, null]"#).unwrap() else {
+///     panic!("an `in` test");
+/// };
+/// assert_eq!(
+///     literals,
+///     [Literal::String("ALARM".into()), Literal::Number(3.0), Literal::Bool(true), Literal::Null]
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     /// A string.
@@ -74,6 +100,13 @@ pub enum Literal {
 }
 
 /// A path into the event: keys and indices.
+///
+/// ```
+/// use cloud_events_core::condition::Path;
+/// let path = Path::parse("Records[0].s3.object.key").unwrap();
+/// assert_eq!(path.segments.len(), 5);
+/// assert_eq!(path.to_string(), "Records[0].s3.object.key");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Path {
     /// The steps, from the top of the event.
@@ -81,6 +114,15 @@ pub struct Path {
 }
 
 /// One step of a [`Path`].
+///
+/// ```
+/// use cloud_events_core::condition::{Path, Segment};
+/// let path = Path::parse(r#"detail."my key"[2]"#).unwrap();
+/// assert_eq!(
+///     path.segments,
+///     [Segment::Key("detail".into()), Segment::Key("my key".into()), Segment::Index(2)]
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     /// An object key.
@@ -90,6 +132,13 @@ pub enum Segment {
 }
 
 /// A condition that does not parse: where and why.
+///
+/// ```
+/// use cloud_events_core::condition::Condition;
+/// let error = Condition::parse(r#"detail.state = "ALARM""#).unwrap_err();
+/// assert_eq!(error.offset, 13);
+/// assert!(error.to_string().starts_with("at column 14: "), "{error}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionError {
     /// Byte offset in the condition text.
@@ -120,6 +169,12 @@ impl Condition {
     }
 
     /// How many tests the condition makes; more specific handlers win ties.
+    ///
+    /// ```
+    /// use cloud_events_core::condition::Condition;
+    /// let condition = Condition::parse(r#"source == "aws.ec2" && (detail.state == "running" || !exists(detail.x))"#).unwrap();
+    /// assert_eq!(condition.weight(), 3);
+    /// ```
     pub fn weight(&self) -> usize {
         match self {
             Condition::And(a, b) | Condition::Or(a, b) => a.weight() + b.weight(),
@@ -129,6 +184,13 @@ impl Condition {
     }
 
     /// `a && b`.
+    ///
+    /// ```
+    /// use cloud_events_core::condition::Condition;
+    /// let both = Condition::parse(r#"source == "aws.ec2""#).unwrap().and(Condition::parse("exists(detail)").unwrap());
+    /// assert_eq!(both.to_string(), r#"(source == "aws.ec2" && exists(detail))"#);
+    /// assert_eq!(both.weight(), 2);
+    /// ```
     pub fn and(self, other: Condition) -> Condition {
         Condition::And(Box::new(self), Box::new(other))
     }
@@ -136,11 +198,24 @@ impl Condition {
 
 impl Path {
     /// Parses a path (`detail.state.value`, `Records[0].s3.object.key`, `detail."odd key"`).
+    ///
+    /// ```
+    /// use cloud_events_core::condition::{Path, Segment};
+    /// let path = Path::parse("detail-type").unwrap(); // `-` may be part of a key
+    /// assert_eq!(path.segments, [Segment::Key("detail-type".into())]);
+    /// assert!(Path::parse("detail.").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<Path, ConditionError> {
         parse::parse_path(text)
     }
 
     /// A path of one key.
+    ///
+    /// ```
+    /// use cloud_events_core::condition::Path;
+    /// assert_eq!(Path::key("detail"), Path::parse("detail").unwrap());
+    /// assert_eq!(Path::key("my key").to_string(), r#""my key""#);
+    /// ```
     pub fn key(key: &str) -> Path {
         Path {
             segments: vec![Segment::Key(key.to_owned())],

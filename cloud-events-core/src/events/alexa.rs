@@ -6,6 +6,13 @@ use serde_json::Value;
 /// An Alexa request. Custom skills send `version` + `session` + `context` + `request`; Smart
 /// Home skills send a `directive` (v3) or `header` + `payload` (v2). The parts are kept as JSON
 /// because their shape depends on the request type.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::AlexaEvent};
+/// let alexa: AlexaEvent = RawEvent::new(Kind::Alexa.sample()).decode_json().unwrap();
+/// assert_eq!(alexa.request.unwrap()["intent"]["name"], "OrderStatusIntent");
+/// assert!(alexa.directive.is_none()); // a custom skill, not Smart Home
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AlexaEvent {
     /// Custom skills: the request format version.

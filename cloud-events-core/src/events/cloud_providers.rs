@@ -11,6 +11,13 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 /// A Pub/Sub push subscription's request body.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::PubSubPushMessage};
+/// let push: PubSubPushMessage = RawEvent::new(Kind::GcpPubSub.sample()).decode_json().unwrap();
+/// assert_eq!(push.subscription, "projects/shop-prod/subscriptions/orders-push");
+/// assert_eq!(push.message.attributes["origin"], "shop");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PubSubPushMessage {
     /// The message.
@@ -20,6 +27,14 @@ pub struct PubSubPushMessage {
 }
 
 /// One Pub/Sub message.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::PubSubPushMessage};
+/// let push: PubSubPushMessage = RawEvent::new(Kind::GcpPubSub.sample()).decode_json().unwrap();
+/// let message = push.message;
+/// assert_eq!(message.message_id, "17548562387921093");
+/// assert_eq!(message.publish_time.as_deref(), Some("2026-11-02T10:00:00.123Z"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PubSubMessage {
@@ -41,6 +56,12 @@ pub struct PubSubMessage {
 
 impl PubSubMessage {
     /// The payload's bytes (base64-decoded).
+    ///
+    /// ```
+    /// use cloud_events_core::{Kind, RawEvent, events::PubSubPushMessage};
+    /// let push: PubSubPushMessage = RawEvent::new(Kind::GcpPubSub.sample()).decode_json().unwrap();
+    /// assert_eq!(push.message.bytes().unwrap(), br#"{"orderId": "o-9", "amount": 12}"#);
+    /// ```
     pub fn bytes(&self) -> Result<Vec<u8>, DecodeError> {
         use base64::Engine;
         let data = self.data.as_deref().unwrap_or("");
@@ -51,6 +72,13 @@ impl PubSubMessage {
 }
 
 /// A Google Cloud Functions (1st gen) or Firebase background event.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::GcpBackgroundEvent};
+/// let event: GcpBackgroundEvent = RawEvent::new(Kind::GcpBackground.sample()).decode_json().unwrap();
+/// assert_eq!(event.context.event_type, "google.storage.object.finalize");
+/// assert_eq!(event.data["name"], "invoice-9.pdf");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GcpBackgroundEvent {
     /// Event id, time, type and resource.
@@ -60,6 +88,14 @@ pub struct GcpBackgroundEvent {
 }
 
 /// The `context` of a background event.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::GcpBackgroundEvent};
+/// let event: GcpBackgroundEvent = RawEvent::new(Kind::GcpBackground.sample()).decode_json().unwrap();
+/// let context = event.context;
+/// assert_eq!(context.event_id, "1147091835525187");
+/// assert_eq!(context.resource["service"], "storage.googleapis.com");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GcpEventContext {
@@ -79,6 +115,13 @@ pub struct GcpEventContext {
 ///
 /// Event Grid delivers one event or an array of them: a handler taking `EventGridEvent<T>` is
 /// called once per event.
+///
+/// ```
+/// use cloud_events_core::{Kind, events::EventGridEvent};
+/// let events: Vec<EventGridEvent> = serde_json::from_str(Kind::AzureEventGrid.sample()).unwrap();
+/// assert_eq!(events[0].event_type, "Microsoft.Storage.BlobCreated");
+/// assert_eq!(events[0].data["contentLength"], 5120);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventGridEvent<T = Value> {
@@ -105,6 +148,15 @@ pub struct EventGridEvent<T = Value> {
 
 /// The `data` of a subscription validation event: answer with
 /// `{"validationResponse": validation_code}`.
+///
+/// ```
+/// use cloud_events_core::Kind;
+/// use cloud_events_core::events::{EventGridEvent, SubscriptionValidationData};
+/// let events: Vec<EventGridEvent<SubscriptionValidationData>> =
+///     serde_json::from_str(Kind::AzureEventGridValidation.sample()).unwrap();
+/// let answer = serde_json::json!({ "validationResponse": events[0].data.validation_code });
+/// assert_eq!(answer["validationResponse"], "512d38b6-c7b8-40c8-89fe-f46f9e9622b6");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionValidationData {
@@ -118,6 +170,13 @@ pub struct SubscriptionValidationData {
 /// The request an Azure Functions custom handler receives for any trigger (Event Hubs,
 /// Service Bus, Storage queues, timers...): the trigger's and input bindings' values by binding
 /// name, and the trigger's metadata.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::AzureFunctionsRequest};
+/// let request: AzureFunctionsRequest = RawEvent::new(Kind::AzureFunctions.sample()).decode_json().unwrap();
+/// assert_eq!(request.metadata["sys"]["MethodName"], "ProcessOrder");
+/// assert!(request.data.contains_key("queueItem"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AzureFunctionsRequest {
     /// Binding name -> value (a message body is often a JSON string).
@@ -131,6 +190,18 @@ pub struct AzureFunctionsRequest {
 
 impl AzureFunctionsRequest {
     /// The value of binding `name` decoded into `T` (a string holding JSON is read as JSON).
+    ///
+    /// ```
+    /// use cloud_events_core::{Kind, RawEvent, events::AzureFunctionsRequest};
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "camelCase")]
+    /// struct Order { order_id: String, amount: u32 }
+    ///
+    /// let request: AzureFunctionsRequest = RawEvent::new(Kind::AzureFunctions.sample()).decode_json().unwrap();
+    /// let order: Order = request.binding("queueItem").unwrap();
+    /// assert_eq!((order.order_id.as_str(), order.amount), ("o-9", 12));
+    /// assert!(request.binding::<Order>("missing").is_err());
+    /// ```
     pub fn binding<T: DeserializeOwned>(&self, name: &str) -> Result<T, DecodeError> {
         let value = self
             .data
@@ -145,15 +216,21 @@ impl AzureFunctionsRequest {
     }
 }
 
+/// The events of an Event Grid delivery: the elements of an array, or the one event.
+pub(crate) fn event_grid_raw(json: &str) -> Result<Vec<&RawValue>, serde_json::Error> {
+    let json = json.trim_start_matches('\u{feff}').trim_start();
+    if json.starts_with('[') {
+        serde_json::from_str(json)
+    } else {
+        Ok(vec![serde_json::from_str(json)?])
+    }
+}
+
 fn event_grid_records<T: DeserializeOwned>(
     event: &RawEvent,
 ) -> Result<Delivery<EventGridEvent<T>>, DecodeError> {
-    let json = event.json().trim_start_matches('\u{feff}').trim_start();
-    let raw: Vec<&RawValue> = if json.starts_with('[') {
-        serde_json::from_str(json).map_err(|e| DecodeError::new::<EventGridEvent<T>>(e.to_string()))?
-    } else {
-        vec![serde_json::from_str(json).map_err(|e| DecodeError::new::<EventGridEvent<T>>(e.to_string()))?]
-    };
+    let raw =
+        event_grid_raw(event.json()).map_err(|e| DecodeError::new::<EventGridEvent<T>>(e.to_string()))?;
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct Id {

@@ -5,6 +5,13 @@ use serde_json::Value;
 
 /// A Lambda@Edge event: one record with the CloudFront request (and, for origin/viewer
 /// response triggers, the response).
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::CloudFrontEvent};
+/// let event: CloudFrontEvent = RawEvent::new(Kind::CloudFront.sample()).decode_json().unwrap();
+/// assert_eq!(event.records.len(), 1);
+/// assert_eq!(event.records[0].cf.config.event_type, "viewer-request");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloudFrontEvent {
     /// The records; CloudFront sends exactly one.
@@ -13,6 +20,13 @@ pub struct CloudFrontEvent {
 }
 
 /// One Lambda@Edge record.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::CloudFrontEvent};
+/// let event: CloudFrontEvent = RawEvent::new(Kind::CloudFront.sample()).decode_json().unwrap();
+/// let record = &event.records[0];
+/// assert_eq!(record.cf.request.as_ref().unwrap()["uri"], "/products/bk-1042");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloudFrontRecord {
     /// The CloudFront part of the record.
@@ -20,6 +34,14 @@ pub struct CloudFrontRecord {
 }
 
 /// The `cf` object: the distribution's configuration and the request/response.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::CloudFrontEvent};
+/// let event: CloudFrontEvent = RawEvent::new(Kind::CloudFront.sample()).decode_json().unwrap();
+/// let cf = &event.records[0].cf;
+/// assert_eq!(cf.request.as_ref().unwrap()["method"], "GET");
+/// assert!(cf.response.is_none()); // a viewer-request trigger
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloudFrontRecordBody {
     /// Which distribution and trigger produced the event.
@@ -33,6 +55,14 @@ pub struct CloudFrontRecordBody {
 }
 
 /// The `cf.config` object.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::CloudFrontEvent};
+/// let event: CloudFrontEvent = RawEvent::new(Kind::CloudFront.sample()).decode_json().unwrap();
+/// let config = &event.records[0].cf.config;
+/// assert_eq!(config.distribution_id, "E2QWRUHEXAMPLE");
+/// assert_eq!(config.distribution_domain_name.as_deref(), Some("d3k9x2example.cloudfront.net"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudFrontConfig {

@@ -4,6 +4,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The event a CloudWatch custom widget sends to its Lambda function.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::CloudWatchWidgetEvent};
+/// let event: CloudWatchWidgetEvent = RawEvent::new(Kind::CloudWatchWidget.sample()).decode_json().unwrap();
+/// assert_eq!(event.params["queueName"], "orders-queue");
+/// assert_eq!(event.widget_context["dashboardName"], "storefront-operations");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudWatchWidgetEvent {

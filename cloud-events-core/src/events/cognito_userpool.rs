@@ -6,6 +6,13 @@ use serde_json::Value;
 /// Any Cognito user pool trigger. `aws_lambda_events` has one type per trigger
 /// (`CognitoEventUserPoolsPreSignup`, ...), which a handler may take instead; this one fits all
 /// of them, with `request` and `response` kept as JSON.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::CognitoUserPoolEvent};
+/// let event: CognitoUserPoolEvent = RawEvent::new(Kind::CognitoUserPool.sample()).decode_json().unwrap();
+/// assert_eq!(event.trigger_source, "PreSignUp_SignUp");
+/// assert_eq!(event.request["userAttributes"]["email"], "dave@customer.example.org");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CognitoUserPoolEvent {

@@ -29,10 +29,26 @@ use std::collections::HashMap;
 /// | `gcp.background` | the `data` |
 /// | `cloudevents` | the `data` |
 /// | `aws.apigateway`, `aws.apigateway.v2`, `aws.lambda.url`, `aws.alb`, `aws.vpclattice` | the `body` (base64 when `isBase64Encoded`) |
-///
 /// | `aws.logs` | each log event's `message` (after base64 and gzip) |
 ///
 /// A record whose payload does not decode is a failed record, reported as the batch rules say.
+///
+/// ```
+/// use cloud_events_core::batch::Delivery;
+/// use cloud_events_core::events::{EventOf, Json};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// #[derive(serde::Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Order { order_id: String, total: f64 }
+///
+/// let event = RawEvent::new(Kind::Sqs.sample());
+/// let Ok(Delivery::Records(batch)) = <Json<Order> as EventOf<marker::Sqs>>::deliver(&event) else {
+///     panic!("one body per message");
+/// };
+/// let order = batch.records[0].record.as_ref().unwrap();
+/// assert_eq!(order.order_id, "ord-5521"); // `Json<T>` derefs to `T`
+/// assert_eq!(order.total, 129.5);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
@@ -45,6 +61,14 @@ impl<T> std::ops::Deref for Json<T> {
 
 impl<T> Json<T> {
     /// The decoded payload.
+    ///
+    /// ```
+    /// use cloud_events_core::events::{EventOf, Json};
+    /// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+    /// let event = RawEvent::new(Kind::EventBridge.sample());
+    /// let detail: Json<serde_json::Value> = EventOf::<marker::EventBridge>::decode(&event).unwrap();
+    /// assert_eq!(detail.into_inner()["orderId"], "ord-5521");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -206,6 +230,25 @@ impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
 /// One DynamoDB stream change, with its images read into `T` (from DynamoDB's typed
 /// attribute values). An image the stream view does not carry, or an empty one (`INSERT` has
 /// no old image, `REMOVE` no new one), is `None`.
+///
+/// ```
+/// use cloud_events_core::batch::Delivery;
+/// use cloud_events_core::events::{DynamoDbChange, EventOf};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// #[derive(serde::Deserialize)]
+/// struct Order { status: String }
+///
+/// let event = RawEvent::new(Kind::DynamoDb.sample());
+/// let Ok(Delivery::Records(batch)) = <DynamoDbChange<Order> as EventOf<marker::DynamoDb>>::deliver(&event) else {
+///     panic!("one change per record");
+/// };
+/// let insert = batch.records[0].record.as_ref().unwrap();
+/// assert!(insert.old_image.is_none());
+/// let modify = batch.records[1].record.as_ref().unwrap();
+/// assert_eq!(modify.event_name, "MODIFY");
+/// assert_eq!(modify.old_image.as_ref().unwrap().status, "PLACED");
+/// assert_eq!(modify.new_image.as_ref().unwrap().status, "SHIPPED");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynamoDbChange<T> {
     /// `INSERT`, `MODIFY` or `REMOVE`.
@@ -250,6 +293,18 @@ impl<T: DeserializeOwned> EventOf<marker::DynamoDb> for DynamoDbChange<T> {
 
 /// An SNS notification as SNS delivers it to SQS queues and HTTP endpoints (not as Lambda
 /// receives it: that is `aws.sns`), with its `Message` decoded from JSON into `T`.
+///
+/// ```
+/// use cloud_events_core::events::SnsNotification;
+/// #[derive(serde::Deserialize)]
+/// struct Order { id: u32 }
+///
+/// // The body of an SQS message that an SNS topic delivered:
+/// let body = r#"{"Type":"Notification","MessageId":"m-1","TopicArn":"arn:aws:sns:eu-west-1:123456789012:orders","Message":"{\"id\":7}"}"#;
+/// let notification: SnsNotification<Order> = serde_json::from_str(body).unwrap();
+/// assert_eq!(notification.message.id, 7);
+/// assert_eq!(notification.topic_arn, "arn:aws:sns:eu-west-1:123456789012:orders");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnsNotification<T> {
     /// `Notification`.

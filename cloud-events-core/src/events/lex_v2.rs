@@ -4,6 +4,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The input event a Lex V2 bot sends to its code hook.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::LexV2Event};
+/// let lex: LexV2Event = RawEvent::new(Kind::LexV2.sample()).decode_json().unwrap();
+/// assert_eq!(lex.input_transcript.as_deref(), Some("where is my order ord-5521"));
+/// assert_eq!(lex.interpretations[0]["intent"]["name"], "CheckOrderStatus");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LexV2Event {
@@ -36,6 +43,14 @@ pub struct LexV2Event {
 }
 
 /// The bot of a Lex V2 event.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::LexV2Event};
+/// let lex: LexV2Event = RawEvent::new(Kind::LexV2.sample()).decode_json().unwrap();
+/// let bot = lex.bot.unwrap();
+/// assert_eq!(bot.name.as_deref(), Some("OrderHelper"));
+/// assert_eq!(bot.locale_id.as_deref(), Some("en_GB"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LexV2Bot {

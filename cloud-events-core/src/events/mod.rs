@@ -2,7 +2,7 @@
 //! that crate lacks, and [`RawEvent`], the undecoded JSON every kind accepts.
 
 mod alexa;
-mod cloud_providers;
+pub(crate) mod cloud_providers;
 mod cloudfront;
 mod cloudwatch_widget;
 mod cognito_userpool;
@@ -80,6 +80,14 @@ use serde::de::DeserializeOwned;
 /// The kinds table implements it for the type each kind delivers; [`RawEvent`] and
 /// `serde_json::Value` fit every kind. `#[on_event("...")]` checks a handler's event parameter
 /// against this trait, so a type that does not fit is a compile error at the parameter.
+///
+/// ```
+/// use cloud_events_core::events::{EventOf, S3Event};
+/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+/// let event = RawEvent::new(Kind::S3.sample());
+/// let s3 = <S3Event as EventOf<marker::S3>>::decode(&event).unwrap();
+/// assert_eq!(s3.records[0].event_name.as_deref(), Some("ObjectCreated:Put"));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an event type that this route's kind delivers (kind marker `{K}`)",
     label = "this event type does not fit the route key",
@@ -88,13 +96,40 @@ use serde::de::DeserializeOwned;
 pub trait EventOf<K: KindMarker>: Sized {
     /// Whether a handler taking this type is called once per record of a batch (and so has its
     /// `when` condition checked against each record).
+    ///
+    /// ```
+    /// use cloud_events_core::events::{EventOf, SqsEvent, SqsMessage};
+    /// use cloud_events_core::kinds::marker::Sqs;
+    /// assert!(!<SqsEvent as EventOf<Sqs>>::PER_RECORD);
+    /// assert!(<SqsMessage as EventOf<Sqs>>::PER_RECORD);
+    /// ```
     const PER_RECORD: bool = false;
 
     /// Decodes the event from its JSON.
+    ///
+    /// ```
+    /// use cloud_events_core::events::EventOf;
+    /// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+    /// let event = RawEvent::new(Kind::Sqs.sample());
+    /// let value = <serde_json::Value as EventOf<marker::Sqs>>::decode(&event).unwrap();
+    /// assert_eq!(value["Records"][0]["eventSource"], "aws:sqs");
+    /// ```
     fn decode(event: &RawEvent) -> Result<Self, DecodeError>;
 
     /// What a handler taking this type receives: the whole event, or (for record types such as
     /// `SqsMessage`) each record of the batch.
+    ///
+    /// ```
+    /// use cloud_events_core::batch::Delivery;
+    /// use cloud_events_core::events::{EventOf, SqsMessage};
+    /// use cloud_events_core::{Kind, RawEvent, kinds::marker};
+    /// let event = RawEvent::new(Kind::Sqs.sample());
+    /// let Ok(Delivery::Records(batch)) = <SqsMessage as EventOf<marker::Sqs>>::deliver(&event) else {
+    ///     panic!("SQS messages are delivered one by one");
+    /// };
+    /// assert_eq!(batch.records.len(), 2);
+    /// assert_eq!(batch.records[0].id.as_deref(), Some("5f1c3d0e-8a9b-4c2d-9e7f-1a2b3c4d5e6f"));
+    /// ```
     fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
         Self::decode(event).map(Delivery::Whole)
     }
@@ -102,6 +137,13 @@ pub trait EventOf<K: KindMarker>: Sized {
 
 /// Types that a default handler (`#[on_event(default)]`) can receive: the event may be of any
 /// kind or none.
+///
+/// ```
+/// use cloud_events_core::{RawEvent, events::AnyEvent};
+/// let event = RawEvent::new(r#"{"anything":true}"#);
+/// let value = serde_json::Value::decode_any(&event).unwrap();
+/// assert_eq!(value["anything"], true);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot receive unmatched events",
     label = "a default handler receives events of any kind",
@@ -109,6 +151,12 @@ pub trait EventOf<K: KindMarker>: Sized {
 )]
 pub trait AnyEvent: Sized {
     /// Decodes the event from its JSON.
+    ///
+    /// ```
+    /// use cloud_events_core::{RawEvent, events::AnyEvent};
+    /// let event = RawEvent::new("[1, 2, 3]");
+    /// assert_eq!(RawEvent::decode_any(&event).unwrap(), event);
+    /// ```
     fn decode_any(event: &RawEvent) -> Result<Self, DecodeError>;
 }
 
