@@ -727,11 +727,22 @@ impl Dispatcher {
             }
             Selection::PerRecord { handlers, assignment } => {
                 let taken = assignment.iter().filter(|a| a.is_some()).count();
-                let names: Vec<String> = handlers.iter().map(|h| h.path()).collect();
+                let shares: Vec<String> = handlers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, h)| {
+                        let records = assignment.iter().filter(|a| **a == Some(index)).count();
+                        (records > 0).then(|| format!("{} ({records})", h.path()))
+                    })
+                    .collect();
+                let rest = match assignment.len() - taken {
+                    0 => String::new(),
+                    untaken => format!("; {untaken} no handler takes fail"),
+                };
                 format!(
-                    "routes {taken} of {} records among {}; the others fail",
+                    "routes {taken} of {} records: {}{rest}",
                     assignment.len(),
-                    names.join(", ")
+                    shares.join(", ")
                 )
             }
             Selection::Adapted(plan) => {
@@ -872,6 +883,10 @@ impl Dispatcher {
         span.record("route", classification.route_key());
         let selection = std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, json)))
             .map_err(|panic| panicked("handler selection", &*panic))?;
+        if !span.is_disabled() {
+            // The handlers that run (for a routed batch, those given records).
+            span.record("handler", selection.handler_names().join(",").as_str());
+        }
         let (handlers, assignment) = match selection {
             Selection::Run(handlers) => (handlers, None),
             Selection::PerRecord { handlers, assignment } => (handlers, Some(assignment)),
@@ -891,10 +906,6 @@ impl Dispatcher {
             record_concurrency: self.options.record_concurrency,
             routed: assignment.is_some().then(RoutedRun::default),
         };
-        if !span.is_disabled() {
-            let names: Vec<&str> = handlers.iter().map(|h| h.name).collect();
-            span.record("handler", names.join(",").as_str());
-        }
         let work = async {
             match assignment {
                 Some(assignment) => run_routed(&handlers, &assignment, &invocation).await,

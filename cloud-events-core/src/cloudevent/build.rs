@@ -123,7 +123,8 @@ impl<T> CloudEvent<T> {
     /// let event = event.with_extension("tenant", "acme").unwrap();
     /// assert_eq!(event.extensions["tenant"], "acme");
     /// assert!(event.clone().with_extension("Tenant", "acme").is_err()); // upper case
-    /// assert!(event.with_extension("subject", "x").is_err()); // a context attribute
+    /// assert!(event.clone().with_extension("subject", "x").is_err()); // a context attribute
+    /// assert!(event.with_extension("tenant", serde_json::json!({"a": 1})).is_err()); // no objects
     /// ```
     pub fn with_extension(
         mut self,
@@ -150,7 +151,9 @@ impl<T> CloudEvent<T> {
                 rule: "a context attribute, not an extension",
             });
         }
-        self.extensions.insert(name, value.into());
+        let value = value.into();
+        rules::extension_value(&name, &value)?;
+        self.extensions.insert(name, value);
         Ok(self)
     }
 }

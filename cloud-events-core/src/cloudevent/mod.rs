@@ -266,8 +266,9 @@ impl Attributes {
         if let Some(time) = &time {
             rules::timestamp("time", time)?;
         }
-        for name in self.extensions.keys() {
+        for (name, value) in &self.extensions {
             rules::extension_name(name)?;
+            rules::extension_value(name, value)?;
         }
         if self.data.is_some() && self.data_base64.is_some() {
             return Err(CloudEventError::BothData);
@@ -409,14 +410,10 @@ impl<'de> Visitor<'de> for AttributesVisitor {
                     out.extensions.insert(key, value);
                     continue;
                 }
-                _ if self.keep_data => {
+                // Extensions are read in both modes: their values have type rules too.
+                _ => {
                     let value = map.next_value()?;
                     out.extensions.insert(key, value);
-                    continue;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    out.extensions.insert(key, Value::Null);
                     continue;
                 }
             };
@@ -517,6 +514,22 @@ mod tests {
             normalize_time("2026-11-02T10:00:00+0100").as_deref(),
             Some("2026-11-02T10:00:00+01:00")
         );
+    }
+
+    /// Found by the `cloudevent` fuzz target: an object as an extension's value was accepted
+    /// in structured mode but became a string in binary mode.
+    #[test]
+    fn extension_values_are_of_cloudevents_types() {
+        let with = |value: &str| {
+            header(&format!(
+                r#"{{"specversion":"1.0","id":"1","source":"/s","type":"t","tenant":{value}}}"#
+            ))
+        };
+        assert!(with(r#""acme""#).is_ok() && with("true").is_ok() && with("-2147483648").is_ok());
+        for bad in [r#"{"id":"o-1"}"#, "[1]", "2147483648", "1.5"] {
+            let error = with(bad).unwrap_err().to_string();
+            assert!(error.contains("attribute `tenant`"), "{bad}: {error}");
+        }
     }
 
     fn header(json: &str) -> Result<CloudEventHeader, CloudEventError> {

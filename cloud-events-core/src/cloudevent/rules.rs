@@ -166,6 +166,25 @@ pub(super) fn media_type(attribute: &str, value: &str) -> Result<(), CloudEventE
 }
 
 /// Attribute names: lower-case ASCII letters and digits, at most 20 characters.
+/// An extension's value is of a CloudEvents type: a string (which also carries URIs,
+/// timestamps and binary), a boolean, or an integer within 32 bits. JSON `null` means the
+/// attribute is absent.
+pub(super) fn extension_value(name: &str, value: &serde_json::Value) -> Result<(), CloudEventError> {
+    use serde_json::Value;
+    match value {
+        Value::Null | Value::Bool(_) | Value::String(_) => Ok(()),
+        Value::Number(number) if number.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) => Ok(()),
+        Value::Number(_) => Err(broken(
+            name,
+            "extension integers must be whole numbers within 32 bits (write others as strings)",
+        )),
+        Value::Array(_) | Value::Object(_) => Err(broken(
+            name,
+            "extension values must be a string, a boolean or an integer, not an object or array",
+        )),
+    }
+}
+
 pub(super) fn extension_name(name: &str) -> Result<(), CloudEventError> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
         return Err(broken(
