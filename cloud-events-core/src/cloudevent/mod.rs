@@ -286,14 +286,16 @@ impl Attributes {
                     rule: "the only encoding CloudEvents 0.3 defines is \"base64\"",
                 });
             }
-            let text: String = match data_raw.take() {
-                Some(raw) => serde_json::from_str(raw.get()).map_err(|_| CloudEventError::Attribute {
-                    attribute: "data".into(),
-                    rule: "must be a base64 string when datacontentencoding is base64",
-                })?,
-                None => String::new(),
-            };
-            data_base64_value = Some(Value::String(text));
+            // Without `data` there is nothing encoded: no data (not empty data), so that the
+            // event reads the same from every content mode.
+            if let Some(raw) = data_raw.take() {
+                let text: String =
+                    serde_json::from_str(raw.get()).map_err(|_| CloudEventError::Attribute {
+                        attribute: "data".into(),
+                        rule: "must be a base64 string when datacontentencoding is base64",
+                    })?;
+                data_base64_value = Some(Value::String(text));
+            }
         }
         let data_base64 = match data_base64_value {
             None | Some(Value::Null) => None,
@@ -514,6 +516,18 @@ mod tests {
             normalize_time("2026-11-02T10:00:00+0100").as_deref(),
             Some("2026-11-02T10:00:00+01:00")
         );
+    }
+
+    /// Found by the `cloudevent` fuzz target: a 0.3 event with `datacontentencoding` and no
+    /// data read as empty binary data here, but as no data once written in binary mode and
+    /// read back.
+    #[test]
+    fn version_0_3_base64_encoding_without_data_is_no_data() {
+        let event: CloudEvent = CloudEvent::from_json(
+            br#"{"specversion":"0.3","id":"1","source":"/s","type":"t","datacontentencoding":"base64"}"#,
+        )
+        .unwrap();
+        assert_eq!((event.data, event.data_base64), (None, None));
     }
 
     /// Found by the `cloudevent` fuzz target: an object as an extension's value was accepted
