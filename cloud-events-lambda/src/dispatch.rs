@@ -240,17 +240,26 @@ impl Selection {
     /// ```
     pub fn handler_names(&self) -> Vec<&'static str> {
         match self {
-            Selection::Run(handlers) => handlers.iter().map(|h| h.name).collect(),
-            Selection::PerRecord { handlers, assignment } => handlers
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| assignment.contains(&Some(*index)))
-                .map(|(_, h)| h.name)
-                .collect(),
+            Selection::Run(handlers) => running_names(handlers, None),
+            Selection::PerRecord { handlers, assignment } => running_names(handlers, Some(assignment)),
             Selection::Adapted(plan) => plan.iter().map(|(_, _, h)| h.name).collect(),
             Selection::Ambiguous(_) | Selection::NoHandler => Vec::new(),
         }
     }
+}
+
+/// The names of `handlers` that run: all of them, or under per-record routing
+/// (`assignment`), those given at least one record.
+fn running_names(
+    handlers: &[&'static HandlerRegistration],
+    assignment: Option<&[Option<usize>]>,
+) -> Vec<&'static str> {
+    handlers
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| assignment.is_none_or(|a| a.contains(&Some(*index))))
+        .map(|(_, h)| h.name)
+        .collect()
 }
 
 impl Dispatcher {
@@ -908,8 +917,8 @@ impl Dispatcher {
             routed: assignment.is_some().then(RoutedRun::default),
         };
         let work = async {
-            match assignment {
-                Some(assignment) => run_routed(&handlers, &assignment, &invocation).await,
+            match &assignment {
+                Some(assignment) => run_routed(&handlers, assignment, &invocation).await,
                 None => self.run_selected(&handlers, &invocation).await,
             }
         };
@@ -919,7 +928,7 @@ impl Dispatcher {
                 ErrorKind::DeadlineExceeded,
                 format!(
                     "handler `{}` was still running {} ms before the invocation deadline and was cancelled",
-                    handlers.iter().map(|h| h.name).collect::<Vec<_>>().join("`, `"),
+                    running_names(&handlers, assignment.as_deref()).join("`, `"),
                     self.options.deadline_margin.as_millis()
                 ),
             )),
