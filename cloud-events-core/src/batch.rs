@@ -297,6 +297,7 @@ pub(crate) fn split_with<R>(
         order,
     } = shape;
     let raw = raw_records(event.json(), layout)?;
+    event.read_whole();
     if raw.len() > event.record_limit() {
         let mut error = DecodeError::new::<Batch<R>>(format!(
             "the batch has {} records, more than the limit of {}",

@@ -2,7 +2,7 @@
 
 use crate::cloudevent::{CloudEventError, CloudEventHeader};
 use crate::kinds::Kind;
-use crate::probe::{Probe, probe_valid};
+use crate::probe::{Probe, probe};
 use serde_json::value::RawValue;
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
@@ -207,17 +207,13 @@ pub fn classify(bytes: &[u8]) -> Result<Classification, ClassifyError> {
 /// assert!(classify_str("{} {}").is_err());
 /// ```
 pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
-    // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
-    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
-    // Checked as `lambda_runtime` checks a payload (a `RawValue`, borrowed: no copy), then
-    // classified as on Lambda, so that both paths give the same answer by construction.
-    let raw: &RawValue = serde_json::from_str(json).map_err(|e| ClassifyError::json(&e))?;
-    classify_json(raw)
+    let json = without_bom(json);
+    check_json(json)?;
+    classify_markers(json)
 }
 
-/// Classifies text that is known to be one JSON value (as `lambda_runtime` hands it over):
-/// reading stops at the first decisive marker, so that a batch's other records and an
-/// EventBridge `detail` are not read twice. Same answer as [`classify_str`].
+/// Classifies text that is known to be one JSON value (as a `RawValue` is): the same as
+/// [`classify_markers`], whose reading stops at the first decisive marker.
 ///
 /// ```
 /// use cloud_events_core::{classify_json, Kind};
@@ -226,9 +222,66 @@ pub fn classify_str(json: &str) -> Result<Classification, ClassifyError> {
 /// assert_eq!(classify_json(&json).unwrap().kind(), Some(Kind::S3));
 /// ```
 pub fn classify_json(json: &RawValue) -> Result<Classification, ClassifyError> {
-    let json = json.get();
-    let probe = probe_valid(json).map_err(|e| ClassifyError::json(&e))?;
-    conclude(json, probe)
+    classify_markers(json.get())
+}
+
+/// Classifies JSON text from its marker fields alone, without checking the rest of it: reading
+/// stops at the first decisive marker (see [`classify_str`]), so that a batch's other records
+/// and an EventBridge `detail` are not read at all, and a 6 MB SQS body is skipped with one
+/// scan for its closing quote. This is the dispatcher's path: the typed decoder then reads the
+/// whole event once, and the dispatcher checks the text wherever no decoder did.
+///
+/// For JSON it answers as [`classify_str`] does. Where the text it reads is not JSON, the error
+/// is the one [`classify_str`] gives; text after the decisive marker is not looked at.
+///
+/// ```
+/// use cloud_events_core::{ClassifyError, Kind, classify_markers, classify_str};
+/// let s3 = Kind::S3.sample();
+/// assert_eq!(classify_markers(s3).unwrap(), classify_str(s3).unwrap());
+/// // Broken after the decisive marker: not read here (the typed decoder will say so).
+/// let broken = r#"{"Records":[{"eventSource":"aws:sqs"},{"x":}]}"#;
+/// assert_eq!(classify_markers(broken).unwrap().kind(), Some(Kind::Sqs));
+/// assert!(classify_str(broken).is_err());
+/// // Broken before it: the same error as the checked path.
+/// let early = r#"{"Records":[{"eventSource" "aws:sqs"}]}"#;
+/// assert!(matches!(classify_markers(early), Err(ClassifyError::InvalidJson { column: 28, .. })));
+/// assert_eq!(classify_markers(early), classify_str(early));
+/// ```
+pub fn classify_markers(json: &str) -> Result<Classification, ClassifyError> {
+    let json = without_bom(json);
+    let probe = match probe(json) {
+        Ok(probe) => probe,
+        // Not JSON where the reader looked: the checker says exactly where and why.
+        Err(offset) => return Err(check_json(json).err().unwrap_or_else(|| unreadable(json, offset))),
+    };
+    // A CloudEvent's header is read whole; if that fails because the text is not JSON, say so.
+    conclude(json, probe).map_err(|error| check_json(json).err().unwrap_or(error))
+}
+
+/// Checks that `json` is one JSON value, as `lambda_runtime` checks a payload (a `RawValue`,
+/// borrowed: no copy): the grammar, not the range of numbers or the pairing of surrogates.
+pub(crate) fn check_json(json: &str) -> Result<(), ClassifyError> {
+    serde_json::from_str::<&RawValue>(json)
+        .map(|_| ())
+        .map_err(|e| ClassifyError::json(&e))
+}
+
+/// A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
+fn without_bom(json: &str) -> &str {
+    json.strip_prefix('\u{feff}').unwrap_or(json)
+}
+
+/// The marker reader stopped on JSON the checker accepts: a defect of the reader (the
+/// `classify` fuzz target looks for one), reported where it happened rather than hidden.
+fn unreadable(json: &str, offset: usize) -> ClassifyError {
+    let before = &json.as_bytes()[..offset.min(json.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1) + 1;
+    ClassifyError::InvalidJson {
+        line,
+        column,
+        message: "the marker reader could not read this JSON".to_owned(),
+    }
 }
 
 /// The kind and the dynamic route parts from what the marker reader found.
@@ -327,19 +380,87 @@ mod tests {
     }
 
     /// Found by the `classify` fuzz target: a number beyond f64 is JSON to `RawValue` (which
-    /// does not read numbers) but not to the classifier; both paths refuse it the same way.
+    /// does not read numbers) but once was not to the classifier, which read numbers. The
+    /// marker reader reads no number now: JSON's grammar sets no range, so both paths classify
+    /// it (a handler that decodes it into an `f64` gets `EventDecodeFailed`).
     #[test]
-    fn a_number_beyond_f64_is_refused_on_both_paths() {
-        let json = "\r\r 3333333333e343331";
+    fn a_number_beyond_f64_is_json_on_both_paths() {
+        for json in [
+            "\r\r 3333333333e343331",
+            r#"{"size":1e999999,"Records":[{"eventSource":"aws:s3"}]}"#,
+        ] {
+            let checked = classify(json.as_bytes()).unwrap();
+            let raw = serde_json::value::RawValue::from_string(json.to_owned()).unwrap();
+            assert_eq!(classify_json(&raw).unwrap(), checked, "{json}");
+            assert_eq!(classify_markers(json).unwrap(), checked, "{json}");
+        }
+        assert_eq!(
+            key(r#"{"size":1e999999,"Records":[{"eventSource":"aws:s3"}]}"#),
+            "aws.s3"
+        );
+    }
+
+    /// Keys and values whose escapes are no Unicode text (a lone surrogate) name no marker:
+    /// the key is not one, and a marker value so written is absent.
+    #[test]
+    fn a_string_with_a_lone_surrogate_names_no_marker() {
+        assert_eq!(
+            key(r#"{"Records":[{"eventSource":"aws:s3\ud800"}]}"#),
+            UNCLASSIFIED
+        );
+        assert_eq!(
+            key(r#"{"\ud800":1,"Records":[{"eventSource":"aws:s3"}]}"#),
+            "aws.s3"
+        );
+        // Escapes that are text are read as text, in keys and values alike.
+        assert_eq!(
+            key(r#"{"Records":[{"event\u0053ource":"aws\u003as3"}]}"#),
+            "aws.s3"
+        );
+    }
+
+    #[test]
+    fn nesting_of_any_depth_is_skipped_without_recursion() {
+        let deep = format!(
+            r#"{{"x":{}{},"Records":[{{"eventSource":"aws:sns"}}]}}"#,
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        assert_eq!(key(&deep), "aws.sns");
+        assert_eq!(classify_markers(&deep).unwrap().route_key(), "aws.sns");
+    }
+
+    #[test]
+    fn strings_with_escaped_quotes_and_brackets_are_skipped_whole() {
+        let json = r#"{"x":"a \"}]{[ \\","Records":[{"body":"\\\"","eventSource":"aws:sqs"}]}"#;
+        assert_eq!(key(json), "aws.sqs");
+        assert_eq!(classify_markers(json).unwrap().route_key(), "aws.sqs");
+    }
+
+    /// The marker reader reads only up to the decisive marker; the checked path reads all.
+    #[test]
+    fn text_after_the_decisive_marker_is_not_read_by_the_marker_reader() {
+        let truncated = r#"{"Records":[{"eventSource":"aws:s3","s3":{"bucket":"#;
+        assert_eq!(classify_markers(truncated).unwrap().route_key(), "aws.s3");
         assert!(matches!(
-            classify(json.as_bytes()),
+            classify_str(truncated),
             Err(ClassifyError::InvalidJson { .. })
         ));
-        let raw = serde_json::value::RawValue::from_string(json.to_owned()).unwrap();
-        assert!(matches!(
-            classify_json(&raw),
-            Err(ClassifyError::InvalidJson { .. })
-        ));
+        // Before any decision, a break is reported as the checker reports it.
+        for broken in [
+            r#"{"Records":[{"eventSource":"#,
+            r#"{"a":tru"#,
+            "",
+            "   ",
+            r#"{"a" 1}"#,
+            "{,}",
+        ] {
+            assert_eq!(classify_markers(broken), classify_str(broken), "{broken:?}");
+            assert!(
+                matches!(classify_markers(broken), Err(ClassifyError::InvalidJson { .. })),
+                "{broken:?}"
+            );
+        }
     }
 
     /// Found by the `classify` fuzz target: a lone surrogate escape is JSON to `RawValue` but

@@ -30,7 +30,9 @@ mod probe;
 pub use kinds::{Kind, KindMarker};
 
 #[cfg(feature = "events")]
-pub use classify::{Classification, ClassifyError, UNCLASSIFIED, classify, classify_json, classify_str};
+pub use classify::{
+    Classification, ClassifyError, UNCLASSIFIED, classify, classify_json, classify_markers, classify_str,
+};
 #[cfg(feature = "events")]
 pub use cloudevent::{CloudEvent, CloudEventError, CloudEventHeader, SpecVersion};
 #[cfg(feature = "events")]

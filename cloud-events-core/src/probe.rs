@@ -1,60 +1,24 @@
-//! The marker reader: one pass over the event's bytes that records only the fields the kinds
-//! table's rules look at.
+//! The marker reader: one forward pass over the event's text that records only the fields the
+//! kinds table's rules look at, and stops at the first decisive marker.
 //!
-//! Nothing here builds a `serde_json::Value`: every value the rules do not need is skipped with
-//! [`IgnoredAny`], strings are borrowed from the input where JSON escapes allow, and a marker
-//! of an unexpected JSON type (a number where a string was expected, say) is simply "absent",
-//! so that a strange payload is `unclassified` rather than an error.
+//! It is a byte scanner, not a parser. Strings are skipped with `memchr` (a 6 MB SQS body costs
+//! one scan for its closing quote) and borrowed from the input unless they hold escapes; numbers
+//! and literals are skipped without being read; nested values are skipped without recursion,
+//! whatever their depth. It does not check that the text is JSON: on Lambda the typed decoder
+//! reads all of it anyway, and the dispatcher checks the text wherever nothing else did (see
+//! `RawEvent::check`). Where the text is not JSON at a place the scanner reads, it says where,
+//! and the caller asks the JSON checker for the canonical error.
+//!
+//! A marker of an unexpected JSON type (a number where a string was expected, say) is simply
+//! absent, and so is a string whose escapes are no Unicode text (a lone surrogate), so that a
+//! strange payload is `unclassified` rather than an error.
 //!
 //! Some markers are *decisive*: `specversion`, the first record of `Records` naming its source
 //! (or carrying `cf`), and a complete EventBridge envelope (`source`, `detail-type` and
 //! `detail`). The first decisive marker in document order decides the kind, and the reader
-//! stops there: it reads only text already known to be JSON (a
-//! [`serde_json::value::RawValue`]).
+//! stops there.
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-
-/// Visitor methods that accept every JSON scalar and answer `$value`.
-macro_rules! skip_scalars {
-    ($value:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-    };
-}
-
-/// Receives the fields of one JSON object, one key at a time.
-trait FieldSink<'de>: Default {
-    /// Reads (or skips) the value of `key` from `map`.
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
-}
 
 macro_rules! presence {
     ($($field:ident = $json:literal),* $(,)?) => {
@@ -113,7 +77,7 @@ presence! {
 
 /// What the classifier knows of an event after one pass over its bytes.
 #[derive(Debug, Default)]
-pub(crate) struct Probe<'de> {
+pub(crate) struct Probe<'a> {
     /// The event was a top-level JSON array; the probe describes its first element.
     pub(crate) in_array: bool,
     /// This probe reads the top-level object, where decisive markers decide (and reading
@@ -123,23 +87,23 @@ pub(crate) struct Probe<'de> {
     pub(crate) decided: Option<crate::kinds::Kind>,
     pub(crate) has: Present,
     pub(crate) specversion: bool,
-    pub(crate) event_source: Option<Cow<'de, str>>,
-    pub(crate) source: Option<Cow<'de, str>>,
-    pub(crate) detail_type: Option<Cow<'de, str>>,
-    pub(crate) version: Option<Cow<'de, str>>,
-    pub(crate) type_: Option<Cow<'de, str>>,
-    pub(crate) operation: Option<Cow<'de, str>>,
+    pub(crate) event_source: Option<Cow<'a, str>>,
+    pub(crate) source: Option<Cow<'a, str>>,
+    pub(crate) detail_type: Option<Cow<'a, str>>,
+    pub(crate) version: Option<Cow<'a, str>>,
+    pub(crate) type_: Option<Cow<'a, str>>,
+    pub(crate) operation: Option<Cow<'a, str>>,
     /// `Records[0].eventSource` (or SNS's `EventSource`).
-    pub(crate) record_event_source: Option<Cow<'de, str>>,
+    pub(crate) record_event_source: Option<Cow<'a, str>>,
     /// `Records[0].cf` is present.
     pub(crate) record_cf: bool,
     pub(crate) context: ContextProbe,
     pub(crate) awslogs_data: bool,
-    pub(crate) iot_event_name: Option<Cow<'de, str>>,
+    pub(crate) iot_event_name: Option<Cow<'a, str>>,
     /// Azure Event Grid's (or Cognito Sync's) `eventType`.
-    pub(crate) event_type: Option<Cow<'de, str>>,
+    pub(crate) event_type: Option<Cow<'a, str>>,
     /// A Google Cloud background function's `context`.
-    pub(crate) gcp_context: GcpContextProbe<'de>,
+    pub(crate) gcp_context: GcpContextProbe<'a>,
 }
 
 impl Probe<'_> {
@@ -162,9 +126,20 @@ impl Probe<'_> {
     }
 }
 
-impl<'de> Probe<'de> {
-    /// Decides the kind if the markers read so far are a decisive one; `Err` to stop reading.
-    fn decide<E: de::Error>(&mut self, candidate: Probe<'_>) -> Result<(), E> {
+/// Why the scanner stopped before the end of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Halt {
+    /// A decisive marker decided the kind: nothing after it is read.
+    Decided,
+    /// The text is not JSON at this byte offset.
+    Malformed(usize),
+}
+
+type Step = Result<(), Halt>;
+
+impl<'a> Probe<'a> {
+    /// Decides the kind if the markers read so far are a decisive one, and stops reading.
+    fn decide(&mut self, candidate: Probe<'_>) -> Step {
         if !self.decisive || self.decided.is_some() {
             return Ok(());
         }
@@ -172,14 +147,14 @@ impl<'de> Probe<'de> {
             .iter()
             .copied()
             .find(|kind| kind.detect(&candidate));
-        if self.decided.is_some() {
-            return Err(E::custom(STOP));
+        match self.decided {
+            Some(_) => Err(Halt::Decided),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Decides EventBridge once its envelope is complete.
-    fn decide_eventbridge<E: de::Error>(&mut self) -> Result<(), E> {
+    fn decide_eventbridge(&mut self) -> Step {
         if self.source.is_none() || self.detail_type.is_none() || !self.has.detail {
             return Ok(());
         }
@@ -191,54 +166,105 @@ impl<'de> Probe<'de> {
         candidate.has.detail = true;
         self.decide(candidate)
     }
-}
 
-/// The error message that stops the reader at a decision (never shown: the probe is kept).
-const STOP: &str = "the kind is decided";
-
-impl<'de> FieldSink<'de> for Probe<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+    /// Reads (or skips) the value of the member `key` of the top-level object.
+    fn field(&mut self, scanner: &mut Scanner<'a>, key: &str) -> Step {
         match key {
-            "Records" => map.next_value_seed(RecordsSeed(self))?,
+            "Records" => return self.records(scanner),
             "detail" => {
                 self.has.detail = true;
-                self.decide_eventbridge::<A::Error>()?;
-                map.next_value::<IgnoredAny>()?;
+                self.decide_eventbridge()?;
+                scanner.skip()?;
             }
             "requestContext" => {
                 self.has.request_context = true;
-                self.context = map.next_value::<Lenient<ContextProbe>>()?.0;
+                self.context = scanner.object_of(ContextProbe::field)?;
             }
-            "awslogs" => self.awslogs_data = map.next_value::<Lenient<AwsLogsProbe>>()?.0.data,
-            "event" => self.iot_event_name = map.next_value::<Lenient<IotEventProbe<'de>>>()?.0.event_name,
-            "eventSource" => self.event_source = map.next_value::<MaybeStr<'de>>()?.0,
-            "eventType" => self.event_type = map.next_value::<MaybeStr<'de>>()?.0,
-            "context" => self.gcp_context = map.next_value::<Lenient<GcpContextProbe<'de>>>()?.0,
+            "awslogs" => {
+                self.awslogs_data = scanner.object_of(|data: &mut bool, scanner, key| {
+                    *data |= key == "data";
+                    scanner.skip()
+                })?;
+            }
+            "event" => {
+                self.iot_event_name =
+                    scanner.object_of(|name: &mut Option<Cow<'a, str>>, scanner, key| {
+                        match key {
+                            "eventName" => *name = scanner.maybe_str()?,
+                            _ => scanner.skip()?,
+                        }
+                        Ok(())
+                    })?;
+            }
+            "eventSource" => self.event_source = scanner.maybe_str()?,
+            "eventType" => self.event_type = scanner.maybe_str()?,
+            "context" => self.gcp_context = scanner.object_of(GcpContextProbe::field)?,
             "source" => {
-                self.source = map.next_value::<MaybeStr<'de>>()?.0;
-                self.decide_eventbridge::<A::Error>()?;
+                self.source = scanner.maybe_str()?;
+                self.decide_eventbridge()?;
             }
             "detail-type" => {
-                self.detail_type = map.next_value::<MaybeStr<'de>>()?.0;
-                self.decide_eventbridge::<A::Error>()?;
+                self.detail_type = scanner.maybe_str()?;
+                self.decide_eventbridge()?;
             }
-            "version" => self.version = map.next_value::<MaybeStr<'de>>()?.0,
-            "type" => self.type_ = map.next_value::<MaybeStr<'de>>()?.0,
-            "operation" => self.operation = map.next_value::<MaybeStr<'de>>()?.0,
+            "version" => self.version = scanner.maybe_str()?,
+            "type" => self.type_ = scanner.maybe_str()?,
+            "operation" => self.operation = scanner.maybe_str()?,
             "specversion" => {
                 self.specversion = true;
-                self.decide::<A::Error>(Probe {
+                self.decide(Probe {
                     specversion: true,
                     ..Probe::default()
                 })?;
-                map.next_value::<IgnoredAny>()?;
+                scanner.skip()?;
             }
             other => {
                 self.has.mark(other);
-                map.next_value::<IgnoredAny>()?;
+                scanner.skip()?;
             }
         }
         Ok(())
+    }
+
+    /// Reads `Records`: the first record's `eventSource` (or SNS's `EventSource`) and `cf`,
+    /// deciding as soon as they do; the other records are skipped.
+    fn records(&mut self, scanner: &mut Scanner<'a>) -> Step {
+        if scanner.peek() != Some(b'[') {
+            return scanner.skip();
+        }
+        self.record_event_source = None;
+        self.record_cf = false;
+        scanner.array(|scanner, index| {
+            if index > 0 {
+                return scanner.skip();
+            }
+            if scanner.peek() == Some(b'{') {
+                scanner.object(|scanner, key| match key {
+                    "eventSource" | "EventSource" => {
+                        self.record_event_source = scanner.maybe_str()?;
+                        let candidate = Probe {
+                            record_event_source: self.record_event_source.clone(),
+                            ..Probe::default()
+                        };
+                        self.decide(candidate)
+                    }
+                    "cf" => {
+                        self.record_cf = true;
+                        scanner.skip()
+                    }
+                    _ => scanner.skip(),
+                })?;
+            } else {
+                scanner.skip()?;
+            }
+            // A first record with `cf` and no known source decides once it is complete.
+            let candidate = Probe {
+                record_event_source: self.record_event_source.clone(),
+                record_cf: self.record_cf,
+                ..Probe::default()
+            };
+            self.decide(candidate)
+        })
     }
 }
 
@@ -254,8 +280,8 @@ pub(crate) struct ContextProbe {
     pub(crate) lambda_url_domain: bool,
 }
 
-impl<'de> FieldSink<'de> for ContextProbe {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+impl ContextProbe {
+    fn field(&mut self, scanner: &mut Scanner<'_>, key: &str) -> Step {
         let flag = match key {
             "elb" => &mut self.elb,
             "connectionId" => &mut self.connection_id,
@@ -263,323 +289,258 @@ impl<'de> FieldSink<'de> for ContextProbe {
             "apiId" => &mut self.api_id,
             "serviceArn" | "serviceNetworkArn" | "targetGroupArn" => &mut self.service_arn,
             "domainName" => {
-                let domain = map.next_value::<MaybeStr<'de>>()?.0;
+                let domain = scanner.maybe_str()?;
                 self.lambda_url_domain = domain.is_some_and(|d| d.contains(".lambda-url."));
                 return Ok(());
             }
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-                return Ok(());
-            }
+            _ => return scanner.skip(),
         };
         *flag = true;
-        map.next_value::<IgnoredAny>()?;
-        Ok(())
-    }
-}
-
-/// Reads `Records`: the first record's `eventSource` (or SNS's `EventSource`) and `cf`,
-/// straight into the probe so that a decision can stop the reader mid-array.
-struct RecordsSeed<'p, 'de>(&'p mut Probe<'de>);
-
-impl<'de> de::DeserializeSeed<'de> for RecordsSeed<'_, 'de> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(RecordsVisitor(self.0, false))
-    }
-}
-
-/// `RecordsVisitor(probe, false)` reads the `Records` array; `(probe, true)` its first record.
-struct RecordsVisitor<'p, 'de>(&'p mut Probe<'de>, bool);
-
-impl<'de> Visitor<'de> for RecordsVisitor<'_, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    skip_scalars!(());
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let probe = self.0;
-        if !self.1 {
-            probe.record_event_source = None;
-            probe.record_cf = false;
-            if seq.next_element_seed(RecordSeed(&mut *probe))?.is_some() {
-                // A first record with `cf` and no known source decides once it is complete.
-                let candidate = Probe {
-                    record_event_source: probe.record_event_source.clone(),
-                    record_cf: probe.record_cf,
-                    ..Probe::default()
-                };
-                probe.decide::<A::Error>(candidate)?;
-            }
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let probe = self.0;
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            if !self.1 {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            match &*key.0 {
-                "eventSource" | "EventSource" => {
-                    probe.record_event_source = map.next_value::<MaybeStr<'de>>()?.0;
-                    let candidate = Probe {
-                        record_event_source: probe.record_event_source.clone(),
-                        ..Probe::default()
-                    };
-                    probe.decide::<A::Error>(candidate)?;
-                }
-                "cf" => {
-                    probe.record_cf = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The first record of `Records`.
-struct RecordSeed<'p, 'de>(&'p mut Probe<'de>);
-
-impl<'de> de::DeserializeSeed<'de> for RecordSeed<'_, 'de> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(RecordsVisitor(self.0, true))
-    }
-}
-
-#[derive(Debug, Default)]
-struct AwsLogsProbe {
-    data: bool,
-}
-
-impl<'de> FieldSink<'de> for AwsLogsProbe {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        self.data |= key == "data";
-        map.next_value::<IgnoredAny>()?;
-        Ok(())
+        scanner.skip()
     }
 }
 
 /// `context.eventId` and `context.eventType` of a Google Cloud background function event.
 #[derive(Debug, Default)]
-pub(crate) struct GcpContextProbe<'de> {
+pub(crate) struct GcpContextProbe<'a> {
     pub(crate) event_id: bool,
-    pub(crate) event_type: Option<Cow<'de, str>>,
+    pub(crate) event_type: Option<Cow<'a, str>>,
 }
 
-impl<'de> FieldSink<'de> for GcpContextProbe<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+impl<'a> GcpContextProbe<'a> {
+    fn field(&mut self, scanner: &mut Scanner<'a>, key: &str) -> Step {
         match key {
-            "eventType" => self.event_type = map.next_value::<MaybeStr<'de>>()?.0,
+            "eventType" => self.event_type = scanner.maybe_str()?,
             "eventId" => {
                 self.event_id = true;
-                map.next_value::<IgnoredAny>()?;
+                scanner.skip()?;
             }
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
+            _ => scanner.skip()?,
         }
         Ok(())
     }
 }
 
-#[derive(Debug, Default)]
-struct IotEventProbe<'de> {
-    event_name: Option<Cow<'de, str>>,
+/// A cursor over JSON text that reads only what it is asked to, and skips the rest fast.
+struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
 }
 
-impl<'de> FieldSink<'de> for IotEventProbe<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        if key == "eventName" {
-            self.event_name = map.next_value::<MaybeStr<'de>>()?.0;
+impl<'a> Scanner<'a> {
+    fn malformed(&self) -> Halt {
+        Halt::Malformed(self.pos)
+    }
+
+    /// The next byte after whitespace, which is skipped.
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.pos) {
+            self.pos += 1;
+        }
+        bytes.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Step {
+        if self.peek() != Some(byte) {
+            return Err(self.malformed());
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// The offset of the quote that closes the string whose text starts at `from`.
+    fn string_end(&self, from: usize) -> Result<usize, Halt> {
+        let bytes = self.text.as_bytes();
+        let mut at = from;
+        loop {
+            let found = memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default())
+                .ok_or(Halt::Malformed(bytes.len()))?;
+            at += found;
+            if bytes[at] == b'"' {
+                return Ok(at);
+            }
+            // An escape: the byte after the backslash is never the closing quote.
+            at += 2;
+        }
+    }
+
+    /// The string at the cursor, borrowed unless it holds escapes; `None` if its escapes are
+    /// no Unicode text (a lone surrogate), which names no marker.
+    fn string(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let end = self.string_end(start)?;
+        self.pos = end + 1;
+        let raw = &self.text[start..end];
+        if !raw.contains('\\') {
+            return Ok(Some(Cow::Borrowed(raw)));
+        }
+        // Rare: let serde_json unescape (with its quotes).
+        Ok(serde_json::from_str::<String>(&self.text[start - 1..=end])
+            .ok()
+            .map(Cow::Owned))
+    }
+
+    /// A string value, or `None` for any other value (skipped).
+    fn maybe_str(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
+        if self.peek() == Some(b'"') {
+            self.string()
         } else {
-            map.next_value::<IgnoredAny>()?;
+            self.skip().map(|()| None)
+        }
+    }
+
+    /// Skips one value of any kind and depth.
+    fn skip(&mut self) -> Step {
+        match self.peek() {
+            Some(b'"') => {
+                self.pos = self.string_end(self.pos + 1)? + 1;
+                Ok(())
+            }
+            Some(b'{' | b'[') => self.skip_nested(),
+            Some(_) => self.skip_scalar(),
+            None => Err(self.malformed()),
+        }
+    }
+
+    /// Skips an object or array by counting brackets outside strings: no recursion, so no
+    /// depth is too deep.
+    fn skip_nested(&mut self) -> Step {
+        let bytes = self.text.as_bytes();
+        let mut depth = 0_usize;
+        while let Some(&byte) = bytes.get(self.pos) {
+            match byte {
+                b'"' => {
+                    self.pos = self.string_end(self.pos + 1)? + 1;
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.pos += 1;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        Err(self.malformed())
+    }
+
+    /// Skips a number or a literal (`true`, `false`, `null`) without reading it.
+    fn skip_scalar(&mut self) -> Step {
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        while let Some(byte) = bytes.get(self.pos) {
+            if matches!(
+                byte,
+                b',' | b'}' | b']' | b':' | b'"' | b' ' | b'\t' | b'\n' | b'\r'
+            ) {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return Err(self.malformed());
         }
         Ok(())
     }
-}
 
-/// A map key, borrowed from the input unless it contains escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string key")
+    /// Reads the object at the cursor, one member at a time: `member` gets the key (`""` for
+    /// a key that is no Unicode text) and reads or skips its value.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &str) -> Step) -> Step {
+        self.expect(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            let key = self.string()?.unwrap_or_default();
+            self.expect(b':')?;
+            member(self, &key)?;
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.malformed()),
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
+        }
+    }
+
+    /// Reads the array at the cursor, one element at a time, with its index.
+    fn array(&mut self, mut element: impl FnMut(&mut Self, usize) -> Step) -> Step {
+        self.expect(b'[')?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut index = 0;
+        loop {
+            element(self, index)?;
+            index += 1;
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.malformed()),
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
         }
-        deserializer.deserialize_str(KeyVisitor)
     }
-}
 
-/// Any JSON value; keeps it when it is a string.
-struct MaybeStr<'de>(Option<Cow<'de, str>>);
-
-impl<'de> Deserialize<'de> for MaybeStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(LenientVisitor::<StrSlot<'de>>(PhantomData))
-            .map(|slot| MaybeStr(slot.0))
-    }
-}
-
-/// Any JSON value; read field by field with `T` when it is an object.
-struct Lenient<T>(T);
-
-impl<'de, T: FieldSink<'de>> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(LenientVisitor::<ObjectSlot<T>>(PhantomData))
-            .map(|slot| Lenient(slot.0))
-    }
-}
-
-/// How a lenient visitor keeps the one shape it cares about; every other shape is skipped.
-trait Slot<'de>: Default {
-    fn from_str(_value: Cow<'de, str>) -> Self {
-        Self::default()
-    }
-    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Self::default())
-    }
-    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Self::default())
-    }
-}
-
-#[derive(Default)]
-struct StrSlot<'de>(Option<Cow<'de, str>>);
-impl<'de> Slot<'de> for StrSlot<'de> {
-    fn from_str(value: Cow<'de, str>) -> Self {
-        StrSlot(Some(value))
-    }
-}
-
-#[derive(Default)]
-struct ObjectSlot<T>(T);
-impl<'de, T: FieldSink<'de>> Slot<'de> for ObjectSlot<T> {
-    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut sink = T::default();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            sink.field(&key.0, &mut map)?;
+    /// `T` read member by member from an object; any other value is skipped and gives the
+    /// default.
+    fn object_of<T: Default>(
+        &mut self,
+        mut member: impl FnMut(&mut T, &mut Self, &str) -> Step,
+    ) -> Result<T, Halt> {
+        let mut out = T::default();
+        if self.peek() == Some(b'{') {
+            self.object(|scanner, key| member(&mut out, scanner, key))?;
+        } else {
+            self.skip()?;
         }
-        Ok(ObjectSlot(sink))
+        Ok(out)
     }
 }
 
-struct FirstSlot<T>(Option<T>);
-impl<T> Default for FirstSlot<T> {
-    fn default() -> Self {
-        FirstSlot(None)
-    }
-}
-impl<'de, T: FieldSink<'de>> Slot<'de> for FirstSlot<T> {
-    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
-        let first = seq.next_element::<Lenient<T>>()?.map(|first| first.0);
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(FirstSlot(first))
-    }
-}
-
-struct LenientVisitor<S>(PhantomData<S>);
-
-impl<'de, S: Slot<'de>> Visitor<'de> for LenientVisitor<S> {
-    type Value = S;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<S, E> {
-        Ok(S::default())
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<S, E> {
-        Ok(S::from_str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<S, E> {
-        Ok(S::from_str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<S, A::Error> {
-        S::from_map(map)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<S, A::Error> {
-        S::from_seq(seq)
-    }
-}
-
-/// The top level: an object is probed (where decisive markers decide); an array is probed
-/// through its first element.
-struct TopVisitor<'p, 'de>(&'p mut Probe<'de>);
-
-impl<'de> Visitor<'de> for TopVisitor<'_, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    skip_scalars!(());
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            self.0.field(&key.0, &mut map)?;
-        }
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        if let Some(first) = FirstSlot::<Probe<'de>>::from_seq(seq)?.0 {
-            *self.0 = first;
-        }
-        self.0.in_array = true;
-        Ok(())
-    }
-}
-
-/// Reads the marker fields of text known to be one JSON value, stopping at the first
-/// decisive marker.
-pub(crate) fn probe_valid(json: &str) -> Result<Probe<'_>, serde_json::Error> {
+/// Reads the marker fields of one event, stopping at the first decisive marker; `Err` gives
+/// the byte offset where the text is not JSON (the scanner does not check the rest).
+pub(crate) fn probe(json: &str) -> Result<Probe<'_>, usize> {
     let mut probe = Probe {
         decisive: true,
         ..Probe::default()
     };
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    match deserializer.deserialize_any(TopVisitor(&mut probe)) {
-        Err(error) if probe.decided.is_none() => Err(error),
-        _ => Ok(probe),
+    let mut scanner = Scanner { text: json, pos: 0 };
+    let read = match scanner.peek() {
+        Some(b'{') => scanner.object(|scanner, key| probe.field(scanner, key)),
+        Some(b'[') => {
+            // An array is probed through its first element (no marker decides there).
+            probe.in_array = true;
+            scanner.array(|scanner, index| {
+                if index == 0 {
+                    let first: Probe<'_> =
+                        scanner.object_of(|first: &mut Probe<'_>, scanner, key| first.field(scanner, key))?;
+                    probe = Probe {
+                        in_array: true,
+                        ..first
+                    };
+                    Ok(())
+                } else {
+                    scanner.skip()
+                }
+            })
+        }
+        _ => scanner.skip(),
+    };
+    match read {
+        Ok(()) | Err(Halt::Decided) => Ok(probe),
+        Err(Halt::Malformed(at)) => Err(at),
     }
 }

@@ -3,9 +3,8 @@
 
 use crate::context::Context;
 use crate::dispatch::Dispatcher;
-use crate::error::{DispatchError, ErrorKind};
 use clap::{Arg, ArgAction, Command};
-use cloud_events_core::{ClassifyError, classify};
+use cloud_events_core::classify;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
@@ -106,20 +105,10 @@ async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) 
                 continue;
             }
         };
-        let result = match std::str::from_utf8(&bytes) {
-            Ok(json) => {
-                dispatcher
-                    .dispatch(json, Context::local(sequence + 1, program))
-                    .await
-            }
-            Err(error) => Err(DispatchError::new(
-                ErrorKind::InvalidEvent,
-                ClassifyError::InvalidUtf8 {
-                    offset: error.valid_up_to(),
-                }
-                .to_string(),
-            )),
-        };
+        // The bytes as Lambda would deliver them, on the Lambda path itself: the same answer.
+        let result = dispatcher
+            .dispatch_bytes(bytes.into(), Context::local(sequence + 1, program))
+            .await;
         let line = match result {
             Ok(response) => response,
             Err(error) => {

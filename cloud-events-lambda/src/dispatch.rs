@@ -8,8 +8,9 @@ use crate::factory::{FactoryRegistration, ValueCache, registered_factories};
 use crate::per_record::{NOT_PROCESSED, RoutedRun};
 use crate::registry::{HandlerRegistration, Route, registered};
 use crate::strategy::{ErrorPolicy, Options, Strategy};
+use bytes::Bytes;
 use cloud_events_core::condition::Condition;
-use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_json, classify_str};
+use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_markers, classify_str};
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use std::any::Any;
@@ -813,18 +814,12 @@ impl Dispatcher {
     /// # }
     /// ```
     pub async fn dispatch(&self, json: &str, context: Context) -> Result<serde_json::Value, DispatchError> {
-        // A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.
-        // Whitespace around the value is dropped, as `lambda_runtime` drops it: handlers see
-        // the same `RawEvent` on both paths.
-        let json = json.strip_prefix('\u{feff}').unwrap_or(json);
-        let json = json.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-        self.dispatch_traced(Payload::Text(json), context).await
+        self.dispatch_bytes(Bytes::copy_from_slice(json.as_bytes()), context)
+            .await
     }
 
-    /// [`Dispatcher::dispatch`] for text already known to be JSON (what `lambda_runtime` hands
-    /// over): the classifier stops at the first decisive marker instead of reading all of it
-    /// (see [`cloud_events_core::classify_json`]), and the payload is handed to the handlers
-    /// without a copy.
+    /// [`Dispatcher::dispatch`] for a payload already read as a `RawValue`: handed over
+    /// without a copy, and answered exactly as its text would be.
     ///
     /// ```standalone_crate
     /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, events::S3Event, on_event};
@@ -848,12 +843,46 @@ impl Dispatcher {
         json: Box<RawValue>,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        self.dispatch_traced(Payload::Json(json), context).await
+        let text = String::from(Box::<str>::from(json));
+        self.dispatch_bytes(Bytes::from(text), context).await
     }
 
-    async fn dispatch_traced(
+    /// [`Dispatcher::dispatch`] for the payload's bytes as the Lambda Runtime API delivered
+    /// them (what `lambda_runtime` reads, and the command line reads from a file). This is
+    /// the one path every payload takes, read once:
+    ///
+    /// - the size cap first, before anything reads it; then UTF-8 (a byte order mark and
+    ///   surrounding whitespace dropped), and the depth cap if one is set;
+    /// - the kind from its marker fields alone ([`cloud_events_core::classify_markers`]):
+    ///   reading stops at the first decisive marker;
+    /// - the handler's typed decoder reads the whole event, once, from the same bytes (no
+    ///   copy is made of them);
+    /// - where no decoder read it whole (a failure, a `RawEvent` handler, no handler), the
+    ///   text is checked, so that a payload that is not JSON is always answered
+    ///   `InvalidEvent`, whatever handler it would have gone to.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, events::SqsEvent, on_event};
+    ///
+    /// #[on_event("aws.sqs")]
+    /// fn queued(event: SqsEvent) -> usize {
+    ///     event.records.len()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// let bytes = bytes::Bytes::from_static(Kind::Sqs.sample().as_bytes());
+    /// assert_eq!(dispatcher.dispatch_bytes(bytes, Context::local(1, "demo")).await.unwrap(), 2);
+    /// // Broken after its decisive marker: the decoder finds it, and the answer says so.
+    /// let broken = bytes::Bytes::from_static(br#"{"Records":[{"eventSource":"aws:sqs"},"#);
+    /// let error = dispatcher.dispatch_bytes(broken, Context::local(2, "demo")).await.unwrap_err();
+    /// assert_eq!(error.error_type(), "InvalidEvent");
+    /// # }
+    /// ```
+    pub async fn dispatch_bytes(
         &self,
-        json: Payload<'_>,
+        payload: Bytes,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
         let span = tracing::info_span!(
@@ -863,7 +892,7 @@ impl Dispatcher {
             handler = tracing::field::Empty,
         );
         let result = self
-            .dispatch_in_span(json, context)
+            .dispatch_in_span(payload, context)
             .instrument(span.clone())
             .await;
         let _entered = span.enter();
@@ -876,23 +905,44 @@ impl Dispatcher {
 
     async fn dispatch_in_span(
         &self,
-        payload: Payload<'_>,
+        payload: Bytes,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        let json = payload.text();
-        if crate::error::log_payloads() {
-            tracing::debug!(payload = json, "event received");
-        }
-        if let Some(why) = self.options.limits.check(json) {
+        let limits = &self.options.limits;
+        if let Some(why) = limits.check_size(payload.len()) {
             return Err(DispatchError::new(ErrorKind::LimitExceeded, why));
         }
-        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| payload.classify()))
+        let event = RawEvent::from_bytes(payload).map_err(invalid_event)?;
+        if crate::error::log_payloads() {
+            tracing::debug!(payload = event.json(), "event received");
+        }
+        if let Some(why) = limits.check_depth(event.json()) {
+            return Err(DispatchError::new(ErrorKind::LimitExceeded, why));
+        }
+        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify_markers(event.json())))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
+        let outcome = self.route(&event, classification, context).await;
+        // Only JSON is answered as JSON: where no decoder read all of it, it is checked now.
+        if outcome.is_ok() && event.is_checked() {
+            return outcome;
+        }
+        event.check().map_err(invalid_event)?;
+        outcome
+    }
+
+    /// Selects the handlers of a classified event and runs them.
+    async fn route(
+        &self,
+        event: &RawEvent,
+        classification: Classification,
+        context: Context,
+    ) -> Result<serde_json::Value, DispatchError> {
         let span = tracing::Span::current();
         span.record("route", classification.route_key());
-        let selection = std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, json)))
-            .map_err(|panic| panicked("handler selection", &*panic))?;
+        let selection =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, event.json())))
+                .map_err(|panic| panicked("handler selection", &*panic))?;
         if !span.is_disabled() {
             // The handlers that run (for a routed batch, those given records).
             span.record("handler", selection.handler_names().join(",").as_str());
@@ -906,9 +956,7 @@ impl Dispatcher {
         };
         let budget = context.remaining().saturating_sub(self.options.deadline_margin);
         let invocation = Invocation {
-            event: payload
-                .into_raw_event()
-                .with_record_limit(self.options.limits.max_records),
+            event: event.clone().with_record_limit(self.options.limits.max_records),
             classification,
             context,
             container: Arc::clone(&self.container),
@@ -1034,36 +1082,6 @@ impl Dispatcher {
         }
         tracing::warn!("{message}; strategy none-if-ambiguous runs none of them");
         Ok(serde_json::Value::Null)
-    }
-}
-
-/// The event as the dispatcher got it: text to check, or JSON known to be valid.
-enum Payload<'a> {
-    Text(&'a str),
-    Json(Box<RawValue>),
-}
-
-impl Payload<'_> {
-    fn text(&self) -> &str {
-        match self {
-            Payload::Text(text) => text,
-            Payload::Json(json) => json.get(),
-        }
-    }
-
-    fn classify(&self) -> Result<Classification, ClassifyError> {
-        match self {
-            Payload::Text(text) => classify_str(text),
-            Payload::Json(json) => classify_json(json),
-        }
-    }
-
-    /// Owned JSON is handed over without a copy.
-    fn into_raw_event(self) -> RawEvent {
-        match self {
-            Payload::Text(text) => RawEvent::new(text),
-            Payload::Json(json) => RawEvent::new(String::from(Box::<str>::from(json))),
-        }
     }
 }
 

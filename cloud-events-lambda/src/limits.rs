@@ -43,16 +43,19 @@ impl Default for Limits {
 pub const SERDE_JSON_DEPTH: usize = 128;
 
 impl Limits {
-    /// Why `json` is beyond these limits (record counts are checked later, when a batch is
-    /// split), or `None`.
-    pub(crate) fn check(&self, json: &str) -> Option<String> {
-        if json.len() > self.max_payload_bytes {
-            return Some(format!(
-                "the payload is {} bytes, more than the limit of {} (Limits::max_payload_bytes)",
-                json.len(),
+    /// Why a payload of `bytes` bytes is over the size cap, or `None`. (Record counts are
+    /// checked later, when a batch is split.)
+    pub(crate) fn check_size(&self, bytes: usize) -> Option<String> {
+        (bytes > self.max_payload_bytes).then(|| {
+            format!(
+                "the payload is {bytes} bytes, more than the limit of {} (Limits::max_payload_bytes)",
                 self.max_payload_bytes
-            ));
-        }
+            )
+        })
+    }
+
+    /// Why `json` is deeper than allowed, if it is (and a depth is set).
+    pub(crate) fn check_depth(&self, json: &str) -> Option<String> {
         let max = self.max_depth?.min(SERDE_JSON_DEPTH);
         let offset = deeper_than(json.as_bytes(), max)?;
         Some(format!(
@@ -110,8 +113,9 @@ mod tests {
             max_payload_bytes: 10,
             ..Limits::default()
         };
-        let why = limits.check(r#"{"hello":"world"}"#).unwrap();
+        let why = limits.check_size(17).unwrap();
         assert!(why.contains("17 bytes") && why.contains("limit of 10"), "{why}");
-        assert_eq!(Limits::default().check(r#"{"hello":"world"}"#), None);
+        assert_eq!(Limits::default().check_size(17), None);
+        assert_eq!(Limits::default().check_depth(r#"{"a":[[[[1]]]]}"#), None);
     }
 }

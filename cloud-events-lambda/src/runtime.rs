@@ -2,10 +2,17 @@
 
 use crate::context::Context;
 use crate::dispatch::Dispatcher;
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use serde_json::value::RawValue;
+use crate::error::{DispatchError, ErrorKind};
+use bytes::Bytes;
+use lambda_runtime::layers::TracingLayer;
+use lambda_runtime::tower::{Layer, Service};
+use lambda_runtime::{
+    BoxFuture, Diagnostic, Error as BoxError, LambdaEvent, LambdaInvocation, Runtime, service_fn,
+};
+use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::task::Poll;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`). Does nothing if the
 /// application installed a subscriber of its own.
@@ -33,8 +40,10 @@ pub(crate) fn init_tracing(log_payloads: bool) {
 
 /// Serves invocations until the runtime API goes away.
 ///
-/// The payload is taken as raw JSON: classification and typed decoding happen in the
-/// dispatcher, inside its panic guard (`lambda_runtime` decodes payloads outside its own).
+/// The dispatcher answers each invocation from the body bytes `lambda_runtime` read (see
+/// [`DispatchLayer`]): `lambda_runtime` itself decodes no payload, so classification and
+/// typed decoding happen once, inside the dispatcher's panic guard, and every failure is
+/// answered with one of our `errorType`s.
 pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
     // `lambda_runtime` panics on a missing variable; say which one instead.
     let required = [
@@ -54,23 +63,15 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let dispatcher = Arc::new(dispatcher);
-    let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| {
-        let dispatcher = Arc::clone(&dispatcher);
-        async move {
-            let context = Context::from(&event.context);
-            dispatcher
-                .dispatch_json(event.payload, context)
-                .await
-                .map_err(Diagnostic::from)
-        }
-    });
+    let runtime = Runtime::new(service_fn(handed_answer))
+        .layer(DispatchLayer(Arc::new(dispatcher)))
+        .layer(TracingLayer::new());
     // Sequential unless Lambda sets AWS_LAMBDA_MAX_CONCURRENCY above 1. When the Runtime API
     // fails (an error status, a broken connection), the client stops, and so does the process,
     // non-zero: Lambda then starts a new execution environment and retries the event.
     // `lambda_runtime` 1.5 panics on an error status of `/next` (it expects the request id
     // header): that panic ends the process the same way, with a message that says so.
-    let serving = std::panic::AssertUnwindSafe(lambda_runtime::run_concurrent(handler));
+    let serving = std::panic::AssertUnwindSafe(runtime.run_concurrent());
     match futures_util::FutureExt::catch_unwind(serving).await {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(error)) => {
@@ -83,4 +84,79 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The dispatcher's answer to one invocation, or an error if no [`DispatchLayer`] set one.
+type Answer = Result<serde_json::Value, DispatchError>;
+
+tokio::task_local! {
+    /// The answer [`DispatchLayer`] computed, for `lambda_runtime`'s own handler to hand back.
+    static ANSWER: Cell<Option<Answer>>;
+}
+
+/// A `tower` layer over `lambda_runtime`'s invocations: it takes the payload's bytes before
+/// `lambda_runtime` decodes anything, dispatches them, and leaves the answer for the handler
+/// below it ([`handed_answer`]), which `lambda_runtime` then posts to `/response` or
+/// `/error` as usual. The body passed down is `null`: `lambda_runtime` decodes four bytes
+/// instead of the event, outside its panic guard, where no event can make it panic.
+#[derive(Clone)]
+struct DispatchLayer(Arc<Dispatcher>);
+
+impl<S> Layer<S> for DispatchLayer {
+    type Service = DispatchService<S>;
+    fn layer(&self, inner: S) -> DispatchService<S> {
+        DispatchService {
+            inner,
+            dispatcher: Arc::clone(&self.0),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct DispatchService<S> {
+    inner: S,
+    dispatcher: Arc<Dispatcher>,
+}
+
+impl<S> Service<LambdaInvocation> for DispatchService<S>
+where
+    S: Service<LambdaInvocation, Response = (), Error = BoxError> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = ();
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<(), BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
+        // `inner` was made ready for this call: take it, and leave a clone for the next.
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let dispatcher = Arc::clone(&self.dispatcher);
+        let payload = std::mem::replace(&mut invocation.body, Bytes::from_static(b"null"));
+        Box::pin(async move {
+            let context = Context::from(&invocation.context);
+            let answer = dispatcher.dispatch_bytes(payload, context).await;
+            ANSWER
+                .scope(
+                    Cell::new(Some(answer)),
+                    async move { inner.call(invocation).await },
+                )
+                .await
+        })
+    }
+}
+
+/// `lambda_runtime`'s handler: hands back the answer [`DispatchLayer`] left for it.
+async fn handed_answer(_: LambdaEvent<()>) -> Result<serde_json::Value, Diagnostic> {
+    let answer = ANSWER.try_with(Cell::take).ok().flatten().unwrap_or_else(|| {
+        Err(DispatchError::new(
+            ErrorKind::Panic,
+            "the dispatcher left no answer for this invocation (a defect of cloud-events)",
+        ))
+    });
+    answer.map_err(Diagnostic::from)
 }

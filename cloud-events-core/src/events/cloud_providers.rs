@@ -231,6 +231,7 @@ fn event_grid_records<T: DeserializeOwned>(
 ) -> Result<Delivery<EventGridEvent<T>>, DecodeError> {
     let raw =
         event_grid_raw(event.json()).map_err(|e| DecodeError::new::<EventGridEvent<T>>(e.to_string()))?;
+    event.read_whole();
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct Id {

@@ -167,6 +167,7 @@ macro_rules! json_whole {
         $(impl<T: DeserializeOwned> EventOf<marker::$marker> for Json<T> {
             fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
                 let raw: &RawValue = serde_json::from_str(event.json()).map_err(|e| DecodeError::new::<T>(e.to_string()))?;
+                event.read_whole();
                 payload(raw, $at).map(Json).map_err(DecodeError::new::<T>)
             }
         })*

@@ -162,7 +162,7 @@ pub trait AnyEvent: Sized {
 
 impl<K: KindMarker> EventOf<K> for RawEvent {
     fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
-        Ok(event.clone())
+        event.checked_clone()
     }
 }
 
@@ -174,7 +174,7 @@ impl<K: KindMarker> EventOf<K> for serde_json::Value {
 
 impl AnyEvent for RawEvent {
     fn decode_any(event: &RawEvent) -> Result<Self, DecodeError> {
-        Ok(event.clone())
+        event.checked_clone()
     }
 }
 
@@ -186,7 +186,10 @@ impl AnyEvent for serde_json::Value {
 
 impl<T: DeserializeOwned> EventOf<marker::CloudEvents> for CloudEvent<T> {
     fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
-        CloudEvent::from_json(event.json().as_bytes()).map_err(|e| DecodeError::new::<Self>(e.to_string()))
+        let decoded = CloudEvent::from_json(event.json().as_bytes())
+            .map_err(|e| DecodeError::new::<Self>(e.to_string()))?;
+        event.read_whole();
+        Ok(decoded)
     }
 }
 

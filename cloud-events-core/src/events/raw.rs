@@ -1,9 +1,18 @@
 //! The undecoded event, and the error of decoding it into a typed event.
 
+use crate::classify::{ClassifyError, check_json};
+use bytes::Bytes;
+use bytestring::ByteString;
 use serde::de::DeserializeOwned;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The event's JSON, undecoded. Every kind delivers it; cloning is cheap.
+///
+/// It keeps the payload as it was read (a `String`, or the `Bytes` that `lambda_runtime` read
+/// from the Runtime API) without a copy, and remembers whether all of it has been found to be
+/// JSON: the classifier reads only up to its decisive marker, so the text is checked by the
+/// first full read of it (a typed decode) or, where nothing reads it whole, by
+/// [`RawEvent::check`].
 ///
 /// ```
 /// use cloud_events_core::{Kind, RawEvent, events::S3Event};
@@ -13,17 +22,30 @@ use std::sync::Arc;
 /// let s3: S3Event = event.decode_json().unwrap();
 /// assert_eq!(s3.records[0].s3.bucket.name.as_deref(), Some("acme-invoices-prod"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RawEvent {
-    // `Arc<String>`, not `Arc<str>`: wrapping a `String` keeps its buffer (a 6 MB payload is
-    // not copied).
-    json: Arc<String>,
+    payload: Arc<Payload>,
     record_limit: usize,
 }
 
+#[derive(Debug)]
+struct Payload {
+    json: ByteString,
+    /// Whether all of `json` is JSON, once something has found out.
+    checked: OnceLock<Result<(), ClassifyError>>,
+}
+
+impl PartialEq for RawEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json() && self.record_limit == other.record_limit
+    }
+}
+
+impl Eq for RawEvent {}
+
 impl RawEvent {
-    /// Wraps JSON text (not checked here: the classifier has read it already). A `String` is
-    /// kept as it is, without a copy.
+    /// Wraps JSON text (not checked here: see [`RawEvent::check`]). A `String` is kept as it
+    /// is, without a copy.
     ///
     /// ```
     /// use cloud_events_core::RawEvent;
@@ -31,8 +53,37 @@ impl RawEvent {
     /// assert_eq!(event.json(), r#"{"hello":"world"}"#);
     /// ```
     pub fn new(json: impl Into<String>) -> Self {
+        Self::with_text(ByteString::from(json.into()))
+    }
+
+    /// The event in a payload as the Lambda Runtime API delivers it: a UTF-8 byte order mark
+    /// and the whitespace around the JSON value are dropped (the event is the value), and the
+    /// rest must be UTF-8. The bytes are kept without a copy; nothing else is checked here.
+    ///
+    /// ```
+    /// use cloud_events_core::{ClassifyError, RawEvent};
+    /// let event = RawEvent::from_bytes(b"\xef\xbb\xbf {\"a\":1}\n".to_vec().into()).unwrap();
+    /// assert_eq!(event.json(), r#"{"a":1}"#);
+    /// let error = RawEvent::from_bytes(b"{\"a\":\"\xff\"}".to_vec().into()).unwrap_err();
+    /// assert_eq!(error, ClassifyError::InvalidUtf8 { offset: 6 });
+    /// ```
+    pub fn from_bytes(bytes: Bytes) -> Result<Self, ClassifyError> {
+        let skip = if bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        let start = skip + bytes[skip..].iter().take_while(|b| is_space(b)).count();
+        let end = bytes.len() - bytes[start..].iter().rev().take_while(|b| is_space(b)).count();
+        let json = ByteString::try_from(bytes.slice(start..end)).map_err(|e| ClassifyError::InvalidUtf8 {
+            offset: start + e.valid_up_to(),
+        })?;
+        Ok(Self::with_text(json))
+    }
+
+    fn with_text(json: ByteString) -> Self {
         RawEvent {
-            json: Arc::new(json.into()),
+            payload: Arc::new(Payload {
+                json,
+                checked: OnceLock::new(),
+            }),
             record_limit: usize::MAX,
         }
     }
@@ -75,7 +126,50 @@ impl RawEvent {
     /// assert!(event.json().contains("orders-queue"));
     /// ```
     pub fn json(&self) -> &str {
-        &self.json
+        &self.payload.json
+    }
+
+    /// Checks, once for the event and all its clones, that all of the text is one JSON value
+    /// (the grammar, as `lambda_runtime` checks a payload); free when a decoder has already
+    /// read it whole.
+    ///
+    /// ```
+    /// use cloud_events_core::{ClassifyError, RawEvent};
+    /// assert_eq!(RawEvent::new(r#"{"Records":[]}"#).check(), Ok(()));
+    /// let truncated = RawEvent::new(r#"{"Records":["#);
+    /// assert!(matches!(truncated.check(), Err(ClassifyError::InvalidJson { line: 1, column: 12, .. })));
+    /// ```
+    pub fn check(&self) -> Result<(), ClassifyError> {
+        self.payload
+            .checked
+            .get_or_init(|| check_json(self.json()))
+            .clone()
+    }
+
+    /// Whether all of the text is already known to be JSON (a decoder read it whole, or
+    /// [`RawEvent::check`] said so), so that checking it costs nothing.
+    ///
+    /// ```
+    /// use cloud_events_core::{Kind, RawEvent, events::SqsEvent};
+    /// let event = RawEvent::new(Kind::Sqs.sample());
+    /// assert!(!event.is_checked());
+    /// let _: SqsEvent = event.decode_json().unwrap();
+    /// assert!(event.is_checked());
+    /// ```
+    pub fn is_checked(&self) -> bool {
+        matches!(self.payload.checked.get(), Some(Ok(())))
+    }
+
+    /// The event for a handler that takes it undecoded: only ever JSON.
+    pub(crate) fn checked_clone(&self) -> Result<Self, DecodeError> {
+        self.check()
+            .map(|()| self.clone())
+            .map_err(|e| DecodeError::new::<Self>(e.to_string()))
+    }
+
+    /// Records that a decoder has read all of the text as JSON.
+    pub(crate) fn read_whole(&self) {
+        let _ = self.payload.checked.set(Ok(()));
     }
 
     /// Decodes the JSON into `T`, with an error that names `T` and where decoding stopped.
@@ -92,10 +186,12 @@ impl RawEvent {
     /// ```
     pub fn decode_json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
         // The fast path; only a failure pays for a second pass that tracks where it failed.
-        if let Ok(value) = serde_json::from_str(&self.json) {
+        if let Ok(value) = serde_json::from_str(self.json()) {
+            // serde_json read every byte of it, by JSON's grammar.
+            self.read_whole();
             return Ok(value);
         }
-        let mut deserializer = serde_json::Deserializer::from_str(&self.json);
+        let mut deserializer = serde_json::Deserializer::from_str(self.json());
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
