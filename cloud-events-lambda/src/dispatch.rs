@@ -15,8 +15,10 @@ use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tracing::Instrument;
 
 /// Everything a handler's parameters are taken from.
@@ -954,7 +956,7 @@ impl Dispatcher {
             Selection::NoHandler => return Err(no_handler(&classification)),
             Selection::Ambiguous(tied) => return self.ambiguous(&tied),
         };
-        let budget = context.remaining().saturating_sub(self.options.deadline_margin);
+        let budget = self.budget(&context);
         let invocation = Invocation {
             event: event.clone().with_record_limit(self.options.limits.max_records),
             classification,
@@ -970,7 +972,7 @@ impl Dispatcher {
                 None => self.run_selected(&handlers, &invocation).await,
             }
         };
-        match tokio::time::timeout(budget, work).await {
+        match within(budget, work).await {
             Ok(result) => result,
             Err(_) => Err(DispatchError::new(
                 ErrorKind::DeadlineExceeded,
@@ -990,7 +992,7 @@ impl Dispatcher {
         plan: Vec<(String, Classification, &'static HandlerRegistration)>,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        let budget = context.remaining().saturating_sub(self.options.deadline_margin);
+        let budget = self.budget(&context);
         let count = plan.len();
         let work = async {
             let mut values = Vec::with_capacity(count);
@@ -1025,12 +1027,28 @@ impl Dispatcher {
                 serde_json::Value::Array(values)
             })
         };
-        tokio::time::timeout(budget, work).await.unwrap_or_else(|_| {
+        within(budget, work).await.unwrap_or_else(|_| {
             Err(DispatchError::new(
                 ErrorKind::DeadlineExceeded,
                 "adapted CloudEvent handlers were still running near the deadline",
             ))
         })
+    }
+
+    /// How long handlers may run: until `deadline_margin` before the deadline. A deadline
+    /// already past when the invocation arrives is not enforced: Lambda always sends one in
+    /// the future, and an emulator that sends a past one means none (`cargo lambda watch`
+    /// sends `600000`, ten minutes after 1970).
+    fn budget(&self, context: &Context) -> Option<Duration> {
+        let remaining = context.remaining();
+        if remaining.is_zero() {
+            tracing::debug!(
+                deadline_ms = context.deadline_ms,
+                "the deadline had passed on arrival: not enforced"
+            );
+            return None;
+        }
+        Some(remaining.saturating_sub(self.options.deadline_margin))
     }
 
     async fn run_selected(
@@ -1179,6 +1197,17 @@ fn covers(wide: Option<crate::registry::Pattern>, narrow: Option<crate::registry
         (Some(Pattern::Exact(a)), Some(Pattern::Exact(b))) => a == b,
         (Some(Pattern::Prefix(a)), Some(Pattern::Exact(b) | Pattern::Prefix(b))) => b.starts_with(a),
         (Some(Pattern::Exact(_)), Some(Pattern::Prefix(_))) => false,
+    }
+}
+
+/// Runs `work`, cancelled after `budget` if there is one.
+async fn within<T>(
+    budget: Option<Duration>,
+    work: impl Future<Output = T>,
+) -> Result<T, tokio::time::error::Elapsed> {
+    match budget {
+        Some(budget) => tokio::time::timeout(budget, work).await,
+        None => Ok(work.await),
     }
 }
 
@@ -1549,6 +1578,82 @@ mod tests {
         assert_eq!(
             error.to_json(),
             json!({"errorType": "HandlerPanicked", "errorMessage": error.message})
+        );
+    }
+
+    static SLOW: HandlerRegistration = {
+        fn call(_: &Invocation) -> HandlerFuture<'_> {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok(json!("slow"))
+            })
+        }
+        HandlerRegistration {
+            route: Route::Kind(Kind::Sns),
+            filter: NO_FILTER,
+            when: None,
+            per_record: false,
+            adapted: false,
+            rank: 0,
+            name: "slow",
+            module_path: "tests",
+            file: file!(),
+            line: line!(),
+            params: &[],
+            call,
+        }
+    };
+
+    /// `cargo lambda watch` sends `lambda-runtime-deadline-ms: 600000` (1970): such a deadline
+    /// is not enforced, or every handler that awaits would be cancelled at once.
+    #[tokio::test]
+    async fn a_deadline_already_past_on_arrival_is_not_enforced() {
+        let d = dispatcher(&[&SLOW]);
+        let context = Context {
+            deadline_ms: 600_000,
+            ..Context::local(1, "test")
+        };
+        assert_eq!(d.dispatch(Kind::Sns.sample(), context).await, Ok(json!("slow")));
+        // A deadline in the future is: 100 ms, minus the 200 ms margin, leaves no time.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        let close = Context {
+            deadline_ms: (now + Duration::from_millis(100)).as_millis() as u64,
+            ..Context::local(2, "test")
+        };
+        let error = d.dispatch(Kind::Sns.sample(), close).await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::DeadlineExceeded);
+    }
+
+    /// The marker reader stops at the decisive marker; text that is not JSON after it is still
+    /// answered `InvalidEvent`, whether a handler read it, ignored it, or none was found.
+    #[tokio::test]
+    async fn text_that_is_not_json_after_the_decisive_marker_is_an_invalid_event() {
+        let d = dispatcher(&[&S3_LOW]);
+        let local = || Context::local(1, "test");
+        for broken in [
+            // Goes to S3_LOW, which answers without reading the event.
+            r#"{"Records":[{"eventSource":"aws:s3"}],"x":"#,
+            r#"{"Records":[{"eventSource":"aws:s3"},{"s3":{]}"#,
+            r#"{"Records":[{"eventSource":"aws:s3"}]} trailing"#,
+            // No handler for SQS.
+            r#"{"Records":[{"eventSource":"aws:sqs"}],"#,
+        ] {
+            let error = d.dispatch(broken, local()).await.unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidEvent, "{broken}: {error:?}");
+            let checked = cloud_events_core::classify_str(broken).unwrap_err();
+            assert_eq!(
+                error.message,
+                checked.to_string(),
+                "the checker's words: {broken}"
+            );
+        }
+        // The same events whole are answered.
+        assert_eq!(
+            d.dispatch(r#"{"Records":[{"eventSource":"aws:s3"}],"x":1}"#, local())
+                .await,
+            Ok(json!("S3_LOW"))
         );
     }
 

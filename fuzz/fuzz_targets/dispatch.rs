@@ -1,8 +1,14 @@
-//! Full dispatch, on both paths (unchecked text, and JSON as `lambda_runtime` hands it over),
-//! to a set of handlers covering whole events, per-record handlers with conditions,
-//! envelopes, CloudEvents, adapted events and a default. Never panics (a panic in a handler
-//! or decoder is caught and answered as `HandlerPanicked`), the two paths agree, and every
-//! failure has one of the documented `errorType`s.
+//! Full dispatch of any bytes on the one path every payload takes (`dispatch_bytes`: what the
+//! Lambda layer hands over from `lambda_runtime`, and what `APP invoke` reads from a file), to
+//! a set of handlers covering whole events, per-record handlers with conditions, envelopes,
+//! CloudEvents, adapted events and a default. What must hold:
+//! - no panic escapes (a panic in a handler or decoder is answered as `HandlerPanicked`), and
+//!   every failure has one of the documented `errorType`s;
+//! - bytes that are not UTF-8, or text that is not JSON, are answered `InvalidEvent` with the
+//!   checker's own words, wherever the break is (the marker reader stops early and checks
+//!   nothing after its decisive marker: the answer must not depend on that);
+//! - the `RawEvent` handler is only ever given JSON;
+//! - the text path (`dispatch`) and a `RawValue` (`dispatch_json`) give the same answer.
 #![no_main]
 
 use cloud_events_lambda::events::{
@@ -14,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use cloud_events_lambda::{RawEvent as Event, classify};
 
 #[derive(Debug, Deserialize, Serialize)]
 struct Order {
@@ -63,8 +71,14 @@ fn adapted(event: CloudEvent<Value>) -> String {
     event.ty
 }
 
+/// Set if the default handler is ever given text that is not JSON.
+static RAW_NOT_JSON: AtomicBool = AtomicBool::new(false);
+
 #[on_event(default)]
 fn other(event: RawEvent) -> usize {
+    if serde_json::from_str::<&RawValue>(event.json()).is_err() {
+        RAW_NOT_JSON.store(true, Ordering::Relaxed);
+    }
     event.json().len()
 }
 
@@ -96,21 +110,27 @@ fn setup() -> &'static (Dispatcher, tokio::runtime::Runtime) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
     let (dispatcher, runtime) = setup();
-    let checked = runtime.block_on(dispatcher.dispatch(text, Context::local(1, "fuzz")));
-    if let Err(error) = &checked {
+    let bytes = bytes::Bytes::copy_from_slice(data);
+    let answer = runtime.block_on(dispatcher.dispatch_bytes(bytes, Context::local(1, "fuzz")));
+    assert!(!RAW_NOT_JSON.load(Ordering::Relaxed), "a RawEvent handler was given text that is not JSON");
+    if let Err(error) = &answer {
         assert!(ERROR_TYPES.contains(&error.error_type()), "{}", error.error_type());
     }
+    // What reading it all first says: not UTF-8, or not JSON, is InvalidEvent in its words.
+    let event = Event::from_bytes(bytes::Bytes::copy_from_slice(data));
+    if let Err(why) = event.as_ref().map_err(|e| e.to_string()).and_then(|e| e.check().map_err(|e| e.to_string())) {
+        let error = answer.as_ref().expect_err("not JSON, yet answered");
+        assert_eq!((error.error_type(), error.message.as_str()), ("InvalidEvent", why.as_str()));
+        assert!(classify(data).is_err());
+        return;
+    }
+    let text = std::str::from_utf8(data).expect("checked above");
+    let again = runtime.block_on(dispatcher.dispatch(text, Context::local(2, "fuzz")));
+    assert_eq!(again, answer, "the text path and the bytes path disagree");
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Ok(raw) = RawValue::from_string(text.to_owned()) {
-        let lambda = runtime.block_on(dispatcher.dispatch_json(raw, Context::local(2, "fuzz")));
-        assert_eq!(
-            lambda.as_ref().map_err(|e| e.error_type()),
-            checked.as_ref().map_err(|e| e.error_type()),
-            "the Lambda path and the text path disagree"
-        );
+    if let Ok(raw) = RawValue::from_string(text.trim().to_owned()) {
+        let lambda = runtime.block_on(dispatcher.dispatch_json(raw, Context::local(3, "fuzz")));
+        assert_eq!(lambda, answer, "a RawValue and its bytes are answered differently");
     }
 });

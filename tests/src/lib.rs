@@ -1,9 +1,49 @@
 //! Helpers shared by the cross-crate tests.
 
+pub mod cargo_lambda;
 pub mod stand_in;
 
 /// Events for the runtime tests.
 pub mod events {
+    /// Payloads that are not a well-formed event, each with what it is and the `errorType` it
+    /// is answered with, on every path (the app runs with `TEST_MAX_DEPTH=32`).
+    pub fn bad_payloads() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+        let s3 = serde_json::to_vec(&s3("uploads/a.pdf")).expect("JSON");
+        let deep = format!(
+            r#"{{"Records":[{{"eventSource":"aws:s3","x":{}1{}}}]}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let big = format!(
+            r#"{{"Records":[{{"eventSource":"aws:s3","x":"{}"}}]}}"#,
+            "a".repeat(7 * 1024 * 1024)
+        );
+        let bodies: Vec<String> = (0..10_001).map(|i| format!("m{i}")).collect();
+        let bodies: Vec<&str> = bodies.iter().map(String::as_str).collect();
+        vec![
+            ("not JSON", b"{not json}".to_vec(), "InvalidEvent"),
+            (
+                "not UTF-8",
+                b"{\"Records\":[{\"eventSource\":\"aws:s3\",\"key\":\"\xff\"}]}".to_vec(),
+                "InvalidEvent",
+            ),
+            ("an empty body", Vec::new(), "InvalidEvent"),
+            ("truncated", s3[..s3.len() / 2].to_vec(), "InvalidEvent"),
+            (
+                "not JSON after the decisive marker",
+                br#"{"Records":[{"eventSource":"aws:sqs","messageId":"m1","body":"x"}],"#.to_vec(),
+                "InvalidEvent",
+            ),
+            ("nesting past the limit", deep.into_bytes(), "LimitExceeded"),
+            ("over the size cap", big.into_bytes(), "LimitExceeded"),
+            (
+                "over the record cap",
+                serde_json::to_vec(&sqs_batch(&bodies)).expect("JSON"),
+                "LimitExceeded",
+            ),
+        ]
+    }
+
     use serde_json::{Value, json};
 
     /// An SQS event with one record per body, ids `m1`, `m2`, ...

@@ -4,7 +4,7 @@
 //! links the `linked_handlers` library crate.
 
 use cloud_events_lambda::events::{KinesisEvent, KinesisFirehoseEvent, S3Event, SqsMessage};
-use cloud_events_lambda::{App, Context, Dep, RawEvent, dependency, on_event};
+use cloud_events_lambda::{App, Context, Dep, Limits, RawEvent, dependency, on_event};
 use std::process::ExitCode;
 
 cloud_events_lambda::link!(linked_handlers);
@@ -79,7 +79,13 @@ async fn main() -> ExitCode {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
+    // `TEST_MAX_DEPTH`: a nesting cap, for the bad-input tests.
+    let limits = Limits {
+        max_depth: std::env::var("TEST_MAX_DEPTH").ok().and_then(|n| n.parse().ok()),
+        ..Limits::default()
+    };
     App::new()
+        .limits(limits)
         .record_concurrency(records)
         .log_payloads(std::env::var_os("TEST_LOG_PAYLOADS").is_some())
         .run()

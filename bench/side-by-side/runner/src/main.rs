@@ -277,7 +277,7 @@ async fn bench(args: &Args, functions: [&Function; 2], payloads: &[Payload], log
     for (payload, series) in payloads.iter().zip(&faults) {
         println!(
             "{}",
-            row(payload.label, "", series, |count| format!("{count:.1}"))
+            row(payload.label, "", series, |count| format!("{count:.2}"))
         );
     }
     println!("\n## Peak RSS (MiB)\n");
