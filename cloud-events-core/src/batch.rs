@@ -4,10 +4,12 @@
 //! A handler that takes one record type (`SqsMessage`, `KinesisEventRecord`, ...) is called
 //! once per record. One record that does not decode is one failed record, never a failed batch.
 
+use crate::classify::check_json;
 use crate::events::{DecodeError, RawEvent};
-use serde::Deserialize;
+use crate::scan::{Halt, Scanner, Step};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// How an event source learns which records failed.
@@ -185,13 +187,13 @@ pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
 }
 
 /// Decodes one record, turning a decoding error, or a panic in a decoder, into a reason.
-pub(crate) fn decode_record<R: DeserializeOwned>(raw: &RawValue) -> Result<R, String> {
+pub(crate) fn decode_record<R: DeserializeOwned>(raw: &str) -> Result<R, String> {
     let decoded = std::panic::catch_unwind(|| {
         // The fast path; only a failure pays for a second pass that tracks where it failed.
-        if let Ok(record) = serde_json::from_str::<R>(raw.get()) {
+        if let Ok(record) = serde_json::from_str::<R>(raw) {
             return Ok(record);
         }
-        let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+        let mut deserializer = serde_json::Deserializer::from_str(raw);
         serde_path_to_error::deserialize::<_, R>(&mut deserializer)
     });
     match decoded {
@@ -211,47 +213,189 @@ fn short_name<T>() -> &'static str {
     name.rsplit("::").next().unwrap_or(name)
 }
 
-/// The id of a record, read from the few fields that hold it.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The id of a record, read from the few fields that hold it (a field of another JSON type
+/// is absent).
+#[derive(Default)]
 struct RecordIds {
-    #[serde(rename = "messageId")]
     message_id: Option<String>,
-    #[serde(rename = "messageID")]
     mq_message_id: Option<String>,
-    #[serde(rename = "recordId")]
     record_id: Option<String>,
-    #[serde(rename = "eventSourceARN")]
     event_source_arn: Option<String>,
-    kinesis: Option<SequenceLower>,
-    dynamodb: Option<SequenceUpper>,
+    kinesis_sequence: Option<String>,
+    dynamodb_sequence: Option<String>,
     topic: Option<String>,
     partition: Option<i64>,
     offset: Option<i64>,
+    sns_message_id: Option<String>,
+    /// Firehose: the record's base64 `data` (kept only when `keep_data`).
     data: Option<String>,
-    #[serde(rename = "Sns")]
-    sns: Option<SnsIds>,
+    keep_data: bool,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SequenceLower {
-    #[serde(rename = "sequenceNumber")]
-    sequence_number: Option<String>,
+impl RecordIds {
+    fn field(&mut self, scanner: &mut Scanner<'_>, key: &str) -> Step {
+        fn text(scanner: &mut Scanner<'_>) -> Result<Option<String>, Halt> {
+            scanner.maybe_str().map(|value| value.map(Cow::into_owned))
+        }
+        fn number(scanner: &mut Scanner<'_>) -> Result<Option<i64>, Halt> {
+            scanner
+                .maybe_scalar()
+                .map(|value| value.and_then(|n| n.parse().ok()))
+        }
+        /// `outer.name` as text.
+        fn nested(scanner: &mut Scanner<'_>, name: &str) -> Result<Option<String>, Halt> {
+            scanner.object_of(|value: &mut Option<String>, scanner, key| {
+                if key == name {
+                    *value = text(scanner)?;
+                    Ok(())
+                } else {
+                    scanner.skip()
+                }
+            })
+        }
+        match key {
+            "messageId" => self.message_id = text(scanner)?,
+            "messageID" => self.mq_message_id = text(scanner)?,
+            "recordId" => self.record_id = text(scanner)?,
+            "eventSourceARN" => self.event_source_arn = text(scanner)?,
+            "kinesis" => self.kinesis_sequence = nested(scanner, "sequenceNumber")?,
+            "dynamodb" => self.dynamodb_sequence = nested(scanner, "SequenceNumber")?,
+            "topic" => self.topic = text(scanner)?,
+            "partition" => self.partition = number(scanner)?,
+            "offset" => self.offset = number(scanner)?,
+            "Sns" => self.sns_message_id = nested(scanner, "MessageId")?,
+            "data" if self.keep_data => self.data = text(scanner)?,
+            _ => scanner.skip()?,
+        }
+        Ok(())
+    }
+
+    fn id(self, field: IdField) -> Option<String> {
+        match field {
+            IdField::SqsMessageId => self.message_id,
+            IdField::KinesisSequence => self.kinesis_sequence,
+            IdField::DynamoDbSequence => self.dynamodb_sequence,
+            IdField::FirehoseRecordId => self.record_id,
+            IdField::KafkaOffset => match (self.topic, self.partition, self.offset) {
+                (Some(topic), Some(partition), Some(offset)) => Some(format!("{topic}-{partition}@{offset}")),
+                _ => None,
+            },
+            IdField::MqMessageId => self.mq_message_id.or(self.message_id),
+            IdField::SnsMessageId => self.sns_message_id,
+            IdField::None => None,
+        }
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SequenceUpper {
-    #[serde(rename = "SequenceNumber")]
-    sequence_number: Option<String>,
+/// One record as the splitter found it: where its text is, and its id fields.
+struct Scanned {
+    span: std::ops::Range<usize>,
+    ids: RecordIds,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SnsIds {
-    #[serde(rename = "MessageId")]
-    message_id: Option<String>,
+/// Splits an event into its records, in order, with one forward scan of its text that also
+/// reads each record's id fields (a 6 MB SQS body costs one `memchr` scan). Nothing is
+/// checked as JSON here: each record is checked by its decoder, and the rest by
+/// [`skeleton_is_json`]. A later member of the same name replaces an earlier one, as when
+/// the event is decoded whole.
+fn scan_records(json: &str, layout: Layout, keep_data: bool) -> Result<Vec<Scanned>, DecodeError> {
+    let (key, nested) = match layout {
+        Layout::Array(key) => (key, false),
+        Layout::ArrayPerKey(key) => (key, true),
+    };
+    let elements = |scanner: &mut Scanner<'_>| -> Result<Option<Vec<Scanned>>, Halt> {
+        if scanner.peek() != Some(b'[') {
+            return scanner.skip().map(|()| None);
+        }
+        let mut records = Vec::new();
+        scanner.array(|scanner, _| {
+            let start = scanner.value_start();
+            let mut ids = RecordIds {
+                keep_data,
+                ..RecordIds::default()
+            };
+            if scanner.peek() == Some(b'{') {
+                scanner.object(|scanner, key| ids.field(scanner, key))?;
+            } else {
+                scanner.skip()?;
+            }
+            records.push(Scanned {
+                span: start..scanner.pos(),
+                ids,
+            });
+            Ok(())
+        })?;
+        Ok(Some(records))
+    };
+    let mut scanner = Scanner::new(json);
+    let mut found: Option<Option<Vec<Scanned>>> = None;
+    let read = if scanner.peek() == Some(b'{') {
+        scanner.object(|scanner, member| {
+            if member != key {
+                return scanner.skip();
+            }
+            found = Some(if nested {
+                // An object of arrays, in key order (as a `BTreeMap` reads it).
+                let mut groups = Some(BTreeMap::new());
+                if scanner.peek() == Some(b'{') {
+                    scanner.object(|scanner, group| {
+                        match elements(scanner)? {
+                            Some(records) => {
+                                if let Some(groups) = &mut groups {
+                                    groups.insert(group.to_owned(), records);
+                                }
+                            }
+                            None => groups = None,
+                        }
+                        Ok(())
+                    })?;
+                } else {
+                    scanner.skip()?;
+                    groups = None;
+                }
+                groups.map(|groups| groups.into_values().flatten().collect())
+            } else {
+                elements(scanner)?
+            });
+            Ok(())
+        })
+    } else {
+        Err(Halt::Malformed(scanner.pos()))
+    };
+    let wrong = |message: String| DecodeError::new::<Batch<()>>(message);
+    match read {
+        Ok(()) | Err(Halt::Decided) => {}
+        Err(Halt::Malformed(at)) => {
+            let why = check_json(json).err().map_or_else(
+                || format!("the event is not JSON at byte {at}"),
+                |e| e.to_string(),
+            );
+            return Err(wrong(why));
+        }
+    }
+    match found {
+        None => Err(wrong(format!("the event has no `{key}`"))),
+        Some(None) if nested => Err(wrong(format!("`{key}` is not an object of arrays"))),
+        Some(None) => Err(wrong(format!("`{key}` is not an array"))),
+        Some(Some(records)) => Ok(records),
+    }
+}
+
+/// Whether all of `json` but the records' text is JSON: the event with each record replaced
+/// by `0`, checked (small: a batch is mostly its records).
+fn skeleton_is_json(json: &str, records: &[Scanned]) -> bool {
+    let mut spans: Vec<&std::ops::Range<usize>> = records.iter().map(|r| &r.span).collect();
+    spans.sort_by_key(|span| span.start);
+    let mut skeleton =
+        String::with_capacity(json.len() - spans.iter().map(|s| s.len()).sum::<usize>() + spans.len());
+    let mut from = 0;
+    for span in spans {
+        skeleton.push_str(&json[from..span.start]);
+        skeleton.push('0');
+        from = span.end;
+    }
+    skeleton.push_str(&json[from..]);
+    check_json(&skeleton).is_ok()
 }
 
 /// Which id a kind's records are reported by.
@@ -284,11 +428,17 @@ pub(crate) fn split<R: DeserializeOwned>(
     split_with(event, shape, decode_record::<R>)
 }
 
-/// Splits `event` into records, each decoded by `decode`.
+/// Splits `event` into records, each decoded by `decode` from its text (which it must read
+/// whole, as serde does).
+///
+/// The event is read once: one scan splits it (and reads the ids), each record's decoder
+/// reads that record. Before any handler sees a record, the whole event must be JSON: the
+/// rest of it is checked, and so is each record that did not decode (a record that is not
+/// JSON makes the event not JSON, not a failed record). Then the event is known to be JSON.
 pub(crate) fn split_with<R>(
     event: &RawEvent,
     shape: BatchShape,
-    decode: impl Fn(&RawValue) -> Result<R, String>,
+    decode: impl Fn(&str) -> Result<R, String>,
 ) -> Result<Delivery<R>, DecodeError> {
     let BatchShape {
         layout,
@@ -296,51 +446,47 @@ pub(crate) fn split_with<R>(
         report,
         order,
     } = shape;
-    let raw = raw_records(event.json(), layout)?;
-    event.read_whole();
-    if raw.len() > event.record_limit() {
+    let json = event.json();
+    let scanned = scan_records(json, layout, report == BatchReport::Firehose)?;
+    if scanned.len() > event.record_limit() {
         let mut error = DecodeError::new::<Batch<R>>(format!(
             "the batch has {} records, more than the limit of {}",
-            raw.len(),
+            scanned.len(),
             event.record_limit()
         ));
         error.limit = Some("records");
         return Err(error);
     }
+    // The event is not JSON: say where, as the JSON checker does for the whole of it.
+    let not_json = || {
+        let why = check_json(json)
+            .err()
+            .map_or_else(|| "the event is not JSON".to_owned(), |e| e.to_string());
+        DecodeError::new::<Batch<R>>(why)
+    };
+    if !skeleton_is_json(json, &scanned) {
+        return Err(not_json());
+    }
     let mut fifo = false;
-    let records = raw
-        .into_iter()
-        .map(|raw| {
-            let ids: RecordIds = serde_json::from_str(raw.get()).unwrap_or_default();
-            fifo |= ids
-                .event_source_arn
-                .as_deref()
-                .is_some_and(|arn| arn.ends_with(".fifo"));
-            let id = match id {
-                IdField::SqsMessageId => ids.message_id,
-                IdField::KinesisSequence => ids.kinesis.and_then(|k| k.sequence_number),
-                IdField::DynamoDbSequence => ids.dynamodb.and_then(|d| d.sequence_number),
-                IdField::FirehoseRecordId => ids.record_id,
-                IdField::KafkaOffset => match (ids.topic, ids.partition, ids.offset) {
-                    (Some(topic), Some(partition), Some(offset)) => {
-                        Some(format!("{topic}-{partition}@{offset}"))
-                    }
-                    _ => None,
-                },
-                IdField::MqMessageId => ids.mq_message_id.or(ids.message_id),
-                IdField::SnsMessageId => ids.sns.and_then(|s| s.message_id),
-                IdField::None => None,
-            };
-            let data = matches!(report, BatchReport::Firehose)
-                .then_some(ids.data)
-                .flatten();
-            BatchRecord {
-                id,
-                record: decode(raw),
-                data,
-            }
-        })
-        .collect();
+    let mut records = Vec::with_capacity(scanned.len());
+    for Scanned { span, ids } in scanned {
+        let text = &json[span];
+        let record = decode(text);
+        if record.is_err() && check_json(text).is_err() {
+            return Err(not_json());
+        }
+        fifo |= ids
+            .event_source_arn
+            .as_deref()
+            .is_some_and(|arn| arn.ends_with(".fifo"));
+        let data = ids.data.clone();
+        records.push(BatchRecord {
+            id: ids.id(id),
+            record,
+            data,
+        });
+    }
+    event.read_whole();
     // An SQS FIFO queue's records are ordered within their message group.
     let order = if fifo { BatchOrder::InOrder } else { order };
     Ok(Delivery::Records(Batch {
@@ -406,6 +552,94 @@ mod tests {
         assert_eq!(batch.records[0].id.as_deref(), Some("t-0@9"));
     }
 
+    fn spans<'a>(json: &'a str, layout: Layout) -> Vec<&'a str> {
+        scan_records(json, layout, false)
+            .unwrap()
+            .into_iter()
+            .map(|record| &json[record.span])
+            .collect()
+    }
+
+    #[test]
+    fn the_splitter_finds_what_decoding_the_event_whole_finds() {
+        // A later member of the same name wins, as in a decoded map.
+        let json = r#"{"Records":[{"a":1}], "x": {"Records": [2]}, "Records" : [ {"b":"]}"} , [3] ,"s"]}"#;
+        assert_eq!(
+            spans(json, Layout::Array("Records")),
+            [r#"{"b":"]}"}"#, "[3]", r#""s""#]
+        );
+        let texts: Vec<&str> = raw_records(json, Layout::Array("Records"))
+            .unwrap()
+            .iter()
+            .map(|raw| raw.get())
+            .collect();
+        assert_eq!(spans(json, Layout::Array("Records")), texts);
+        let kafka = r#"{"records":{"t-1":[{"offset":5}],"t-0":[{"offset":9},{"offset":10}]}}"#;
+        assert_eq!(
+            spans(kafka, Layout::ArrayPerKey("records")),
+            [r#"{"offset":9}"#, r#"{"offset":10}"#, r#"{"offset":5}"#]
+        );
+    }
+
+    #[test]
+    fn ids_of_another_json_type_are_absent_and_the_rest_are_kept() {
+        let event =
+            RawEvent::new(r#"{"Records":[{"messageId":5,"body":"1"},{"messageId":"m\u0032","body":"2"}]}"#);
+        let Delivery::Records(batch) = split::<SqsMessage>(&event, SQS).unwrap() else {
+            panic!("a batch")
+        };
+        let ids: Vec<_> = batch.records.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(ids, [None, Some("m2".into())]);
+    }
+
+    /// A batch is only handed to handlers once all of it is known to be JSON: a record that is
+    /// not JSON, or anything between records, makes the event not JSON, not a failed record.
+    #[test]
+    fn a_batch_that_is_not_json_is_refused_whole() {
+        for broken in [
+            r#"{"Records":[{"messageId":"a","body":"1"},{"messageId":"b","body":tru}]}"#,
+            r#"{"Records":[{"messageId":"a","body":"1"}] "x":1}"#,
+            r#"{"Records":[{"messageId":"a","body":"1"}],"x":[}"#,
+            r#"{"Records":[{"messageId":"a","body":"\q"}]}"#,
+        ] {
+            let event = RawEvent::new(broken);
+            let error = split::<SqsMessage>(&event, SQS)
+                .err()
+                .unwrap_or_else(|| panic!("{broken}"));
+            assert_eq!(error.message, event.check().unwrap_err().to_string(), "{broken}");
+            assert!(!event.is_checked());
+        }
+        let event = RawEvent::new(r#"{"Records":[{"messageId":"a","body":"1"},{"messageId":"b","body":2}]}"#);
+        assert!(split::<SqsMessage>(&event, SQS).is_ok());
+        assert!(event.is_checked(), "split and decoded: known to be JSON");
+    }
+
+    proptest::proptest! {
+        /// Whatever the records and the rest of the event, the splitter's records are those
+        /// of the event decoded whole.
+        #[test]
+        fn the_scan_splits_as_decoding_does(
+            records in proptest::collection::vec(crate::classify::properties::json(), 0..6),
+            rest in crate::classify::properties::json(),
+            pretty in proptest::prelude::any::<bool>(),
+        ) {
+            let mut event = match rest {
+                serde_json::Value::Object(map) => map,
+                other => [("other".to_owned(), other)].into_iter().collect(),
+            };
+            event.insert("Records".to_owned(), serde_json::Value::Array(records));
+            let json = if pretty {
+                serde_json::to_string_pretty(&event).unwrap()
+            } else {
+                serde_json::to_string(&event).unwrap()
+            };
+            let decoded: Vec<&str> = raw_records(&json, Layout::Array("Records")).unwrap().iter().map(|r| r.get()).collect();
+            proptest::prop_assert_eq!(spans(&json, Layout::Array("Records")), decoded);
+            let scanned = scan_records(&json, Layout::Array("Records"), false).unwrap();
+            proptest::prop_assert!(skeleton_is_json(&json, &scanned));
+        }
+    }
+
     #[test]
     fn a_panicking_decoder_is_a_failed_record() {
         // aws_lambda_events asserts on fractional millisecond timestamps.
@@ -413,7 +647,8 @@ mod tests {
             r#"{"recordId":"r","approximateArrivalTimestamp":1.5,"data":"aGk="}"#.to_owned(),
         )
         .unwrap();
-        let decoded = decode_record::<aws_lambda_events::event::firehose::KinesisFirehoseEventRecord>(&raw);
+        let decoded =
+            decode_record::<aws_lambda_events::event::firehose::KinesisFirehoseEventRecord>(raw.get());
         assert!(decoded.unwrap_err().contains("panicked"));
     }
 }

@@ -653,12 +653,13 @@ mod tests {
 }
 
 #[cfg(test)]
-mod properties {
+pub(crate) mod properties {
     use super::*;
     use proptest::prelude::*;
 
-    /// Arbitrary JSON, built from the marker keys the probe looks at and a few others.
-    fn json() -> impl Strategy<Value = serde_json::Value> {
+    /// Arbitrary JSON, built from the marker keys the probe looks at and a few others (with
+    /// escapes, quotes and brackets in keys and strings).
+    pub(crate) fn json() -> impl Strategy<Value = serde_json::Value> {
         let key = prop_oneof![
             Just("Records".to_owned()),
             Just("eventSource".to_owned()),
@@ -672,15 +673,24 @@ mod properties {
             Just("version".to_owned()),
             Just("awslogs".to_owned()),
             Just("event".to_owned()),
+            Just("EventSource".to_owned()),
+            Just("cf".to_owned()),
             "[a-zA-Z-]{0,8}",
+            ".{0,4}",
         ];
         let leaf = prop_oneof![
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::from),
             any::<i64>().prop_map(serde_json::Value::from),
             any::<f64>().prop_map(serde_json::Value::from),
-            prop_oneof![Just("aws:s3".to_owned()), Just("1.0".to_owned()), ".{0,12}"]
-                .prop_map(serde_json::Value::from),
+            prop_oneof![
+                Just("aws:s3".to_owned()),
+                Just("aws:sqs".to_owned()),
+                Just("1.0".to_owned()),
+                Just("\\\"]}[{".to_owned()),
+                ".{0,12}"
+            ]
+            .prop_map(serde_json::Value::from),
         ];
         leaf.prop_recursive(4, 64, 8, move |inner| {
             prop_oneof![
@@ -695,6 +705,18 @@ mod properties {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
             let _ = classify(&bytes);
+        }
+
+        /// The marker reader stops early and checks nothing; on JSON it answers exactly as
+        /// checking all of it first does, compact or with whitespace between tokens.
+        #[test]
+        fn the_marker_reader_agrees_with_the_checked_path(value in json(), pretty in any::<bool>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            prop_assert_eq!(classify_markers(&text), classify_str(&text));
         }
 
         #[test]

@@ -26,6 +26,8 @@ pub mod cloudevent;
 pub mod events;
 #[cfg(feature = "events")]
 mod probe;
+#[cfg(feature = "events")]
+mod scan;
 
 pub use kinds::{Kind, KindMarker};
 

@@ -1,13 +1,11 @@
 //! The marker reader: one forward pass over the event's text that records only the fields the
 //! kinds table's rules look at, and stops at the first decisive marker.
 //!
-//! It is a byte scanner, not a parser. Strings are skipped with `memchr` (a 6 MB SQS body costs
-//! one scan for its closing quote) and borrowed from the input unless they hold escapes; numbers
-//! and literals are skipped without being read; nested values are skipped without recursion,
-//! whatever their depth. It does not check that the text is JSON: on Lambda the typed decoder
-//! reads all of it anyway, and the dispatcher checks the text wherever nothing else did (see
-//! `RawEvent::check`). Where the text is not JSON at a place the scanner reads, it says where,
-//! and the caller asks the JSON checker for the canonical error.
+//! It reads with the byte scanner of [`crate::scan`], not a parser: a 6 MB SQS body costs one
+//! `memchr` scan for its closing quote. It does not check that the text is JSON: on Lambda the
+//! typed decoder reads all of it anyway, and the dispatcher checks the text wherever nothing
+//! else did (see `RawEvent::check`). Where the text is not JSON at a place the scanner reads,
+//! it says where, and the caller asks the JSON checker for the canonical error.
 //!
 //! A marker of an unexpected JSON type (a number where a string was expected, say) is simply
 //! absent, and so is a string whose escapes are no Unicode text (a lone surrogate), so that a
@@ -18,6 +16,7 @@
 //! `detail`). The first decisive marker in document order decides the kind, and the reader
 //! stops there.
 
+use crate::scan::{Halt, Scanner, Step};
 use std::borrow::Cow;
 
 macro_rules! presence {
@@ -125,17 +124,6 @@ impl Probe<'_> {
         self.version.as_deref() == Some("2.0") && self.has.route_key && self.has.request_context
     }
 }
-
-/// Why the scanner stopped before the end of a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Halt {
-    /// A decisive marker decided the kind: nothing after it is read.
-    Decided,
-    /// The text is not JSON at this byte offset.
-    Malformed(usize),
-}
-
-type Step = Result<(), Halt>;
 
 impl<'a> Probe<'a> {
     /// Decides the kind if the markers read so far are a decisive one, and stops reading.
@@ -321,195 +309,6 @@ impl<'a> GcpContextProbe<'a> {
     }
 }
 
-/// A cursor over JSON text that reads only what it is asked to, and skips the rest fast.
-struct Scanner<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl<'a> Scanner<'a> {
-    fn malformed(&self) -> Halt {
-        Halt::Malformed(self.pos)
-    }
-
-    /// The next byte after whitespace, which is skipped.
-    fn peek(&mut self) -> Option<u8> {
-        let bytes = self.text.as_bytes();
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.pos) {
-            self.pos += 1;
-        }
-        bytes.get(self.pos).copied()
-    }
-
-    fn expect(&mut self, byte: u8) -> Step {
-        if self.peek() != Some(byte) {
-            return Err(self.malformed());
-        }
-        self.pos += 1;
-        Ok(())
-    }
-
-    /// The offset of the quote that closes the string whose text starts at `from`.
-    fn string_end(&self, from: usize) -> Result<usize, Halt> {
-        let bytes = self.text.as_bytes();
-        let mut at = from;
-        loop {
-            let found = memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default())
-                .ok_or(Halt::Malformed(bytes.len()))?;
-            at += found;
-            if bytes[at] == b'"' {
-                return Ok(at);
-            }
-            // An escape: the byte after the backslash is never the closing quote.
-            at += 2;
-        }
-    }
-
-    /// The string at the cursor, borrowed unless it holds escapes; `None` if its escapes are
-    /// no Unicode text (a lone surrogate), which names no marker.
-    fn string(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let end = self.string_end(start)?;
-        self.pos = end + 1;
-        let raw = &self.text[start..end];
-        if !raw.contains('\\') {
-            return Ok(Some(Cow::Borrowed(raw)));
-        }
-        // Rare: let serde_json unescape (with its quotes).
-        Ok(serde_json::from_str::<String>(&self.text[start - 1..=end])
-            .ok()
-            .map(Cow::Owned))
-    }
-
-    /// A string value, or `None` for any other value (skipped).
-    fn maybe_str(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
-        if self.peek() == Some(b'"') {
-            self.string()
-        } else {
-            self.skip().map(|()| None)
-        }
-    }
-
-    /// Skips one value of any kind and depth.
-    fn skip(&mut self) -> Step {
-        match self.peek() {
-            Some(b'"') => {
-                self.pos = self.string_end(self.pos + 1)? + 1;
-                Ok(())
-            }
-            Some(b'{' | b'[') => self.skip_nested(),
-            Some(_) => self.skip_scalar(),
-            None => Err(self.malformed()),
-        }
-    }
-
-    /// Skips an object or array by counting brackets outside strings: no recursion, so no
-    /// depth is too deep.
-    fn skip_nested(&mut self) -> Step {
-        let bytes = self.text.as_bytes();
-        let mut depth = 0_usize;
-        while let Some(&byte) = bytes.get(self.pos) {
-            match byte {
-                b'"' => {
-                    self.pos = self.string_end(self.pos + 1)? + 1;
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.pos += 1;
-                        return Ok(());
-                    }
-                }
-                _ => {}
-            }
-            self.pos += 1;
-        }
-        Err(self.malformed())
-    }
-
-    /// Skips a number or a literal (`true`, `false`, `null`) without reading it.
-    fn skip_scalar(&mut self) -> Step {
-        let start = self.pos;
-        let bytes = self.text.as_bytes();
-        while let Some(byte) = bytes.get(self.pos) {
-            if matches!(
-                byte,
-                b',' | b'}' | b']' | b':' | b'"' | b' ' | b'\t' | b'\n' | b'\r'
-            ) {
-                break;
-            }
-            self.pos += 1;
-        }
-        if self.pos == start {
-            return Err(self.malformed());
-        }
-        Ok(())
-    }
-
-    /// Reads the object at the cursor, one member at a time: `member` gets the key (`""` for
-    /// a key that is no Unicode text) and reads or skips its value.
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &str) -> Step) -> Step {
-        self.expect(b'{')?;
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(());
-        }
-        loop {
-            let key = self.string()?.unwrap_or_default();
-            self.expect(b':')?;
-            member(self, &key)?;
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.malformed()),
-            }
-        }
-    }
-
-    /// Reads the array at the cursor, one element at a time, with its index.
-    fn array(&mut self, mut element: impl FnMut(&mut Self, usize) -> Step) -> Step {
-        self.expect(b'[')?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(());
-        }
-        let mut index = 0;
-        loop {
-            element(self, index)?;
-            index += 1;
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.malformed()),
-            }
-        }
-    }
-
-    /// `T` read member by member from an object; any other value is skipped and gives the
-    /// default.
-    fn object_of<T: Default>(
-        &mut self,
-        mut member: impl FnMut(&mut T, &mut Self, &str) -> Step,
-    ) -> Result<T, Halt> {
-        let mut out = T::default();
-        if self.peek() == Some(b'{') {
-            self.object(|scanner, key| member(&mut out, scanner, key))?;
-        } else {
-            self.skip()?;
-        }
-        Ok(out)
-    }
-}
-
 /// Reads the marker fields of one event, stopping at the first decisive marker; `Err` gives
 /// the byte offset where the text is not JSON (the scanner does not check the rest).
 pub(crate) fn probe(json: &str) -> Result<Probe<'_>, usize> {
@@ -517,7 +316,7 @@ pub(crate) fn probe(json: &str) -> Result<Probe<'_>, usize> {
         decisive: true,
         ..Probe::default()
     };
-    let mut scanner = Scanner { text: json, pos: 0 };
+    let mut scanner = Scanner::new(json);
     let read = match scanner.peek() {
         Some(b'{') => scanner.object(|scanner, key| probe.field(scanner, key)),
         Some(b'[') => {

@@ -3,14 +3,13 @@
 //!
 //! `cargo run --release -p cloud-events-lambda --example throughput -- --seconds 1 FILE...`
 //!
-//! Each event is read from bytes as `lambda_runtime` reads it (`Box<RawValue>`), then
-//! dispatched to a handler that takes the kind's typed event. Prints `FILE<TAB>EVENTS_PER_SECOND`.
+//! Each event is dispatched from its bytes as `lambda_runtime` hands them over (`Bytes`) to a
+//! handler that takes the kind's typed event. Prints `FILE<TAB>EVENTS_PER_SECOND`.
 //! With `--hand-written`, measures instead what a careful engineer writes without the framework
 //! (`serde_json::from_slice` into the same typed event and a direct call to the same function).
 
 use cloud_events_lambda::events::{EventBridgeEvent, RawEvent, S3Event, SnsEvent, SqsEvent};
 use cloud_events_lambda::{CloudEvent, Context, Dependencies, Dispatcher, Kind, Options, on_event};
-use serde_json::value::RawValue;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -77,14 +76,14 @@ fn main() -> ExitCode {
         };
         let kind = cloud_events_lambda::classify(&bytes).ok().and_then(|c| c.kind());
         let direct = hand_written_for(kind);
+        let payload = bytes::Bytes::from(bytes.clone());
         let once = || -> Result<serde_json::Value, String> {
             if hand_written {
                 let direct = direct.ok_or("no hand-written baseline for this kind")?;
                 return direct(&bytes).map_err(|e| e.to_string());
             }
-            let payload: Box<RawValue> = serde_json::from_slice(&bytes).expect("the event file is JSON");
             runtime
-                .block_on(dispatcher.dispatch_json(payload, Context::local(1, "throughput")))
+                .block_on(dispatcher.dispatch_bytes(payload.clone(), Context::local(1, "throughput")))
                 .map_err(|e| e.to_string())
         };
         if let Err(error) = once() {

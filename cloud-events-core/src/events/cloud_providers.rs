@@ -241,7 +241,7 @@ fn event_grid_records<T: DeserializeOwned>(
         .into_iter()
         .map(|raw| BatchRecord {
             id: serde_json::from_str::<Id>(raw.get()).unwrap_or_default().id,
-            record: decode_record(raw),
+            record: decode_record(raw.get()),
             data: None,
         })
         .collect();

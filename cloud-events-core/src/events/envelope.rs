@@ -87,18 +87,22 @@ enum At {
     Body,
 }
 
-fn step<'a>(raw: &'a RawValue, key: &str) -> Result<&'a RawValue, String> {
+/// The JSON text of member `key` of the object `raw`.
+fn step<'a>(raw: &'a str, key: &str) -> Result<&'a str, String> {
     let object: HashMap<String, &'a RawValue> =
-        serde_json::from_str(raw.get()).map_err(|_| format!("expected an object holding `{key}`"))?;
-    object.get(key).copied().ok_or_else(|| format!("no `{key}`"))
+        serde_json::from_str(raw).map_err(|_| format!("expected an object holding `{key}`"))?;
+    object
+        .get(key)
+        .map(|value| value.get())
+        .ok_or_else(|| format!("no `{key}`"))
 }
 
-fn at_path<'a>(raw: &'a RawValue, path: &[&str]) -> Result<&'a RawValue, String> {
+fn at_path<'a>(raw: &'a str, path: &[&str]) -> Result<&'a str, String> {
     path.iter().try_fold(raw, |raw, key| step(raw, key))
 }
 
-fn text(raw: &RawValue, what: &str) -> Result<String, String> {
-    serde_json::from_str(raw.get()).map_err(|_| format!("{what} is not a string"))
+fn text(raw: &str, what: &str) -> Result<String, String> {
+    serde_json::from_str(raw).map_err(|_| format!("{what} is not a string"))
 }
 
 fn from_base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
@@ -121,7 +125,7 @@ fn decode_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Strin
     })
 }
 
-fn payload<T: DeserializeOwned>(raw: &RawValue, at: At) -> Result<T, String> {
+fn payload<T: DeserializeOwned>(raw: &str, at: At) -> Result<T, String> {
     match at {
         At::Text(path) => {
             let what = path.join(".");
@@ -131,12 +135,12 @@ fn payload<T: DeserializeOwned>(raw: &RawValue, at: At) -> Result<T, String> {
             let what = path.join(".");
             decode_json(&from_base64(&text(at_path(raw, path)?, &what)?, &what)?, &what)
         }
-        At::Json(path) => decode_json(at_path(raw, path)?.get().as_bytes(), &path.join(".")),
+        At::Json(path) => decode_json(at_path(raw, path)?.as_bytes(), &path.join(".")),
         At::Body => {
             let body = text(step(raw, "body")?, "body")?;
             let encoded = ["isBase64Encoded", "is_base64_encoded"]
                 .iter()
-                .any(|flag| step(raw, flag).is_ok_and(|v| v.get() == "true"));
+                .any(|flag| step(raw, flag).is_ok_and(|v| v == "true"));
             if encoded {
                 decode_json(&from_base64(&body, "body")?, "body")
             } else {
@@ -168,7 +172,7 @@ macro_rules! json_whole {
             fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
                 let raw: &RawValue = serde_json::from_str(event.json()).map_err(|e| DecodeError::new::<T>(e.to_string()))?;
                 event.read_whole();
-                payload(raw, $at).map(Json).map_err(DecodeError::new::<T>)
+                payload(raw.get(), $at).map(Json).map_err(DecodeError::new::<T>)
             }
         })*
     };

@@ -154,34 +154,39 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-fn size(path: &Path) -> String {
-    match std::fs::metadata(path) {
-        Ok(metadata) => format!(
-            "{} bytes ({:.2} MiB)",
-            metadata.len(),
-            metadata.len() as f64 / 1_048_576.0
-        ),
-        Err(error) => format!("unknown ({error})"),
-    }
+/// The figures of every round.
+struct Figures {
+    /// Per payload, in `payloads` order: CPU µs, minor page faults, per invocation; peak MiB.
+    cpu: Vec<Series>,
+    faults: Vec<Series>,
+    rss: Vec<Series>,
+    /// Median cold start (ms) of each round.
+    cold: Series,
+    clock: Option<process::CpuClock>,
 }
 
-/// Runs every payload against both functions for `args.rounds` rounds, then the cold starts,
-/// and prints the tables.
-async fn bench(args: &Args, functions: [&Function; 2], payloads: &[Payload], logs: &Path) -> Problems {
+/// Runs every payload against both functions, then the cold starts, `args.rounds` times.
+async fn measure(
+    args: &Args,
+    functions: [&Function; 2],
+    payloads: &[Payload],
+    logs: &Path,
+) -> (Figures, Problems) {
+    let series = || payloads.iter().map(|_| Series::default()).collect();
+    let mut figures = Figures {
+        cpu: series(),
+        faults: series(),
+        rss: series(),
+        cold: Series::default(),
+        clock: None,
+    };
     let mut problems = Problems::default();
-    let mut cpu: Vec<Series> = payloads.iter().map(|_| Series::default()).collect();
-    let mut faults: Vec<Series> = payloads.iter().map(|_| Series::default()).collect();
-    let mut rss: Vec<Series> = payloads.iter().map(|_| Series::default()).collect();
-    let mut cold = Series::default();
-    let mut clock = None;
-    let invocations = |payload: &Payload| args.invocations.unwrap_or(payload.invocations);
-
     for round in 1..=args.rounds {
         for (index, payload) in payloads.iter().enumerate() {
             // Alternated: ours, hand-written, ours, ..., so that a change in the machine's load
             // falls on both alike.
             for function in functions {
-                let n = invocations(payload);
+                let n = args.invocations.unwrap_or(payload.invocations);
                 let serve = Serve {
                     scenario: payload.scenario,
                     payload: payload.bytes.clone(),
@@ -206,26 +211,24 @@ async fn bench(args: &Args, functions: [&Function; 2], payloads: &[Payload], log
                 problems.check(&what, n, &outcome);
                 let ours = function.name == "ours";
                 if let Some((first, last)) = outcome.between {
-                    clock = Some(last.clock);
+                    figures.clock = Some(last.clock);
                     let per_invocation = |from: u64, to: u64| to.saturating_sub(from) as f64 / (n - 1) as f64;
-                    cpu[index]
-                        .of(ours)
-                        .push(per_invocation(first.cpu_ns, last.cpu_ns) / 1_000.0);
-                    faults[index]
-                        .of(ours)
-                        .push(per_invocation(first.minor_faults, last.minor_faults));
+                    let cpu_ns = per_invocation(first.cpu_ns, last.cpu_ns);
+                    figures.cpu[index].of(ours).push(cpu_ns / 1_000.0);
+                    let faults = per_invocation(first.minor_faults, last.minor_faults);
+                    figures.faults[index].of(ours).push(faults);
                 }
                 if let Some(kib) = outcome.peak_rss_kib {
-                    rss[index].of(ours).push(kib as f64 / 1_024.0);
+                    figures.rss[index].of(ours).push(kib as f64 / 1_024.0);
                 }
             }
         }
 
         // Cold start: the S3 payload, one invocation per process.
         let s3 = &payloads[0];
-        let mut spawns: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        let mut spawns = Series::default();
         for _ in 0..args.cold_starts {
-            for (which, function) in functions.iter().enumerate() {
+            for function in functions {
                 let serve = Serve {
                     scenario: s3.scenario,
                     payload: s3.bytes.clone(),
@@ -239,77 +242,87 @@ async fn bench(args: &Args, functions: [&Function; 2], payloads: &[Payload], log
                     Ok(outcome) => {
                         problems.check(&what, 1, &outcome);
                         if let Some(time) = outcome.first_answer {
-                            spawns[which].push(time.as_secs_f64() * 1_000.0);
+                            spawns
+                                .of(function.name == "ours")
+                                .push(time.as_secs_f64() * 1_000.0);
                         }
                     }
                     Err(error) => problems.0.push(format!("{what}: {error}")),
                 }
             }
         }
-        let [ours, hand] = spawns;
         eprintln!("round {round}: cold starts done");
-        if !ours.is_empty() && !hand.is_empty() {
-            cold.ours.push(median(ours));
-            cold.hand.push(median(hand));
+        if !spawns.ours.is_empty() && !spawns.hand.is_empty() {
+            figures.cold.ours.push(median(spawns.ours));
+            figures.cold.hand.push(median(spawns.hand));
         }
     }
+    (figures, problems)
+}
 
-    let kib = |payload: &Payload| format!("{:.1} KB", payload.bytes.len() as f64 / 1_000.0);
+/// Prints the markdown tables.
+fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], payloads: &[Payload]) {
+    let rounds = args.rounds;
     println!("## CPU per invocation (µs)\n");
     println!(
         "CPU time of the function process, {}, read when the first answer arrives and when the \
-         last does, divided by the invocations in between. Best of {} rounds.\n",
-        clock.map_or("(no reading)", process::CpuClock::describe),
-        args.rounds
+         last does, divided by the invocations in between. Best of {rounds} rounds.\n",
+        figures.clock.map_or("(no reading)", process::CpuClock::describe),
     );
     println!("| payload | size | invocations {HEADER}\n| --- | --- | --- {RULE}");
-    for (payload, series) in payloads.iter().zip(&cpu) {
-        let extra = format!(" {} | {} |", kib(payload), invocations(payload));
+    for (payload, series) in payloads.iter().zip(&figures.cpu) {
+        let size = payload.bytes.len() as f64 / 1_000.0;
+        let n = args.invocations.unwrap_or(payload.invocations);
+        let extra = format!(" {size:.1} KB | {n} |");
         println!("{}", row(payload.label, &extra, series, |us| format!("{us:.1}")));
     }
+
     println!("\n## Minor page faults per invocation\n");
     println!(
         "From /proc/PID/stat, over the same invocations: fresh memory touched, which costs kernel \
-         time (included above). Best of {} rounds.\n",
-        args.rounds
+         time (included above). Best of {rounds} rounds.\n"
     );
     println!("| payload {HEADER}\n| --- {RULE}");
-    for (payload, series) in payloads.iter().zip(&faults) {
+    for (payload, series) in payloads.iter().zip(&figures.faults) {
         println!(
             "{}",
             row(payload.label, "", series, |count| format!("{count:.2}"))
         );
     }
+
     println!("\n## Peak RSS (MiB)\n");
-    println!(
-        "VmHWM of the function process at the end of the run above. Best of {} rounds.\n",
-        args.rounds
-    );
+    println!("VmHWM of the function process at the end of the run above. Best of {rounds} rounds.\n");
     println!("| payload {HEADER}\n| --- {RULE}");
-    for (payload, series) in payloads.iter().zip(&rss) {
+    for (payload, series) in payloads.iter().zip(&figures.rss) {
         println!("{}", row(payload.label, "", series, |mib| format!("{mib:.1}")));
     }
+
     println!("\n## Cold start (ms)\n");
     println!(
         "Spawning the process to its first answer received by the stand-in (S3 put), median of {} \
-         spawns per round; best of {} rounds.\n",
-        args.cold_starts, args.rounds
+         spawns per round; best of {rounds} rounds.\n",
+        args.cold_starts
     );
     println!("| payload {HEADER}\n| --- {RULE}");
-    println!("{}", row(payloads[0].label, "", &cold, |ms| format!("{ms:.2}")));
-    println!("\n## Binary size (stripped, release)\n");
-    let bytes = |function: &Function| std::fs::metadata(&function.path).map(|metadata| metadata.len() as f64);
-    let ratio = match (bytes(functions[0]), bytes(functions[1])) {
-        (Ok(ours), Ok(hand)) => format!("{:.2}x", ours / hand),
-        _ => "-".to_owned(),
-    };
-    println!("| ours | hand-written | ours / hand-written |\n| --- | --- | --- |");
     println!(
-        "| {} | {} | {ratio} |",
-        size(&functions[0].path),
-        size(&functions[1].path)
+        "{}",
+        row(payloads[0].label, "", &figures.cold, |ms| format!("{ms:.2}"))
     );
-    problems
+
+    println!("\n## Binary size (stripped, release)\n");
+    let bytes = |function: &Function| std::fs::metadata(&function.path).map(|metadata| metadata.len());
+    let [ours, hand] = functions.map(bytes);
+    let mib = |bytes: u64| format!("{bytes} bytes ({:.2} MiB)", bytes as f64 / 1_048_576.0);
+    println!("| ours | hand-written | ours / hand-written |\n| --- | --- | --- |");
+    match (ours, hand) {
+        (Ok(ours), Ok(hand)) => println!(
+            "| {} | {} | {:.2}x |",
+            mib(ours),
+            mib(hand),
+            ours as f64 / hand as f64
+        ),
+        (ours, hand) => println!("| {ours:?} | {hand:?} | - |"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -364,7 +377,8 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let problems = runtime.block_on(bench(&args, [&ours, &hand], &payloads, &logs));
+    let (figures, problems) = runtime.block_on(measure(&args, [&ours, &hand], &payloads, &logs));
+    print_tables(&args, &figures, [&ours, &hand], &payloads);
 
     // Any log output is a surprise: neither function logs per invocation at INFO.
     let logged: u64 = std::fs::read_dir(&logs)
