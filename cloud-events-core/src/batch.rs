@@ -552,7 +552,7 @@ mod tests {
         assert_eq!(batch.records[0].id.as_deref(), Some("t-0@9"));
     }
 
-    fn spans<'a>(json: &'a str, layout: Layout) -> Vec<&'a str> {
+    fn spans(json: &str, layout: Layout) -> Vec<&str> {
         scan_records(json, layout, false)
             .unwrap()
             .into_iter()
