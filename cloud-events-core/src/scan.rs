@@ -20,6 +20,9 @@ pub(crate) enum Halt {
     Malformed(usize),
 }
 
+/// Strings up to this long are read byte by byte, longer ones with `memchr`.
+const SHORT_STRING: usize = 64;
+
 /// One step of reading.
 pub(crate) type Step = Result<(), Halt>;
 
@@ -66,18 +69,34 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// The offset of the quote that closes the string whose text starts at `from`.
-    fn string_end(&self, from: usize) -> Result<usize, Halt> {
+    /// The offset of the quote that closes the string whose text starts at `from`, and
+    /// whether the string holds an escape.
+    fn string_end(&self, from: usize) -> Result<(usize, bool), Halt> {
         let bytes = self.text.as_bytes();
+        let mut escaped = false;
         let mut at = from;
+        // Most strings (keys, markers, ids) are short: a byte loop finds their end before a
+        // `memchr` call would have set up; long ones (bodies) go to `memchr`.
+        let short = (from + SHORT_STRING).min(bytes.len());
+        while at < short {
+            match bytes[at] {
+                b'"' => return Ok((at, escaped)),
+                // The byte after a backslash is never the closing quote.
+                b'\\' => {
+                    escaped = true;
+                    at += 2;
+                }
+                _ => at += 1,
+            }
+        }
         loop {
             let found = memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default())
                 .ok_or(Halt::Malformed(bytes.len()))?;
             at += found;
             if bytes[at] == b'"' {
-                return Ok(at);
+                return Ok((at, escaped));
             }
-            // An escape: the byte after the backslash is never the closing quote.
+            escaped = true;
             at += 2;
         }
     }
@@ -87,11 +106,10 @@ impl<'a> Scanner<'a> {
     pub(crate) fn string(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
         self.expect(b'"')?;
         let start = self.pos;
-        let end = self.string_end(start)?;
+        let (end, escaped) = self.string_end(start)?;
         self.pos = end + 1;
-        let raw = &self.text[start..end];
-        if !raw.contains('\\') {
-            return Ok(Some(Cow::Borrowed(raw)));
+        if !escaped {
+            return Ok(Some(Cow::Borrowed(&self.text[start..end])));
         }
         // Rare: let serde_json unescape (with its quotes).
         Ok(serde_json::from_str::<String>(&self.text[start - 1..=end])
@@ -112,7 +130,7 @@ impl<'a> Scanner<'a> {
     pub(crate) fn skip(&mut self) -> Step {
         match self.peek() {
             Some(b'"') => {
-                self.pos = self.string_end(self.pos + 1)? + 1;
+                self.pos = self.string_end(self.pos + 1)?.0 + 1;
                 Ok(())
             }
             Some(b'{' | b'[') => self.skip_nested(),
@@ -129,7 +147,7 @@ impl<'a> Scanner<'a> {
         while let Some(&byte) = bytes.get(self.pos) {
             match byte {
                 b'"' => {
-                    self.pos = self.string_end(self.pos + 1)? + 1;
+                    self.pos = self.string_end(self.pos + 1)?.0 + 1;
                     continue;
                 }
                 b'{' | b'[' => depth += 1,

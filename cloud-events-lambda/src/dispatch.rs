@@ -78,6 +78,9 @@ struct RouteIndex {
     by_source: HashMap<&'static str, Vec<usize>>,
     /// The others.
     rest: Vec<usize>,
+    /// Some handler takes one record at a time and has a `when` condition: records may be
+    /// routed one by one.
+    routes_records: bool,
 }
 
 impl RouteIndex {
@@ -351,6 +354,7 @@ impl Dispatcher {
         let mut routes: Vec<RouteIndex> = (0..=Kind::ALL.len()).map(|_| RouteIndex::default()).collect();
         for (index, handler) in handlers.iter().enumerate() {
             let route = &mut routes[route_slot(handler.route)];
+            route.routes_records |= handler.per_record && handler.when.is_some();
             match handler.filter.source {
                 Some(crate::registry::Pattern::Exact(source)) => {
                     route.by_source.entry(source).or_default().push(index)
@@ -515,6 +519,7 @@ impl Dispatcher {
         let json = LazyJson::new(event);
         if self.options.strategy == Strategy::FirstMatch
             && let Some(kind) = classification.kind()
+            && self.routes[route_slot(Route::Kind(kind))].routes_records
             && let Some(plan) = self.route_records(kind, classification, &json)
         {
             return plan;
