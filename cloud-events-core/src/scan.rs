@@ -20,8 +20,31 @@ pub(crate) enum Halt {
     Malformed(usize),
 }
 
-/// Strings up to this long are read byte by byte, longer ones with `memchr`.
+// The scanner's small steps are marked `#[inline]`: the marker reader calls them a few times
+// per key, and a call costs as much as the step.
+
+/// Strings are read eight bytes at a time up to this long, then with `memchr`.
 const SHORT_STRING: usize = 64;
+
+/// The offset of the first `"` or `\\` at or after `at`, looking eight bytes at a time (in a
+/// `u64`: a byte equal to the one sought becomes zero, and a zero byte is found by the borrow
+/// it causes; the lowest such byte is always a true match).
+#[inline]
+fn quote_or_backslash_near(bytes: &[u8], mut at: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let hits = zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')));
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter().position(|&b| b == b'"' || b == b'\\').map(|found| at + found)
+}
 
 /// One step of reading.
 pub(crate) type Step = Result<(), Halt>;
@@ -38,21 +61,25 @@ impl<'a> Scanner<'a> {
     }
 
     /// The byte offset of the cursor.
+    #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }
 
     /// The byte offset of the next value, after whitespace.
+    #[inline]
     pub(crate) fn value_start(&mut self) -> usize {
         self.peek();
         self.pos
     }
 
+    #[inline]
     fn malformed(&self) -> Halt {
         Halt::Malformed(self.pos)
     }
 
     /// The next byte after whitespace, which is skipped.
+    #[inline]
     pub(crate) fn peek(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.pos) {
@@ -61,6 +88,7 @@ impl<'a> Scanner<'a> {
         bytes.get(self.pos).copied()
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8) -> Step {
         if self.peek() != Some(byte) {
             return Err(self.malformed());
@@ -71,31 +99,24 @@ impl<'a> Scanner<'a> {
 
     /// The offset of the quote that closes the string whose text starts at `from`, and
     /// whether the string holds an escape.
+    #[inline]
     fn string_end(&self, from: usize) -> Result<(usize, bool), Halt> {
         let bytes = self.text.as_bytes();
         let mut escaped = false;
         let mut at = from;
-        // Most strings (keys, markers, ids) are short: a byte loop finds their end before a
-        // `memchr` call would have set up; long ones (bodies) go to `memchr`.
-        let short = (from + SHORT_STRING).min(bytes.len());
-        while at < short {
-            match bytes[at] {
-                b'"' => return Ok((at, escaped)),
-                // The byte after a backslash is never the closing quote.
-                b'\\' => {
-                    escaped = true;
-                    at += 2;
-                }
-                _ => at += 1,
-            }
-        }
         loop {
-            let found = memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default())
-                .ok_or(Halt::Malformed(bytes.len()))?;
-            at += found;
+            // Most strings (keys, markers, ids) are short: eight bytes at a time finds their
+            // end before a `memchr` call would have set up; long ones (bodies) go to `memchr`.
+            at = if at < from + SHORT_STRING {
+                quote_or_backslash_near(bytes, at)
+            } else {
+                memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default()).map(|found| at + found)
+            }
+            .ok_or(Halt::Malformed(bytes.len()))?;
             if bytes[at] == b'"' {
                 return Ok((at, escaped));
             }
+            // An escape: the byte after the backslash is never the closing quote.
             escaped = true;
             at += 2;
         }
@@ -103,6 +124,7 @@ impl<'a> Scanner<'a> {
 
     /// The string at the cursor, borrowed unless it holds escapes; `None` if its escapes are
     /// no Unicode text (a lone surrogate), which names no marker.
+    #[inline]
     pub(crate) fn string(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
         self.expect(b'"')?;
         let start = self.pos;
@@ -118,6 +140,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string value, or `None` for any other value (skipped).
+    #[inline]
     pub(crate) fn maybe_str(&mut self) -> Result<Option<Cow<'a, str>>, Halt> {
         if self.peek() == Some(b'"') {
             self.string()
@@ -127,6 +150,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips one value of any kind and depth.
+    #[inline]
     pub(crate) fn skip(&mut self) -> Step {
         match self.peek() {
             Some(b'"') => {

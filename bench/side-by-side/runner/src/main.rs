@@ -1,28 +1,37 @@
 //! The side-by-side benchmark: builds the framework's function (`ours`) and the hand-written
 //! one, serves both the same payloads from the same Runtime API stand-in, and prints markdown
-//! tables of CPU per invocation, peak memory, cold start and binary size.
+//! tables of CPU per invocation, peak memory, cold start, binary size and (`--instructions`)
+//! instructions per invocation counted by callgrind.
 //!
 //! ```text
-//! cargo run --release -p runner -- [--rounds 3] [--invocations N] [--cold-starts 100] [--no-build]
+//! cargo run --release -p runner -- [--rounds 3] [--invocations N] [--chunks 20] [--cold-starts 100]
+//!     [--instructions] [--no-build]
 //! ```
 
+mod instructions;
 mod payloads;
 mod process;
 mod stand_in;
 
 use payloads::Payload;
-use stand_in::{Function, Outcome, Serve};
+use stand_in::{Function, Outcome, Serve, Session, Stop};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: runner [--rounds N] [--invocations N] [--cold-starts N] [--no-build]";
+const USAGE: &str = "usage: runner [--rounds N] [--invocations N] [--chunks N] [--cold-starts N] \
+                     [--instructions] [--no-build]";
 
 struct Args {
     rounds: usize,
     /// Overrides every payload's default count.
     invocations: Option<usize>,
+    /// Each run's invocations (after the first) are served in this many chunks, alternating
+    /// the two functions.
+    chunks: usize,
     cold_starts: usize,
+    /// Counts instructions per invocation under callgrind, after the rounds.
+    instructions: bool,
     build: bool,
 }
 
@@ -30,7 +39,9 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         rounds: 3,
         invocations: None,
+        chunks: 20,
         cold_starts: 100,
+        instructions: false,
         build: true,
     };
     let mut given = std::env::args().skip(1);
@@ -46,7 +57,9 @@ fn parse_args() -> Result<Args, String> {
             "--rounds" => args.rounds = number()?,
             // Two at least: CPU is read between the first answer and the last.
             "--invocations" => args.invocations = Some(number()?.max(2)),
+            "--chunks" => args.chunks = number()?,
             "--cold-starts" => args.cold_starts = number()?,
+            "--instructions" => args.instructions = true,
             "--no-build" => args.build = false,
             _ => return Err(format!("unknown argument {flag:?}")),
         }
@@ -87,11 +100,11 @@ impl Series {
 
 /// Everything that went wrong, to print after the tables.
 #[derive(Default)]
-struct Problems(Vec<String>);
+pub(crate) struct Problems(Vec<String>);
 
 impl Problems {
     /// Notes what `outcome` did wrong, if anything.
-    fn check(&mut self, what: &str, invocations: usize, outcome: &Outcome) {
+    pub(crate) fn check(&mut self, what: &str, invocations: usize, outcome: &Outcome) {
         if outcome.answered < invocations {
             self.0
                 .push(format!("{what}: {} of {invocations} answered", outcome.answered));
@@ -118,14 +131,36 @@ fn max(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
+/// Per-round ratios ours / hand-written, and the one figure that sums them up.
+struct Ratios {
+    overall: f64,
+    per_round: Vec<f64>,
+}
+
 /// A table row: best (lowest) of the rounds and the range, for each function, then the ratio
-/// of the bests and the range of the per-round ratios.
-fn row(label: &str, extra: &str, series: &Series, format: impl Fn(f64) -> String) -> String {
+/// and the range of the per-round ratios: by default the ratio of the bests and the per-round
+/// ratios of the two functions' figures; `ratios` when given.
+fn row(
+    label: &str,
+    extra: &str,
+    series: &Series,
+    ratios: Option<&Ratios>,
+    format: impl Fn(f64) -> String,
+) -> String {
     let (ours, hand) = (&series.ours, &series.hand);
     if ours.is_empty() || ours.len() != hand.len() {
         return format!("| {label} |{extra} no figures | | | | | |");
     }
-    let ratios: Vec<f64> = ours.iter().zip(hand).map(|(o, h)| o / h).collect();
+    let ratios = match ratios {
+        Some(ratios) => Ratios {
+            overall: ratios.overall,
+            per_round: ratios.per_round.clone(),
+        },
+        None => Ratios {
+            overall: min(ours) / min(hand),
+            per_round: ours.iter().zip(hand).map(|(o, h)| o / h).collect(),
+        },
+    };
     format!(
         "| {label} |{extra} {} | {} to {} | {} | {} to {} | {:.2}x | {:.2}x to {:.2}x |",
         format(min(ours)),
@@ -134,9 +169,9 @@ fn row(label: &str, extra: &str, series: &Series, format: impl Fn(f64) -> String
         format(min(hand)),
         format(min(hand)),
         format(max(hand)),
-        min(ours) / min(hand),
-        min(&ratios),
-        max(&ratios),
+        ratios.overall,
+        min(&ratios.per_round),
+        max(&ratios.per_round),
     )
 }
 
@@ -154,15 +189,106 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// `total` invocations split into `count` chunks (fewer if there are fewer invocations), whose
+/// sizes differ by one at most.
+fn chunk_sizes(total: usize, count: usize) -> Vec<usize> {
+    let count = count.clamp(1, total.max(1));
+    (0..count)
+        .map(|i| total / count + usize::from(i < total % count))
+        .collect()
+}
+
 /// The figures of every round.
 struct Figures {
     /// Per payload, in `payloads` order: CPU µs, minor page faults, per invocation; peak MiB.
     cpu: Vec<Series>,
     faults: Vec<Series>,
     rss: Vec<Series>,
+    /// Per payload, per round: the ratios ours / hand-written of the CPU of each chunk.
+    cpu_chunk_ratios: Vec<Vec<Vec<f64>>>,
     /// Median cold start (ms) of each round.
     cold: Series,
     clock: Option<process::CpuClock>,
+    /// Per payload, `--instructions`: instructions per invocation of ours and hand-written.
+    instructions: Vec<[Option<f64>; 2]>,
+}
+
+/// What serving one payload to both functions gave.
+struct Run {
+    /// Per function (ours, hand-written): its counters after the first invocation, then after
+    /// each chunk.
+    readings: [Vec<process::Reading>; 2],
+    /// The invocations of each chunk.
+    sizes: Vec<usize>,
+    /// Per function, VmHWM (KiB) at the end.
+    peak_rss_kib: [Option<u64>; 2],
+}
+
+/// Serves `payload` `n` times to both functions, both processes alive: the first invocation of
+/// each, then the other `n - 1` in chunks, alternating the functions (ours first in even chunks,
+/// hand-written first in odd ones), so that a change in the machine's load falls on both alike.
+async fn serve_both(
+    functions: [&Function; 2],
+    payload: &Payload,
+    n: usize,
+    chunks: usize,
+    logs: &Path,
+    what: &str,
+    problems: &mut Problems,
+) -> Option<Run> {
+    let mut sessions = Vec::new();
+    for function in functions {
+        let serve = Serve {
+            scenario: payload.scenario,
+            payload: payload.bytes.clone(),
+            expected: &payload.expected,
+            log: &logs.join(format!("{}-{}.log", function.name, payload.scenario)),
+            wrapper: &[],
+        };
+        match Session::start(function, &serve).await {
+            Ok(session) => sessions.push(session),
+            Err(error) => problems.0.push(format!("{what}, {}: {error}", function.name)),
+        }
+    }
+    let Ok(mut sessions): Result<[Session; 2], _> = sessions.try_into() else {
+        return None; // the one started, if any, is killed on drop
+    };
+    let sizes = chunk_sizes(n - 1, chunks);
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let steps = std::iter::once(([0, 1], 1)).chain(
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| (if i % 2 == 0 { [0, 1] } else { [1, 0] }, size)),
+    );
+    let mut readings: [Vec<process::Reading>; 2] = Default::default();
+    let mut complete = true;
+    'steps: for (order, size) in steps {
+        for f in order {
+            let problem = match sessions[f].serve(size, deadline).await {
+                Ok(Some(reading)) => {
+                    readings[f].push(reading);
+                    continue;
+                }
+                Ok(None) => "could not read /proc".to_owned(),
+                Err(error) => error,
+            };
+            problems.0.push(format!("{what}, {}: {problem}", functions[f].name));
+            complete = false;
+            break 'steps;
+        }
+    }
+    let mut peak_rss_kib = [None; 2];
+    for (f, session) in sessions.into_iter().enumerate() {
+        let outcome = session.finish(Stop::Kill).await;
+        problems.check(&format!("{what}, {}", functions[f].name), n, &outcome);
+        peak_rss_kib[f] = outcome.peak_rss_kib;
+    }
+    complete.then_some(Run {
+        readings,
+        sizes,
+        peak_rss_kib,
+    })
 }
 
 /// Runs every payload against both functions, then the cold starts, `args.rounds` times.
@@ -177,51 +303,53 @@ async fn measure(
         cpu: series(),
         faults: series(),
         rss: series(),
+        cpu_chunk_ratios: payloads.iter().map(|_| Vec::new()).collect(),
         cold: Series::default(),
         clock: None,
+        instructions: Vec::new(),
     };
     let mut problems = Problems::default();
     for round in 1..=args.rounds {
         for (index, payload) in payloads.iter().enumerate() {
-            // Alternated: ours, hand-written, ours, ..., so that a change in the machine's load
-            // falls on both alike.
-            for function in functions {
-                let n = args.invocations.unwrap_or(payload.invocations);
-                let serve = Serve {
-                    scenario: payload.scenario,
-                    payload: payload.bytes.clone(),
-                    expected: &payload.expected,
-                    invocations: n,
-                    timeout: Duration::from_secs(120),
-                    log: &logs.join(format!("{}-{}.log", function.name, payload.scenario)),
-                };
-                let started = Instant::now();
-                let what = format!("round {round}, {}, {}", payload.label, function.name);
-                let outcome = match stand_in::run(function, &serve).await {
-                    Ok(outcome) => outcome,
-                    Err(error) => {
-                        problems.0.push(format!("{what}: {error}"));
-                        continue;
-                    }
-                };
-                eprintln!(
-                    "{what}: {n} invocations in {:.2} s",
-                    started.elapsed().as_secs_f64()
-                );
-                problems.check(&what, n, &outcome);
-                let ours = function.name == "ours";
-                if let Some((first, last)) = outcome.between {
-                    figures.clock = Some(last.clock);
-                    let per_invocation = |from: u64, to: u64| to.saturating_sub(from) as f64 / (n - 1) as f64;
-                    let cpu_ns = per_invocation(first.cpu_ns, last.cpu_ns);
-                    figures.cpu[index].of(ours).push(cpu_ns / 1_000.0);
-                    let faults = per_invocation(first.minor_faults, last.minor_faults);
-                    figures.faults[index].of(ours).push(faults);
-                }
-                if let Some(kib) = outcome.peak_rss_kib {
+            let n = args.invocations.unwrap_or(payload.invocations);
+            let what = format!("round {round}, {}", payload.label);
+            let started = Instant::now();
+            let Some(run) = serve_both(functions, payload, n, args.chunks, logs, &what, &mut problems).await
+            else {
+                continue;
+            };
+            eprintln!(
+                "{what}: {n} invocations each, {} chunks, in {:.2} s",
+                run.sizes.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for (f, readings) in run.readings.iter().enumerate() {
+                let ours = f == 0;
+                let (first, last) = (readings[0], readings[readings.len() - 1]);
+                figures.clock = Some(last.clock);
+                let per_invocation = |from: u64, to: u64| to.saturating_sub(from) as f64 / (n - 1) as f64;
+                let cpu_ns = per_invocation(first.cpu_ns, last.cpu_ns);
+                figures.cpu[index].of(ours).push(cpu_ns / 1_000.0);
+                let faults = per_invocation(first.minor_faults, last.minor_faults);
+                figures.faults[index].of(ours).push(faults);
+                if let Some(kib) = run.peak_rss_kib[f] {
                     figures.rss[index].of(ours).push(kib as f64 / 1_024.0);
                 }
             }
+            let chunk_cpu = |readings: &[process::Reading]| -> Vec<f64> {
+                readings
+                    .windows(2)
+                    .zip(&run.sizes)
+                    .map(|(pair, &size)| pair[1].cpu_ns.saturating_sub(pair[0].cpu_ns) as f64 / size as f64)
+                    .collect::<Vec<_>>()
+            };
+            let [ours, hand] = &run.readings;
+            let ratios = chunk_cpu(ours)
+                .into_iter()
+                .zip(chunk_cpu(hand))
+                .map(|(o, h)| o / h)
+                .collect();
+            figures.cpu_chunk_ratios[index].push(ratios);
         }
 
         // Cold start: the S3 payload, one invocation per process.
@@ -233,21 +361,27 @@ async fn measure(
                     scenario: s3.scenario,
                     payload: s3.bytes.clone(),
                     expected: &s3.expected,
-                    invocations: 1,
-                    timeout: Duration::from_secs(10),
                     log: &logs.join(format!("{}-cold-start.log", function.name)),
+                    wrapper: &[],
                 };
                 let what = format!("round {round}, cold start, {}", function.name);
-                match stand_in::run(function, &serve).await {
-                    Ok(outcome) => {
-                        problems.check(&what, 1, &outcome);
-                        if let Some(time) = outcome.first_answer {
-                            spawns
-                                .of(function.name == "ours")
-                                .push(time.as_secs_f64() * 1_000.0);
-                        }
+                let mut session = match Session::start(function, &serve).await {
+                    Ok(session) => session,
+                    Err(error) => {
+                        problems.0.push(format!("{what}: {error}"));
+                        continue;
                     }
-                    Err(error) => problems.0.push(format!("{what}: {error}")),
+                };
+                let served = session.serve(1, Instant::now() + Duration::from_secs(10)).await;
+                let outcome = session.finish(Stop::Kill).await;
+                if let Err(error) = served {
+                    problems.0.push(format!("{what}: {error}"));
+                }
+                problems.check(&what, 1, &outcome);
+                if let Some(time) = outcome.first_answer {
+                    spawns
+                        .of(function.name == "ours")
+                        .push(time.as_secs_f64() * 1_000.0);
                 }
             }
         }
@@ -266,15 +400,26 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
     println!("## CPU per invocation (µs)\n");
     println!(
         "CPU time of the function process, {}, read when the first answer arrives and when the \
-         last does, divided by the invocations in between. Best of {rounds} rounds.\n",
+         last does, divided by the invocations in between; user and kernel time. Best of {rounds} \
+         rounds. Both processes run side by side and are served in alternating chunks (up to {} \
+         per function per round): ours / hand-written is the median of the per-chunk ratios of \
+         all rounds, the ratio range that of each round.\n",
         figures.clock.map_or("(no reading)", process::CpuClock::describe),
+        args.chunks,
     );
     println!("| payload | size | invocations {HEADER}\n| --- | --- | --- {RULE}");
-    for (payload, series) in payloads.iter().zip(&figures.cpu) {
+    for ((payload, series), chunk_ratios) in payloads.iter().zip(&figures.cpu).zip(&figures.cpu_chunk_ratios) {
         let size = payload.bytes.len() as f64 / 1_000.0;
         let n = args.invocations.unwrap_or(payload.invocations);
         let extra = format!(" {size:.1} KB | {n} |");
-        println!("{}", row(payload.label, &extra, series, |us| format!("{us:.1}")));
+        let ratios = (!chunk_ratios.is_empty()).then(|| Ratios {
+            overall: median(chunk_ratios.concat()),
+            per_round: chunk_ratios.iter().map(|round| median(round.clone())).collect(),
+        });
+        println!(
+            "{}",
+            row(payload.label, &extra, series, ratios.as_ref(), |us| format!("{us:.1}"))
+        );
     }
 
     println!("\n## Minor page faults per invocation\n");
@@ -286,7 +431,7 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
     for (payload, series) in payloads.iter().zip(&figures.faults) {
         println!(
             "{}",
-            row(payload.label, "", series, |count| format!("{count:.2}"))
+            row(payload.label, "", series, None, |count| format!("{count:.2}"))
         );
     }
 
@@ -294,7 +439,7 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
     println!("VmHWM of the function process at the end of the run above. Best of {rounds} rounds.\n");
     println!("| payload {HEADER}\n| --- {RULE}");
     for (payload, series) in payloads.iter().zip(&figures.rss) {
-        println!("{}", row(payload.label, "", series, |mib| format!("{mib:.1}")));
+        println!("{}", row(payload.label, "", series, None, |mib| format!("{mib:.1}")));
     }
 
     println!("\n## Cold start (ms)\n");
@@ -306,7 +451,7 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
     println!("| payload {HEADER}\n| --- {RULE}");
     println!(
         "{}",
-        row(payloads[0].label, "", &figures.cold, |ms| format!("{ms:.2}"))
+        row(payloads[0].label, "", &figures.cold, None, |ms| format!("{ms:.2}"))
     );
 
     println!("\n## Binary size (stripped, release)\n");
@@ -323,6 +468,65 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
         ),
         (ours, hand) => println!("| {ours:?} | {hand:?} | - |"),
     }
+
+    if args.instructions {
+        println!("\n## Instructions per invocation (callgrind, user space)\n");
+        println!(
+            "Instructions the function process executes per invocation in user space, all threads, \
+             counted by valgrind's callgrind: (Ir(N2) - Ir(N1)) / (N2 - N1) of two runs of N1 and N2 \
+             invocations, which cancels start-up. Deterministic (to a few instructions), unlike \
+             the CPU time above; but it excludes kernel time (system calls, page faults), which \
+             the CPU table includes, and weighs every instruction alike (no cache misses).\n"
+        );
+        println!("| payload | N1 / N2 | ours | hand-written | ours / hand-written |\n| --- | --- | --- | --- | --- |");
+        for (payload, counts) in payloads.iter().zip(&figures.instructions) {
+            let (n1, n2) = payload.callgrind;
+            let count = |count: Option<f64>| count.map_or("-".to_owned(), thousands);
+            let ratio = match counts {
+                [Some(ours), Some(hand)] => format!("{:.2}x", ours / hand),
+                _ => "-".to_owned(),
+            };
+            println!(
+                "| {} | {n1} / {n2} | {} | {} | {ratio} |",
+                payload.label,
+                count(counts[0]),
+                count(counts[1])
+            );
+        }
+    }
+}
+
+/// `1234567.4` as `1,234,567`.
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if value < -0.5 { format!("-{grouped}") } else { grouped }
+}
+
+/// Counts instructions per invocation of every payload under callgrind, for both functions.
+async fn count_instructions(
+    valgrind: &Path,
+    functions: [&Function; 2],
+    payloads: &[Payload],
+    dir: &Path,
+    logs: &Path,
+    problems: &mut Problems,
+) -> Vec<[Option<f64>; 2]> {
+    let mut counts = Vec::new();
+    for payload in payloads {
+        let mut pair = [None; 2];
+        for (count, function) in pair.iter_mut().zip(functions) {
+            *count = instructions::per_invocation(valgrind, function, payload, dir, logs, problems).await;
+        }
+        counts.push(pair);
+    }
+    counts
 }
 
 fn main() -> ExitCode {
@@ -377,7 +581,28 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let (figures, problems) = runtime.block_on(measure(&args, [&ours, &hand], &payloads, &logs));
+    let (mut figures, mut problems) = runtime.block_on(measure(&args, [&ours, &hand], &payloads, &logs));
+    if args.instructions {
+        let counted = Instant::now();
+        // Callgrind's output files, and valgrind's messages, beside the logs.
+        let dir = bin_dir.join("side-by-side-callgrind");
+        let _ = std::fs::remove_dir_all(&dir);
+        match (instructions::find_valgrind(), std::fs::create_dir_all(&dir)) {
+            (Some(valgrind), Ok(())) => {
+                figures.instructions = runtime.block_on(count_instructions(
+                    &valgrind,
+                    [&ours, &hand],
+                    &payloads,
+                    &dir,
+                    &logs,
+                    &mut problems,
+                ));
+                eprintln!("instructions counted in {:.0} s", counted.elapsed().as_secs_f64());
+            }
+            (None, _) => problems.0.push("--instructions: no valgrind on the PATH".to_owned()),
+            (_, Err(error)) => problems.0.push(format!("{}: {error}", dir.display())),
+        }
+    }
     print_tables(&args, &figures, [&ours, &hand], &payloads);
 
     // Any log output is a surprise: neither function logs per invocation at INFO.

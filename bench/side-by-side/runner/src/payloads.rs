@@ -17,6 +17,9 @@ pub struct Payload {
     pub expected: Value,
     /// Invocations per run by default (a run takes about a second or two here).
     pub invocations: usize,
+    /// The two runs counted under callgrind (`--instructions`): invocations in the short one
+    /// and in the long one; their difference is what is divided by.
+    pub callgrind: (usize, usize),
 }
 
 /// Every scenario, in the order of the tables.
@@ -29,21 +32,22 @@ pub fn all(events: &Path) -> std::io::Result<Vec<Payload>> {
     let body: String = ('a'..='z').cycle().take(6_000_000).collect();
     let big = sqs_event(std::iter::once(sqs_record(0, &body)));
     let payloads = [
-        ("s3", "S3 put", fixture("s3-put.json")?, 10_000),
-        ("sqs-one", "SQS, one record", fixture("sqs-one.json")?, 10_000),
-        ("eventbridge", "EventBridge", fixture("eventbridge.json")?, 10_000),
+        ("s3", "S3 put", fixture("s3-put.json")?, 10_000, (20, 1020)),
+        ("sqs-one", "SQS, one record", fixture("sqs-one.json")?, 10_000, (20, 1020)),
+        ("eventbridge", "EventBridge", fixture("eventbridge.json")?, 10_000, (20, 1020)),
         (
             "cloudevent",
             "CloudEvent (structured)",
             fixture("cloudevent.json")?,
             10_000,
+            (20, 1020),
         ),
-        ("sqs-batch", "SQS, 1,000 records", batch, 200),
-        ("sqs-6mb", "SQS, one 6 MB record", big, 100),
+        ("sqs-batch", "SQS, 1,000 records", batch, 200, (3, 13)),
+        ("sqs-6mb", "SQS, one 6 MB record", big, 100, (2, 6)),
     ];
     payloads
         .into_iter()
-        .map(|(scenario, label, bytes, invocations)| {
+        .map(|(scenario, label, bytes, invocations, callgrind)| {
             let expected = expected(scenario, &serde_json::from_slice(&bytes)?);
             Ok(Payload {
                 scenario,
@@ -51,6 +55,7 @@ pub fn all(events: &Path) -> std::io::Result<Vec<Payload>> {
                 bytes,
                 expected,
                 invocations,
+                callgrind,
             })
         })
         .collect()

@@ -1,7 +1,8 @@
-//! A stand-in for the Lambda Runtime API on 127.0.0.1: hands one payload out N times on
-//! `/next`, checks every answer against the expected one, and reads the function process's
-//! counters (CPU time, page faults) when the first and the last answers arrive. Everything is bounded: the run has a
-//! timeout, the child is killed at the end, and the connections die with the server task.
+//! A stand-in for the Lambda Runtime API on 127.0.0.1: hands one payload out on `/next`, as
+//! many times as the runner releases, checks every answer against the expected one, and reads
+//! the function process's counters (CPU time, page faults) when the last answer of each release
+//! arrives. Everything is bounded: every wait has a deadline, the child is stopped at the end
+//! (and killed if dropped), and the connections die with the server task.
 
 use crate::process;
 use bytes::Bytes;
@@ -10,6 +11,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
+use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -17,8 +19,8 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
-use tokio::task::JoinSet;
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
 
 /// A function binary to run, and what to call it in the tables.
 #[derive(Debug, Clone)]
@@ -34,13 +36,14 @@ pub struct Serve<'a> {
     pub payload: Bytes,
     /// The answer every invocation must get, posted to `/response`.
     pub expected: &'a Value,
-    pub invocations: usize,
-    pub timeout: Duration,
     /// The function's stdout and stderr go here (its logs; none are expected).
     pub log: &'a Path,
+    /// A program (and its arguments) to run the function under, e.g. valgrind; empty for none.
+    /// It gets the function's environment and the function's path as its last argument.
+    pub wrapper: &'a [OsString],
 }
 
-/// What a run saw.
+/// What a session saw, by the time it was stopped.
 #[derive(Debug)]
 pub struct Outcome {
     /// Answers received (to `/response` or `/error`).
@@ -51,27 +54,38 @@ pub struct Outcome {
     pub wrong_count: usize,
     /// From spawning the process to the first answer received.
     pub first_answer: Option<Duration>,
-    /// The process's counters when the first answer arrived and when the last did.
-    pub between: Option<(process::Reading, process::Reading)>,
-    /// VmHWM (KiB) at the end, before the process is killed.
+    /// VmHWM (KiB) at the end, before the process is stopped.
     pub peak_rss_kib: Option<u64>,
     /// The exit status if the process exited by itself (it never should).
     pub exited: Option<ExitStatus>,
+}
+
+/// How a session's process is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGKILL: at once.
+    Kill,
+    /// SIGTERM, then waiting (up to the given time) for the process to exit: valgrind then
+    /// writes its output, which it does not on SIGKILL. Killed if it has not exited by then.
+    Term(Duration),
 }
 
 #[derive(Default)]
 struct State {
     payload: Bytes,
     expected: Value,
-    invocations: usize,
+    /// Invocations handed out (or being waited for: a `/next` held until released).
     handed_out: AtomicUsize,
+    /// How many invocations `/next` may hand out so far.
+    released: watch::Sender<usize>,
     answered: AtomicUsize,
+    /// At this many answers, the process's counters are read and `reached` is notified.
+    target: AtomicUsize,
     pid: AtomicU32,
     wrong: Mutex<(usize, Vec<String>)>,
     first_answer_at: Mutex<Option<Instant>>,
-    at_first: Mutex<Option<process::Reading>>,
-    at_last: Mutex<Option<process::Reading>>,
-    all_answered: Notify,
+    at_target: Mutex<Option<process::Reading>>,
+    reached: Notify,
 }
 
 type Body = Full<Bytes>;
@@ -88,11 +102,11 @@ impl State {
         let body = request.into_body().collect().await?.to_bytes();
         if path == "/2018-06-01/runtime/invocation/next" {
             let n = self.handed_out.fetch_add(1, Ordering::SeqCst);
-            if n >= self.invocations {
-                // Nothing more to hand out: hold the long poll, as Lambda does between
-                // invocations, until the run ends and this task is dropped.
-                std::future::pending::<()>().await;
-            }
+            // Held until the runner releases invocation n, as Lambda holds the long poll
+            // between invocations (for ever once the session is over: this task is then
+            // dropped with the server). The sender lives in `self`, so this cannot fail.
+            let mut released = self.released.subscribe();
+            let _ = released.wait_for(|&released| released > n).await;
             let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(60);
             let response = Response::builder()
                 .header("content-type", "application/json")
@@ -131,16 +145,15 @@ impl State {
             }
         }
         // Read before answering: the function is then waiting for this reply, at the same
-        // point of every invocation, so that the readings are exactly N - 1 invocations apart.
+        // point of every invocation, so that two readings are exactly as many invocations
+        // apart as the answers between them.
         let answered = self.answered.fetch_add(1, Ordering::SeqCst) + 1;
-        let pid = self.pid.load(Ordering::SeqCst);
         if answered == 1 {
             *self.first_answer_at.lock().unwrap() = Some(Instant::now());
-            *self.at_first.lock().unwrap() = process::read(pid);
         }
-        if answered == self.invocations {
-            *self.at_last.lock().unwrap() = process::read(pid);
-            self.all_answered.notify_one();
+        if answered == self.target.load(Ordering::SeqCst) {
+            *self.at_target.lock().unwrap() = process::read(self.pid.load(Ordering::SeqCst));
+            self.reached.notify_one();
         }
         Ok(status(StatusCode::ACCEPTED))
     }
@@ -152,76 +165,138 @@ fn excerpt(body: &[u8]) -> String {
     text.into_owned()
 }
 
-/// Starts `function` against a fresh stand-in serving `serve`, waits until every invocation
-/// is answered (or the process exits, or the timeout passes), then kills the process.
-pub async fn run(function: &Function, serve: &Serve<'_>) -> std::io::Result<Outcome> {
-    let state = Arc::new(State {
-        payload: serve.payload.clone(),
-        expected: serve.expected.clone(),
-        invocations: serve.invocations,
-        ..State::default()
-    });
-    // Listening before the process starts, as Lambda's API is.
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let server_state = Arc::clone(&state);
-    let server = tokio::spawn(async move {
-        // Dropped with the server task: aborts the connections, the held long poll included.
-        let mut connections = JoinSet::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            // Without it, small answers can wait for delayed ACKs (40 ms on Linux).
-            let _ = stream.set_nodelay(true);
-            let state = Arc::clone(&server_state);
-            connections.spawn(async move {
-                let service = hyper::service::service_fn(move |request| Arc::clone(&state).handle(request));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-            while connections.try_join_next().is_some() {}
+/// A function process and the stand-in serving it. Nothing is handed out until [`Session::serve`]
+/// releases it: the process waits on `/next` in between, as between Lambda invocations.
+pub struct Session {
+    state: Arc<State>,
+    child: tokio::process::Child,
+    server: JoinHandle<()>,
+    started: Instant,
+    exited: Option<ExitStatus>,
+}
+
+impl Session {
+    /// Starts a stand-in serving `serve`, then `function` against it.
+    pub async fn start(function: &Function, serve: &Serve<'_>) -> std::io::Result<Session> {
+        let state = Arc::new(State {
+            payload: serve.payload.clone(),
+            expected: serve.expected.clone(),
+            ..State::default()
+        });
+        // Listening before the process starts, as Lambda's API is.
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let server_state = Arc::clone(&state);
+        let server = tokio::spawn(async move {
+            // Dropped with the server task: aborts the connections, held long polls included.
+            let mut connections = JoinSet::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                // Without it, small answers can wait for delayed ACKs (40 ms on Linux).
+                let _ = stream.set_nodelay(true);
+                let state = Arc::clone(&server_state);
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |request| Arc::clone(&state).handle(request));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+
+        let log = File::options().create(true).append(true).open(serve.log)?;
+        let mut command = match serve.wrapper.split_first() {
+            Some((program, arguments)) => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(arguments).arg(&function.path);
+                command
+            }
+            None => tokio::process::Command::new(&function.path),
+        };
+        // Only what Lambda sets (and SCENARIO): no RUST_LOG, no AWS_LAMBDA_LOG_FORMAT, nothing
+        // of the caller's environment.
+        command
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("SCENARIO", serve.scenario)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                server.abort();
+                return Err(error);
+            }
+        };
+        // No answer can be handled before this: the stand-in runs on this same thread.
+        state.pid.store(child.id().unwrap_or(0), Ordering::SeqCst);
+        Ok(Session {
+            state,
+            child,
+            server,
+            started,
+            exited: None,
+        })
+    }
+
+    /// Releases `n` more invocations and waits until they are answered, then returns the
+    /// process's counters read when the last of them arrived (`None` if /proc could not be
+    /// read). An error if the process exits or `deadline` passes first.
+    pub async fn serve(&mut self, n: usize, deadline: Instant) -> Result<Option<process::Reading>, String> {
+        if let Some(status) = self.exited {
+            return Err(format!("the process had exited ({status})"));
         }
-    });
+        let target = *self.state.released.borrow() + n;
+        self.state.target.store(target, Ordering::SeqCst);
+        self.state.released.send_modify(|released| *released = target);
+        tokio::select! {
+            _ = self.state.reached.notified() => Ok(self.state.at_target.lock().unwrap().take()),
+            status = self.child.wait() => {
+                let status = status.map_err(|error| format!("waiting for the process: {error}"))?;
+                self.exited = Some(status);
+                Err(format!("the process exited ({status})"))
+            }
+            _ = tokio::time::sleep_until(deadline.into()) => Err(format!(
+                "timed out: {} of {target} invocations answered",
+                self.state.answered.load(Ordering::SeqCst)
+            )),
+        }
+    }
 
-    let log = File::options().create(true).append(true).open(serve.log)?;
-    let mut command = tokio::process::Command::new(&function.path);
-    // Only what Lambda sets (and SCENARIO): no RUST_LOG, no AWS_LAMBDA_LOG_FORMAT, nothing of
-    // the caller's environment.
-    command
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("SCENARIO", serve.scenario)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .kill_on_drop(true);
-    let started = Instant::now();
-    let mut child = command.spawn()?;
-    // No answer can be handled before this: the stand-in runs on this same thread.
-    state.pid.store(child.id().unwrap_or(0), Ordering::SeqCst);
+    /// Stops the process and the stand-in.
+    pub async fn finish(mut self, stop: Stop) -> Outcome {
+        let pid = self.child.id();
+        let peak_rss_kib = pid.and_then(process::peak_rss_kib);
+        if let (Stop::Term(wait), Some(pid)) = (stop, pid) {
+            // No signal API in std, and no unsafe code here: kill(1) sends it.
+            let sent = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .is_ok_and(|status| status.success());
+            if sent {
+                let _ = tokio::time::timeout(wait, self.child.wait()).await;
+            }
+        }
+        let _ = self.child.kill().await;
+        self.server.abort();
+        let _ = (&mut self.server).await;
 
-    let exited = tokio::select! {
-        _ = state.all_answered.notified() => None,
-        status = child.wait() => status.ok(),
-        _ = tokio::time::sleep(serve.timeout) => None,
-    };
-    let peak_rss_kib = child.id().and_then(process::peak_rss_kib);
-    let _ = child.kill().await;
-    server.abort();
-    let _ = server.await;
-
-    let first_answer = state.first_answer_at.lock().unwrap().map(|at| at - started);
-    let between = state.at_first.lock().unwrap().zip(*state.at_last.lock().unwrap());
-    let (wrong_count, wrong) = std::mem::take(&mut *state.wrong.lock().unwrap());
-    Ok(Outcome {
-        answered: state.answered.load(Ordering::SeqCst),
-        wrong,
-        wrong_count,
-        first_answer,
-        between,
-        peak_rss_kib,
-        exited,
-    })
+        let state = &self.state;
+        let first_answer = state.first_answer_at.lock().unwrap().map(|at| at - self.started);
+        let (wrong_count, wrong) = std::mem::take(&mut *state.wrong.lock().unwrap());
+        Outcome {
+            answered: state.answered.load(Ordering::SeqCst),
+            wrong,
+            wrong_count,
+            first_answer,
+            peak_rss_kib,
+            exited: self.exited,
+        }
+    }
 }
