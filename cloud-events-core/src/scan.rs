@@ -26,14 +26,15 @@ pub(crate) enum Halt {
 /// Strings are read eight bytes at a time up to this long, then with `memchr`.
 const SHORT_STRING: usize = 64;
 
-/// The offset of the first `"` or `\\` at or after `at`, looking eight bytes at a time (in a
+/// The offset in `bytes` of the first `"` or `\\`, looking eight bytes at a time (in a
 /// `u64`: a byte equal to the one sought becomes zero, and a zero byte is found by the borrow
 /// it causes; the lowest such byte is always a true match).
 #[inline]
-fn quote_or_backslash_near(bytes: &[u8], mut at: usize) -> Option<usize> {
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
     let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut at = 0;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
         let hits = zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')));
@@ -42,8 +43,10 @@ fn quote_or_backslash_near(bytes: &[u8], mut at: usize) -> Option<usize> {
         }
         at += 8;
     }
-    let rest = bytes.get(at..)?;
-    rest.iter().position(|&b| b == b'"' || b == b'\\').map(|found| at + found)
+    let rest = &bytes[at..];
+    rest.iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|found| at + found)
 }
 
 /// One step of reading.
@@ -107,12 +110,15 @@ impl<'a> Scanner<'a> {
         loop {
             // Most strings (keys, markers, ids) are short: eight bytes at a time finds their
             // end before a `memchr` call would have set up; long ones (bodies) go to `memchr`.
-            at = if at < from + SHORT_STRING {
-                quote_or_backslash_near(bytes, at)
-            } else {
-                memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default()).map(|found| at + found)
-            }
-            .ok_or(Halt::Malformed(bytes.len()))?;
+            let near = (from + SHORT_STRING).min(bytes.len());
+            at = match bytes.get(at..near).and_then(quote_or_backslash) {
+                Some(found) => at + found,
+                None => {
+                    let start = at.max(near);
+                    let found = memchr::memchr2(b'"', b'\\', bytes.get(start..).unwrap_or_default());
+                    start + found.ok_or(Halt::Malformed(bytes.len()))?
+                }
+            };
             if bytes[at] == b'"' {
                 return Ok((at, escaped));
             }
@@ -278,5 +284,43 @@ impl<'a> Scanner<'a> {
             self.skip()?;
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Strings of every length around the word and window boundaries, with escapes (quotes,
+    /// backslashes) at every position: the scanner ends each where serde_json does.
+    #[test]
+    fn strings_end_where_serde_says_whatever_their_length_and_escapes() {
+        for length in 0..150 {
+            for escape_at in [
+                None,
+                Some(0),
+                Some(7),
+                Some(8),
+                Some(63),
+                Some(64),
+                Some(65),
+                Some(length),
+            ] {
+                let mut text: String = "x".repeat(length);
+                if let Some(at) = escape_at.filter(|&at| at <= length) {
+                    text.insert_str(at, "\\\"\\\\");
+                }
+                let json = format!("\"{text}\",1");
+                let mut scanner = Scanner::new(&json);
+                let read = scanner.string().unwrap().unwrap();
+                let expected: String = serde_json::Deserializer::from_str(&json)
+                    .into_iter::<String>()
+                    .next()
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(read, expected, "{json}");
+                assert_eq!(&json[scanner.pos()..], ",1", "{json}");
+            }
+        }
     }
 }

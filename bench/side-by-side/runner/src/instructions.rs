@@ -1,5 +1,6 @@
-//! Instructions per invocation, counted by callgrind (`--instructions`): a figure that does not
-//! depend on the machine's load, unlike CPU time.
+//! Instructions per invocation, counted by callgrind (by default when valgrind is installed):
+//! a figure that barely depends on the machine's load, unlike CPU time (repeated runs agree
+//! within 1 to 2 %: the tokio runtime's wake-ups and parking depend on timing).
 //!
 //! Each function serves a payload twice under `valgrind --tool=callgrind`, N1 then N2 times,
 //! and is stopped with SIGTERM, on which valgrind writes the totals (it does not on SIGKILL).
@@ -27,36 +28,41 @@ pub fn find_valgrind() -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// The instructions of one invocation of `payload` by `function`: (Ir(N2) - Ir(N1)) / (N2 - N1).
+/// The instructions of one invocation of `payload` by each function (ours, hand-written):
+/// (Ir(N2) - Ir(N1)) / (N2 - N1). The two functions run at the same time, side by side, so that
+/// whatever the machine's load does to their counts (see README.md) it does to both.
 /// Callgrind's files and valgrind's messages are left in `dir`.
 pub async fn per_invocation(
     valgrind: &Path,
-    function: &Function,
+    functions: [&Function; 2],
     payload: &Payload,
     dir: &Path,
     logs: &Path,
     problems: &mut Problems,
-) -> Option<f64> {
+) -> [Option<f64>; 2] {
     let (n1, n2) = payload.callgrind;
-    let mut totals = [0u64; 2];
-    for (total, n) in totals.iter_mut().zip([n1, n2]) {
-        let what = format!("callgrind, {}, {}, {n} invocations", payload.label, function.name);
+    let mut totals = [[None; 2]; 2];
+    for (totals, n) in totals.iter_mut().zip([n1, n2]) {
         let started = Instant::now();
-        match count(valgrind, function, payload, n, dir, logs, &what, problems).await {
-            Ok(ir) => *total = ir,
-            Err(error) => {
-                problems.0.push(format!("{what}: {error}"));
-                return None;
-            }
+        let [ours, hand] = functions.map(|function| count(valgrind, function, payload, n, dir, logs));
+        let (ours, hand) = tokio::join!(ours, hand);
+        for (f, (total, found)) in [ours, hand].into_iter().enumerate() {
+            problems.0.extend(found.0);
+            totals[f] = total;
         }
-        eprintln!("{what}: {ir} instructions in {:.1} s", started.elapsed().as_secs_f64(), ir = *total);
+        eprintln!(
+            "callgrind, {}, {n} invocations: {} and {} instructions in {:.1} s",
+            payload.label,
+            totals[0].map_or("-".to_owned(), |ir| ir.to_string()),
+            totals[1].map_or("-".to_owned(), |ir| ir.to_string()),
+            started.elapsed().as_secs_f64()
+        );
     }
-    Some((totals[1] as f64 - totals[0] as f64) / (n2 - n1) as f64)
+    [0, 1].map(|f| Some((totals[1][f]? as f64 - totals[0][f]? as f64) / (n2 - n1) as f64))
 }
 
-/// Runs `function` under callgrind for `n` invocations of `payload` and returns the total
-/// instructions (Ir) of the process.
-#[allow(clippy::too_many_arguments)]
+/// Runs `function` under callgrind for `n` invocations of `payload`, and returns the total
+/// instructions (Ir) of the process, and what went wrong.
 async fn count(
     valgrind: &Path,
     function: &Function,
@@ -64,9 +70,9 @@ async fn count(
     n: usize,
     dir: &Path,
     logs: &Path,
-    what: &str,
-    problems: &mut Problems,
-) -> Result<u64, String> {
+) -> (Option<u64>, Problems) {
+    let what = format!("callgrind, {}, {}, {n} invocations", payload.label, function.name);
+    let mut problems = Problems::default();
     let name = format!("{}-{}-{n}", function.name, payload.scenario);
     let out = dir.join(format!("{name}.callgrind"));
     // A file left by an earlier run must not be read as this one's.
@@ -90,15 +96,25 @@ async fn count(
         log: &logs.join(format!("{}-{}-callgrind.log", function.name, payload.scenario)),
         wrapper: &wrapper,
     };
-    let mut session = Session::start(function, &serve)
-        .await
-        .map_err(|error| format!("starting valgrind: {error}"))?;
-    let served = session.serve(n, Instant::now() + RUN_TIMEOUT).await;
-    let outcome = session.finish(Stop::Term(EXIT_TIMEOUT)).await;
-    problems.check(what, n, &outcome);
-    served?;
-    let text = std::fs::read_to_string(&out).map_err(|error| format!("{}: {error}", out.display()))?;
-    total_ir(&text).ok_or_else(|| format!("{}: no totals: or summary: line", out.display()))
+    let result = async {
+        let mut session = Session::start(function, &serve)
+            .await
+            .map_err(|error| format!("starting valgrind: {error}"))?;
+        let served = session.serve(n, Instant::now() + RUN_TIMEOUT).await;
+        let outcome = session.finish(Stop::Term(EXIT_TIMEOUT)).await;
+        problems.check(&what, n, &outcome);
+        served?;
+        let text = std::fs::read_to_string(&out).map_err(|error| format!("{}: {error}", out.display()))?;
+        total_ir(&text).ok_or_else(|| format!("{}: no totals: or summary: line", out.display()))
+    }
+    .await;
+    match result {
+        Ok(ir) => (Some(ir), problems),
+        Err(error) => {
+            problems.0.push(format!("{what}: {error}"));
+            (None, problems)
+        }
+    }
 }
 
 /// The total of the first event (Ir, the only one collected) of a callgrind output file: its

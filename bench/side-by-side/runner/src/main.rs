@@ -1,11 +1,11 @@
 //! The side-by-side benchmark: builds the framework's function (`ours`) and the hand-written
 //! one, serves both the same payloads from the same Runtime API stand-in, and prints markdown
-//! tables of CPU per invocation, peak memory, cold start, binary size and (`--instructions`)
-//! instructions per invocation counted by callgrind.
+//! tables of CPU per invocation, page faults, peak memory, cold start, binary size and
+//! instructions per invocation counted by callgrind (when valgrind is installed).
 //!
 //! ```text
 //! cargo run --release -p runner -- [--rounds 3] [--invocations N] [--chunks 20] [--cold-starts 100]
-//!     [--instructions] [--no-build]
+//!     [--instructions | --no-instructions] [--no-build]
 //! ```
 
 mod instructions;
@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: runner [--rounds N] [--invocations N] [--chunks N] [--cold-starts N] \
-                     [--instructions] [--no-build]";
+                     [--instructions | --no-instructions] [--no-build]";
 
 struct Args {
     rounds: usize,
@@ -30,8 +30,10 @@ struct Args {
     /// the two functions.
     chunks: usize,
     cold_starts: usize,
-    /// Counts instructions per invocation under callgrind, after the rounds.
-    instructions: bool,
+    /// Counts instructions per invocation under callgrind, after the rounds: `Some(true)`
+    /// (`--instructions`) or by default (`None`) when valgrind is on the PATH; a missing
+    /// valgrind is a problem only with `--instructions`.
+    instructions: Option<bool>,
     build: bool,
 }
 
@@ -41,7 +43,7 @@ fn parse_args() -> Result<Args, String> {
         invocations: None,
         chunks: 20,
         cold_starts: 100,
-        instructions: false,
+        instructions: None,
         build: true,
     };
     let mut given = std::env::args().skip(1);
@@ -59,7 +61,8 @@ fn parse_args() -> Result<Args, String> {
             "--invocations" => args.invocations = Some(number()?.max(2)),
             "--chunks" => args.chunks = number()?,
             "--cold-starts" => args.cold_starts = number()?,
-            "--instructions" => args.instructions = true,
+            "--instructions" => args.instructions = Some(true),
+            "--no-instructions" => args.instructions = Some(false),
             "--no-build" => args.build = false,
             _ => return Err(format!("unknown argument {flag:?}")),
         }
@@ -180,6 +183,9 @@ const HEADER: &str =
 const RULE: &str = "| --- | --- | --- | --- | --- | --- |";
 
 fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
     if values.len().is_multiple_of(2) {
@@ -187,6 +193,19 @@ fn median(mut values: Vec<f64>) -> f64 {
     } else {
         values[middle]
     }
+}
+
+/// The ratio ours / hand-written of CPU per invocation, from chunks `(ours, hand-written)`
+/// served one after the other: the median of the per-chunk ratios in the quietest quarter of the
+/// chunks, those in which the two functions together used the least CPU. A load that comes and
+/// goes falls on both functions of a chunk alike, and the median drops the chunks it split; a
+/// load that lasts adds about as much to both and pulls the ratio towards 1: the quietest
+/// chunks are those it touched least.
+fn quiet_ratio(chunks: &[(f64, f64)]) -> f64 {
+    let mut chunks = chunks.to_vec();
+    chunks.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
+    chunks.truncate(chunks.len().div_ceil(4));
+    median(chunks.iter().map(|(ours, hand)| ours / hand).collect())
 }
 
 /// `total` invocations split into `count` chunks (fewer if there are fewer invocations), whose
@@ -204,8 +223,9 @@ struct Figures {
     cpu: Vec<Series>,
     faults: Vec<Series>,
     rss: Vec<Series>,
-    /// Per payload, per round: the ratios ours / hand-written of the CPU of each chunk.
-    cpu_chunk_ratios: Vec<Vec<Vec<f64>>>,
+    /// Per payload, per round: the CPU per invocation (ns) of ours and hand-written in each
+    /// chunk.
+    cpu_chunks: Vec<Vec<Vec<(f64, f64)>>>,
     /// Median cold start (ms) of each round.
     cold: Series,
     clock: Option<process::CpuClock>,
@@ -273,7 +293,9 @@ async fn serve_both(
                 Ok(None) => "could not read /proc".to_owned(),
                 Err(error) => error,
             };
-            problems.0.push(format!("{what}, {}: {problem}", functions[f].name));
+            problems
+                .0
+                .push(format!("{what}, {}: {problem}", functions[f].name));
             complete = false;
             break 'steps;
         }
@@ -303,7 +325,7 @@ async fn measure(
         cpu: series(),
         faults: series(),
         rss: series(),
-        cpu_chunk_ratios: payloads.iter().map(|_| Vec::new()).collect(),
+        cpu_chunks: payloads.iter().map(|_| Vec::new()).collect(),
         cold: Series::default(),
         clock: None,
         instructions: Vec::new(),
@@ -318,11 +340,6 @@ async fn measure(
             else {
                 continue;
             };
-            eprintln!(
-                "{what}: {n} invocations each, {} chunks, in {:.2} s",
-                run.sizes.len(),
-                started.elapsed().as_secs_f64()
-            );
             for (f, readings) in run.readings.iter().enumerate() {
                 let ours = f == 0;
                 let (first, last) = (readings[0], readings[readings.len() - 1]);
@@ -344,12 +361,18 @@ async fn measure(
                     .collect::<Vec<_>>()
             };
             let [ours, hand] = &run.readings;
-            let ratios = chunk_cpu(ours)
-                .into_iter()
-                .zip(chunk_cpu(hand))
-                .map(|(o, h)| o / h)
-                .collect();
-            figures.cpu_chunk_ratios[index].push(ratios);
+            let chunks: Vec<(f64, f64)> = chunk_cpu(ours).into_iter().zip(chunk_cpu(hand)).collect();
+            let ratios: Vec<f64> = chunks.iter().map(|(o, h)| o / h).collect();
+            eprintln!(
+                "{what}: {n} invocations each, {} chunks, in {:.2} s; CPU ours / hand-written: \
+                 {:.2} in the quietest quarter of the chunks, {:.2} to {:.2} in all",
+                run.sizes.len(),
+                started.elapsed().as_secs_f64(),
+                quiet_ratio(&chunks),
+                min(&ratios),
+                max(&ratios),
+            );
+            figures.cpu_chunks[index].push(chunks);
         }
 
         // Cold start: the S3 payload, one invocation per process.
@@ -402,24 +425,23 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
         "CPU time of the function process, {}, read when the first answer arrives and when the \
          last does, divided by the invocations in between; user and kernel time. Best of {rounds} \
          rounds. Both processes run side by side and are served in alternating chunks (up to {} \
-         per function per round): ours / hand-written is the median of the per-chunk ratios of \
-         all rounds, the ratio range that of each round.\n",
+         per function per round): ours / hand-written is the median of the per-chunk ratios in \
+         the quietest quarter of the chunks of all rounds (lowest CPU of both functions \
+         together), the ratio range the same in each round.\n",
         figures.clock.map_or("(no reading)", process::CpuClock::describe),
         args.chunks,
     );
     println!("| payload | size | invocations {HEADER}\n| --- | --- | --- {RULE}");
-    for ((payload, series), chunk_ratios) in payloads.iter().zip(&figures.cpu).zip(&figures.cpu_chunk_ratios) {
+    for ((payload, series), chunks) in payloads.iter().zip(&figures.cpu).zip(&figures.cpu_chunks) {
         let size = payload.bytes.len() as f64 / 1_000.0;
         let n = args.invocations.unwrap_or(payload.invocations);
         let extra = format!(" {size:.1} KB | {n} |");
-        let ratios = (!chunk_ratios.is_empty()).then(|| Ratios {
-            overall: median(chunk_ratios.concat()),
-            per_round: chunk_ratios.iter().map(|round| median(round.clone())).collect(),
+        let ratios = (!chunks.is_empty()).then(|| Ratios {
+            overall: quiet_ratio(&chunks.concat()),
+            per_round: chunks.iter().map(|round| quiet_ratio(round)).collect(),
         });
-        println!(
-            "{}",
-            row(payload.label, &extra, series, ratios.as_ref(), |us| format!("{us:.1}"))
-        );
+        let micros = |us: f64| format!("{us:.1}");
+        println!("{}", row(payload.label, &extra, series, ratios.as_ref(), micros));
     }
 
     println!("\n## Minor page faults per invocation\n");
@@ -439,7 +461,10 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
     println!("VmHWM of the function process at the end of the run above. Best of {rounds} rounds.\n");
     println!("| payload {HEADER}\n| --- {RULE}");
     for (payload, series) in payloads.iter().zip(&figures.rss) {
-        println!("{}", row(payload.label, "", series, None, |mib| format!("{mib:.1}")));
+        println!(
+            "{}",
+            row(payload.label, "", series, None, |mib| format!("{mib:.1}"))
+        );
     }
 
     println!("\n## Cold start (ms)\n");
@@ -449,10 +474,8 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
         args.cold_starts
     );
     println!("| payload {HEADER}\n| --- {RULE}");
-    println!(
-        "{}",
-        row(payloads[0].label, "", &figures.cold, None, |ms| format!("{ms:.2}"))
-    );
+    let millis = |ms: f64| format!("{ms:.2}");
+    println!("{}", row(payloads[0].label, "", &figures.cold, None, millis));
 
     println!("\n## Binary size (stripped, release)\n");
     let bytes = |function: &Function| std::fs::metadata(&function.path).map(|metadata| metadata.len());
@@ -469,16 +492,19 @@ fn print_tables(args: &Args, figures: &Figures, functions: [&Function; 2], paylo
         (ours, hand) => println!("| {ours:?} | {hand:?} | - |"),
     }
 
-    if args.instructions {
+    if !figures.instructions.is_empty() {
         println!("\n## Instructions per invocation (callgrind, user space)\n");
         println!(
             "Instructions the function process executes per invocation in user space, all threads, \
              counted by valgrind's callgrind: (Ir(N2) - Ir(N1)) / (N2 - N1) of two runs of N1 and N2 \
-             invocations, which cancels start-up. Deterministic (to a few instructions), unlike \
-             the CPU time above; but it excludes kernel time (system calls, page faults), which \
-             the CPU table includes, and weighs every instruction alike (no cache misses).\n"
+             invocations, which cancels start-up; the two functions counted side by side. Nearly \
+             deterministic (repeated runs agree within 1 to 2 %), unlike the CPU time above; but it \
+             excludes kernel time (system calls, page faults), which the CPU table includes, and \
+             weighs every instruction alike (no cache misses).\n"
         );
-        println!("| payload | N1 / N2 | ours | hand-written | ours / hand-written |\n| --- | --- | --- | --- | --- |");
+        println!(
+            "| payload | N1 / N2 | ours | hand-written | ours / hand-written |\n| --- | --- | --- | --- | --- |"
+        );
         for (payload, counts) in payloads.iter().zip(&figures.instructions) {
             let (n1, n2) = payload.callgrind;
             let count = |count: Option<f64>| count.map_or("-".to_owned(), thousands);
@@ -506,7 +532,11 @@ fn thousands(value: f64) -> String {
         }
         grouped.push(digit);
     }
-    if value < -0.5 { format!("-{grouped}") } else { grouped }
+    if value < -0.5 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
 }
 
 /// Counts instructions per invocation of every payload under callgrind, for both functions.
@@ -520,11 +550,7 @@ async fn count_instructions(
 ) -> Vec<[Option<f64>; 2]> {
     let mut counts = Vec::new();
     for payload in payloads {
-        let mut pair = [None; 2];
-        for (count, function) in pair.iter_mut().zip(functions) {
-            *count = instructions::per_invocation(valgrind, function, payload, dir, logs, problems).await;
-        }
-        counts.push(pair);
+        counts.push(instructions::per_invocation(valgrind, functions, payload, dir, logs, problems).await);
     }
     counts
 }
@@ -582,13 +608,32 @@ fn main() -> ExitCode {
         .build()
         .expect("a tokio runtime");
     let (mut figures, mut problems) = runtime.block_on(measure(&args, [&ours, &hand], &payloads, &logs));
-    if args.instructions {
-        let counted = Instant::now();
+    let measured = started.elapsed();
+    let valgrind = match args.instructions {
+        Some(false) => None,
+        Some(true) => {
+            let found = instructions::find_valgrind();
+            if found.is_none() {
+                problems
+                    .0
+                    .push("--instructions: no valgrind on the PATH".to_owned());
+            }
+            found
+        }
+        None => {
+            let found = instructions::find_valgrind();
+            if found.is_none() {
+                eprintln!("no valgrind on the PATH: instructions not counted");
+            }
+            found
+        }
+    };
+    if let Some(valgrind) = valgrind {
         // Callgrind's output files, and valgrind's messages, beside the logs.
         let dir = bin_dir.join("side-by-side-callgrind");
         let _ = std::fs::remove_dir_all(&dir);
-        match (instructions::find_valgrind(), std::fs::create_dir_all(&dir)) {
-            (Some(valgrind), Ok(())) => {
+        match std::fs::create_dir_all(&dir) {
+            Ok(()) => {
                 figures.instructions = runtime.block_on(count_instructions(
                     &valgrind,
                     [&ours, &hand],
@@ -597,10 +642,8 @@ fn main() -> ExitCode {
                     &logs,
                     &mut problems,
                 ));
-                eprintln!("instructions counted in {:.0} s", counted.elapsed().as_secs_f64());
             }
-            (None, _) => problems.0.push("--instructions: no valgrind on the PATH".to_owned()),
-            (_, Err(error)) => problems.0.push(format!("{}: {error}", dir.display())),
+            Err(error) => problems.0.push(format!("{}: {error}", dir.display())),
         }
     }
     print_tables(&args, &figures, [&ours, &hand], &payloads);
@@ -612,10 +655,16 @@ fn main() -> ExitCode {
         .filter_map(|entry| entry.ok()?.metadata().ok())
         .map(|metadata| metadata.len())
         .sum();
+    let counted = started.elapsed() - measured;
     println!(
-        "\n{} rounds in {:.0} s; function logs: {logged} bytes (in {}).",
+        "\n{} rounds in {:.0} s{}; function logs: {logged} bytes (in {}).",
         args.rounds,
-        started.elapsed().as_secs_f64(),
+        measured.as_secs_f64(),
+        if figures.instructions.is_empty() {
+            String::new()
+        } else {
+            format!(", instructions counted in {:.0} s", counted.as_secs_f64())
+        },
         logs.display()
     );
     if problems.0.is_empty() {

@@ -32,15 +32,27 @@ pub fn all(events: &Path) -> std::io::Result<Vec<Payload>> {
     let body: String = ('a'..='z').cycle().take(6_000_000).collect();
     let big = sqs_event(std::iter::once(sqs_record(0, &body)));
     let payloads = [
-        ("s3", "S3 put", fixture("s3-put.json")?, 10_000, (20, 1020)),
-        ("sqs-one", "SQS, one record", fixture("sqs-one.json")?, 10_000, (20, 1020)),
-        ("eventbridge", "EventBridge", fixture("eventbridge.json")?, 10_000, (20, 1020)),
+        ("s3", "S3 put", fixture("s3-put.json")?, 10_000, (20, 220)),
+        (
+            "sqs-one",
+            "SQS, one record",
+            fixture("sqs-one.json")?,
+            10_000,
+            (20, 220),
+        ),
+        (
+            "eventbridge",
+            "EventBridge",
+            fixture("eventbridge.json")?,
+            10_000,
+            (20, 220),
+        ),
         (
             "cloudevent",
             "CloudEvent (structured)",
             fixture("cloudevent.json")?,
             10_000,
-            (20, 1020),
+            (20, 220),
         ),
         ("sqs-batch", "SQS, 1,000 records", batch, 200, (3, 13)),
         ("sqs-6mb", "SQS, one 6 MB record", big, 100, (2, 6)),

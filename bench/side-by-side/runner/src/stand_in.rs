@@ -195,7 +195,8 @@ impl Session {
                 let _ = stream.set_nodelay(true);
                 let state = Arc::clone(&server_state);
                 connections.spawn(async move {
-                    let service = hyper::service::service_fn(move |request| Arc::clone(&state).handle(request));
+                    let service =
+                        hyper::service::service_fn(move |request| Arc::clone(&state).handle(request));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
