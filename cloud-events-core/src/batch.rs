@@ -220,7 +220,7 @@ struct RecordIds {
     message_id: Option<String>,
     mq_message_id: Option<String>,
     record_id: Option<String>,
-    event_source_arn: Option<String>,
+    fifo: bool,
     kinesis_sequence: Option<String>,
     dynamodb_sequence: Option<String>,
     topic: Option<String>,
@@ -257,7 +257,8 @@ impl RecordIds {
             "messageId" => self.message_id = text(scanner)?,
             "messageID" => self.mq_message_id = text(scanner)?,
             "recordId" => self.record_id = text(scanner)?,
-            "eventSourceARN" => self.event_source_arn = text(scanner)?,
+            // An SQS FIFO queue's ARN ends in `.fifo`.
+            "eventSourceARN" => self.fifo = scanner.maybe_str()?.is_some_and(|arn| arn.ends_with(".fifo")),
             "kinesis" => self.kinesis_sequence = nested(scanner, "sequenceNumber")?,
             "dynamodb" => self.dynamodb_sequence = nested(scanner, "SequenceNumber")?,
             "topic" => self.topic = text(scanner)?,
@@ -475,10 +476,7 @@ pub(crate) fn split_with<R>(
         if record.is_err() && check_json(text).is_err() {
             return Err(not_json());
         }
-        fifo |= ids
-            .event_source_arn
-            .as_deref()
-            .is_some_and(|arn| arn.ends_with(".fifo"));
+        fifo |= ids.fifo;
         let data = ids.data.clone();
         records.push(BatchRecord {
             id: ids.id(id),

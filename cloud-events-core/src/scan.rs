@@ -174,24 +174,25 @@ impl<'a> Scanner<'a> {
     fn skip_nested(&mut self) -> Step {
         let bytes = self.text.as_bytes();
         let mut depth = 0_usize;
-        while let Some(&byte) = bytes.get(self.pos) {
+        let mut at = self.pos;
+        while let Some(&byte) = bytes.get(at) {
             match byte {
                 b'"' => {
-                    self.pos = self.string_end(self.pos + 1)?.0 + 1;
-                    continue;
+                    at = self.string_end(at + 1)?.0;
                 }
                 b'{' | b'[' => depth += 1,
                 b'}' | b']' => {
                     depth -= 1;
                     if depth == 0 {
-                        self.pos += 1;
+                        self.pos = at + 1;
                         return Ok(());
                     }
                 }
                 _ => {}
             }
-            self.pos += 1;
+            at += 1;
         }
+        self.pos = at;
         Err(self.malformed())
     }
 

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use tokio::io::AsyncReadExt;
+use tracing::Instrument;
 
 fn command(name: String) -> Command {
     Command::new(name)
@@ -106,8 +107,15 @@ async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) 
             }
         };
         // The bytes as Lambda would deliver them, on the Lambda path itself: the same answer.
+        let context = Context::local(sequence + 1, program);
+        let span = tracing::info_span!(
+            "invoke",
+            file = file.as_str(),
+            request_id = context.request_id.as_str()
+        );
         let result = dispatcher
-            .dispatch_bytes(bytes.into(), Context::local(sequence + 1, program))
+            .dispatch_bytes(bytes.into(), context)
+            .instrument(span)
             .await;
         let line = match result {
             Ok(response) => response,

@@ -245,27 +245,49 @@ impl Selection {
     /// assert!(Selection::NoHandler.handler_names().is_empty());
     /// ```
     pub fn handler_names(&self) -> Vec<&'static str> {
+        self.running().collect()
+    }
+
+    /// The handlers that run, in order (see [`Selection::handler_names`]).
+    fn running(&self) -> Box<dyn Iterator<Item = &'static str> + '_> {
         match self {
-            Selection::Run(handlers) => running_names(handlers, None),
-            Selection::PerRecord { handlers, assignment } => running_names(handlers, Some(assignment)),
-            Selection::Adapted(plan) => plan.iter().map(|(_, _, h)| h.name).collect(),
-            Selection::Ambiguous(_) | Selection::NoHandler => Vec::new(),
+            Selection::Run(handlers) => Box::new(running_names(handlers, None)),
+            Selection::PerRecord { handlers, assignment } => {
+                Box::new(running_names(handlers, Some(assignment)))
+            }
+            Selection::Adapted(plan) => Box::new(plan.iter().map(|(_, _, h)| h.name)),
+            Selection::Ambiguous(_) | Selection::NoHandler => Box::new(std::iter::empty()),
         }
     }
 }
 
 /// The names of `handlers` that run: all of them, or under per-record routing
 /// (`assignment`), those given at least one record.
-fn running_names(
-    handlers: &[&'static HandlerRegistration],
-    assignment: Option<&[Option<usize>]>,
-) -> Vec<&'static str> {
+fn running_names<'a>(
+    handlers: &'a [&'static HandlerRegistration],
+    assignment: Option<&'a [Option<usize>]>,
+) -> impl Iterator<Item = &'static str> + 'a {
     handlers
         .iter()
         .enumerate()
-        .filter(|(index, _)| assignment.is_none_or(|a| a.contains(&Some(*index))))
+        .filter(move |(index, _)| assignment.is_none_or(|a| a.contains(&Some(*index))))
         .map(|(_, h)| h.name)
-        .collect()
+}
+
+/// The handlers that run, comma-separated, for the invocation's span (written only if the
+/// span is enabled).
+struct Running<'a>(&'a Selection);
+
+impl std::fmt::Display for Running<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, name) in self.0.running().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
 }
 
 impl Dispatcher {
@@ -892,29 +914,18 @@ impl Dispatcher {
         payload: Bytes,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        let span = tracing::info_span!(
-            "invocation",
-            request_id = %context.request_id,
-            route = tracing::field::Empty,
-            handler = tracing::field::Empty,
-        );
-        let result = self
-            .dispatch_in_span(payload, context)
-            .instrument(span.clone())
-            .await;
-        let _entered = span.enter();
-        match &result {
-            Ok(_) => tracing::debug!("invocation succeeded"),
-            Err(error) => tracing::error!(error_type = error.error_type(), "{}", for_logs(&error.message)),
+        match self.read(payload) {
+            Ok((event, classification)) => self.route(&event, classification, context).await,
+            Err(error) => {
+                log_outcome(&Err(&error));
+                Err(error)
+            }
         }
-        result
     }
 
-    async fn dispatch_in_span(
-        &self,
-        payload: Bytes,
-        context: Context,
-    ) -> Result<serde_json::Value, DispatchError> {
+    /// The payload as an event, and its classification: the caps, UTF-8 and the marker
+    /// fields, before anything decodes it.
+    fn read(&self, payload: Bytes) -> Result<(RawEvent, Classification), DispatchError> {
         let limits = &self.options.limits;
         if let Some(why) = limits.check_size(payload.len()) {
             return Err(DispatchError::new(ErrorKind::LimitExceeded, why));
@@ -929,31 +940,54 @@ impl Dispatcher {
         let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify_markers(event.json())))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
-        let outcome = self.route(&event, classification, context).await;
-        // Only JSON is answered as JSON: where no decoder read all of it, it is checked now.
-        if outcome.is_ok() && event.is_checked() {
-            return outcome;
-        }
-        event.check().map_err(invalid_event)?;
-        outcome
+        Ok((event, classification))
     }
 
-    /// Selects the handlers of a classified event and runs them.
+    /// Selects the handlers of a classified event, runs them in the invocation's span (its
+    /// route and the handlers that run: `lambda_runtime`'s own span carries the request id),
+    /// and answers.
     async fn route(
         &self,
         event: &RawEvent,
         classification: Classification,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        let span = tracing::Span::current();
-        span.record("route", classification.route_key());
         let selection =
             std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, event.json())))
-                .map_err(|panic| panicked("handler selection", &*panic))?;
-        if !span.is_disabled() {
-            // The handlers that run (for a routed batch, those given records).
-            span.record("handler", selection.handler_names().join(",").as_str());
-        }
+                .map_err(|panic| panicked("handler selection", &*panic));
+        let selection = match selection {
+            Ok(selection) => selection,
+            Err(error) => {
+                log_outcome(&Err(&error));
+                return Err(error);
+            }
+        };
+        let span = tracing::info_span!(
+            "invocation",
+            route = classification.route_key(),
+            handler = %Running(&selection),
+        );
+        let outcome = self
+            .run_selection(selection, event, classification, context)
+            .instrument(span.clone())
+            .await;
+        // Only JSON is answered as JSON: where no decoder read all of it, it is checked now.
+        let outcome = if outcome.is_ok() && event.is_checked() {
+            outcome
+        } else {
+            event.check().map_err(invalid_event).and(outcome)
+        };
+        span.in_scope(|| log_outcome(&outcome.as_ref().map(|_| ())));
+        outcome
+    }
+
+    async fn run_selection(
+        &self,
+        selection: Selection,
+        event: &RawEvent,
+        classification: Classification,
+        context: Context,
+    ) -> Result<serde_json::Value, DispatchError> {
         let (handlers, assignment) = match selection {
             Selection::Run(handlers) => (handlers, None),
             Selection::PerRecord { handlers, assignment } => (handlers, Some(assignment)),
@@ -979,14 +1013,17 @@ impl Dispatcher {
         };
         match within(budget, work).await {
             Ok(result) => result,
-            Err(_) => Err(DispatchError::new(
-                ErrorKind::DeadlineExceeded,
-                format!(
-                    "handler `{}` was still running {} ms before the invocation deadline and was cancelled",
-                    running_names(&handlers, assignment.as_deref()).join("`, `"),
-                    self.options.deadline_margin.as_millis()
-                ),
-            )),
+            Err(_) => {
+                let names: Vec<&str> = running_names(&handlers, assignment.as_deref()).collect();
+                Err(DispatchError::new(
+                    ErrorKind::DeadlineExceeded,
+                    format!(
+                        "handler `{}` was still running {} ms before the invocation deadline and was cancelled",
+                        names.join("`, `"),
+                        self.options.deadline_margin.as_millis()
+                    ),
+                ))
+            }
         }
     }
 
@@ -1229,6 +1266,14 @@ fn route_slot(route: Route) -> usize {
     match route {
         Route::Kind(kind) => kind as usize,
         Route::Default => Kind::ALL.len(),
+    }
+}
+
+/// Logs how an invocation ended (a failure once, with its `errorType`; quoted values elided).
+fn log_outcome(outcome: &Result<(), &DispatchError>) {
+    match outcome {
+        Ok(()) => tracing::debug!("invocation succeeded"),
+        Err(error) => tracing::error!(error_type = error.error_type(), "{}", for_logs(&error.message)),
     }
 }
 
