@@ -7,10 +7,11 @@
 use crate::classify::check_json;
 use crate::events::{DecodeError, RawEvent};
 use crate::scan::{Halt, Scanner, Step};
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
 
 /// How an event source learns which records failed.
 ///
@@ -422,11 +423,180 @@ pub(crate) struct BatchShape {
 }
 
 /// Splits `event` into records of type `R`.
+///
+/// With `identity` (how a decoded record names itself), a batch whose records all decode is
+/// read in one pass: the records are decoded where they stand, and their ids taken from them.
+/// A batch with a record that does not decode, or more records than the limit, is split
+/// record by record ([`split_with`]), so that each record fails or succeeds on its own.
 pub(crate) fn split<R: DeserializeOwned>(
     event: &RawEvent,
     shape: BatchShape,
+    identity: Option<fn(&R) -> Identity>,
 ) -> Result<Delivery<R>, DecodeError> {
+    if let Some(identity) = identity
+        && let Some(delivery) = decode_whole(event, shape, identity)
+    {
+        return Ok(delivery);
+    }
     split_with(event, shape, decode_record::<R>)
+}
+
+/// What the batch answer needs from a decoded record: its id, and whether its queue is an
+/// SQS FIFO queue (whose records are ordered).
+pub(crate) type Identity = (Option<String>, bool);
+
+/// All the records of `event`, decoded in one pass over it; `None` if any record does not
+/// decode (or a decoder panics), the event is not JSON, or it has more records than its
+/// limit (reading stops there).
+fn decode_whole<R: DeserializeOwned>(
+    event: &RawEvent,
+    shape: BatchShape,
+    identity: fn(&R) -> Identity,
+) -> Option<Delivery<R>> {
+    let reader = WholeBatch {
+        layout: shape.layout,
+        limit: event.record_limit(),
+        records: PhantomData,
+    };
+    // `aws_lambda_events` panics on some values (fractional millisecond timestamps): such a
+    // batch goes to the record-by-record path, where the panic fails one record.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut deserializer = serde_json::Deserializer::from_str(event.json());
+        let records = reader.deserialize(&mut deserializer)?;
+        deserializer.end().map(|()| records)
+    }));
+    let records: Vec<R> = decoded.ok()?.ok()??;
+    // serde_json read every byte of it, by JSON's grammar.
+    event.read_whole();
+    let mut fifo = false;
+    let records = records
+        .into_iter()
+        .map(|record| {
+            let (id, in_fifo) = identity(&record);
+            fifo |= in_fifo;
+            BatchRecord {
+                id,
+                record: Ok(record),
+                data: None,
+            }
+        })
+        .collect();
+    // An SQS FIFO queue's records are ordered within their message group.
+    let order = if fifo { BatchOrder::InOrder } else { shape.order };
+    Some(Delivery::Records(Batch {
+        records,
+        report: shape.report,
+        order,
+    }))
+}
+
+/// Reads an event's records of type `R` where its layout keeps them (a later member of the
+/// same name wins, as in a map), skipping the rest; `None` if they are not there.
+struct WholeBatch<R> {
+    layout: Layout,
+    limit: usize,
+    records: PhantomData<R>,
+}
+
+impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for WholeBatch<R> {
+    type Value = Option<Vec<R>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, R: DeserializeOwned> Visitor<'de> for WholeBatch<R> {
+    type Value = Option<Vec<R>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a batch event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let elements = Elements::<R> {
+            limit: self.limit,
+            records: PhantomData,
+        };
+        let mut found = None;
+        while let Some(member) = map.next_key::<Cow<'de, str>>()? {
+            match self.layout {
+                Layout::Array(key) if member == key => found = Some(map.next_value_seed(elements.clone())?),
+                Layout::ArrayPerKey(key) if member == key => {
+                    found = Some(map.next_value_seed(Groups(elements.clone()))?)
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match found {
+            Some(records) if records.len() > self.limit => Err(de::Error::custom("over the record limit")),
+            found => Ok(found),
+        }
+    }
+}
+
+/// The records of one array, refused past `limit` of them: a batch over the limit is not
+/// decoded whole before it is refused.
+struct Elements<R> {
+    limit: usize,
+    records: PhantomData<R>,
+}
+
+impl<R> Clone for Elements<R> {
+    fn clone(&self) -> Self {
+        Elements {
+            limit: self.limit,
+            records: PhantomData,
+        }
+    }
+}
+
+impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for Elements<R> {
+    type Value = Vec<R>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<R>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, R: DeserializeOwned> Visitor<'de> for Elements<R> {
+    type Value = Vec<R>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<R>, A::Error> {
+        let mut records = Vec::new();
+        while let Some(record) = seq.next_element()? {
+            if records.len() == self.limit {
+                return Err(de::Error::custom("over the record limit"));
+            }
+            records.push(record);
+        }
+        Ok(records)
+    }
+}
+
+/// An object of arrays of records (Kafka partitions, RabbitMQ queues), flattened in key
+/// order, as a `BTreeMap` reads it.
+struct Groups<R>(Elements<R>);
+
+impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for Groups<R> {
+    type Value = Vec<R>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<R>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, R: DeserializeOwned> Visitor<'de> for Groups<R> {
+    type Value = Vec<R>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object of arrays of records")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<R>, A::Error> {
+        let mut groups = BTreeMap::new();
+        while let Some(group) = map.next_key::<String>()? {
+            groups.insert(group, map.next_value_seed(self.0.clone())?);
+        }
+        Ok(groups.into_values().flatten().collect())
+    }
 }
 
 /// Splits `event` into records, each decoded by `decode` from its text (which it must read
@@ -511,7 +681,7 @@ mod tests {
         let event = RawEvent::new(
             r#"{"Records":[{"messageId":"a","body":"1","eventSourceARN":"arn:aws:sqs:r:1:q"},{"messageId":"b","body":7},{"nothing":true}]}"#,
         );
-        let Delivery::Records(batch) = split::<SqsMessage>(&event, SQS).unwrap() else {
+        let Delivery::Records(batch) = split::<SqsMessage>(&event, SQS, None).unwrap() else {
             panic!("a batch")
         };
         assert_eq!(batch.order, BatchOrder::Independent);
@@ -527,7 +697,7 @@ mod tests {
         let event = RawEvent::new(
             r#"{"Records":[{"messageId":"a","body":"1","eventSourceARN":"arn:aws:sqs:r:1:q.fifo"}]}"#,
         );
-        let Ok(Delivery::Records(batch)) = split::<SqsMessage>(&event, SQS) else {
+        let Ok(Delivery::Records(batch)) = split::<SqsMessage>(&event, SQS, None) else {
             panic!("a batch")
         };
         assert_eq!(batch.order, BatchOrder::InOrder);
@@ -544,7 +714,8 @@ mod tests {
             report: BatchReport::WholeEvent,
             order: BatchOrder::InOrder,
         };
-        let Ok(Delivery::Records(batch)) = split::<serde_json::Value>(&RawEvent::new(json), shape) else {
+        let Ok(Delivery::Records(batch)) = split::<serde_json::Value>(&RawEvent::new(json), shape, None)
+        else {
             panic!()
         };
         assert_eq!(batch.records[0].id.as_deref(), Some("t-0@9"));
@@ -583,7 +754,7 @@ mod tests {
     fn ids_of_another_json_type_are_absent_and_the_rest_are_kept() {
         let event =
             RawEvent::new(r#"{"Records":[{"messageId":5,"body":"1"},{"messageId":"m\u0032","body":"2"}]}"#);
-        let Delivery::Records(batch) = split::<SqsMessage>(&event, SQS).unwrap() else {
+        let Delivery::Records(batch) = split::<SqsMessage>(&event, SQS, None).unwrap() else {
             panic!("a batch")
         };
         let ids: Vec<_> = batch.records.iter().map(|r| r.id.clone()).collect();
@@ -601,14 +772,14 @@ mod tests {
             r#"{"Records":[{"messageId":"a","body":"\q"}]}"#,
         ] {
             let event = RawEvent::new(broken);
-            let error = split::<SqsMessage>(&event, SQS)
+            let error = split::<SqsMessage>(&event, SQS, None)
                 .err()
                 .unwrap_or_else(|| panic!("{broken}"));
             assert_eq!(error.message, event.check().unwrap_err().to_string(), "{broken}");
             assert!(!event.is_checked());
         }
         let event = RawEvent::new(r#"{"Records":[{"messageId":"a","body":"1"},{"messageId":"b","body":2}]}"#);
-        assert!(split::<SqsMessage>(&event, SQS).is_ok());
+        assert!(split::<SqsMessage>(&event, SQS, None).is_ok());
         assert!(event.is_checked(), "split and decoded: known to be JSON");
     }
 
@@ -636,6 +807,62 @@ mod tests {
             let scanned = scan_records(&json, Layout::Array("Records"), false).unwrap();
             proptest::prop_assert!(skeleton_is_json(&json, &scanned));
         }
+    }
+
+    /// The one-pass path (all records decode) and the record-by-record path answer alike:
+    /// the same records, ids, order and report.
+    #[test]
+    fn the_one_pass_path_answers_as_the_record_by_record_path() {
+        use crate::events::{EventOf, KafkaRecord, KinesisEventRecord};
+        use crate::kinds::{Kind, marker};
+        fn summary<R: serde::Serialize>(delivery: Delivery<R>) -> serde_json::Value {
+            let Delivery::Records(batch) = delivery else {
+                panic!("a batch")
+            };
+            let records: Vec<_> = batch
+                .records
+                .iter()
+                .map(|r| {
+                    serde_json::json!([
+                        r.id,
+                        r.data,
+                        serde_json::to_value(r.record.as_ref().ok()).unwrap()
+                    ])
+                })
+                .collect();
+            serde_json::json!([records, format!("{:?} {:?}", batch.report, batch.order)])
+        }
+        let fifo = Kind::Sqs.sample().replace("orders-queue", "orders-queue.fifo");
+        for json in [Kind::Sqs.sample(), fifo.as_str()] {
+            let event = RawEvent::new(json);
+            let one_pass = <SqsMessage as EventOf<marker::Sqs>>::deliver(&event).unwrap();
+            let by_record =
+                split::<SqsMessage>(&RawEvent::new(json), crate::events::records::shapes::SQS, None).unwrap();
+            assert_eq!(summary(one_pass), summary(by_record), "{json}");
+            assert!(event.is_checked());
+        }
+        let kafka = RawEvent::new(Kind::Kafka.sample());
+        let one_pass = <KafkaRecord as EventOf<marker::Kafka>>::deliver(&kafka).unwrap();
+        let by_record = split::<KafkaRecord>(&kafka, crate::events::records::shapes::KAFKA, None).unwrap();
+        assert_eq!(summary(one_pass), summary(by_record));
+        let kinesis = RawEvent::new(Kind::Kinesis.sample());
+        let one_pass = <KinesisEventRecord as EventOf<marker::Kinesis>>::deliver(&kinesis).unwrap();
+        let by_record =
+            split::<KinesisEventRecord>(&kinesis, crate::events::records::shapes::KINESIS, None).unwrap();
+        assert_eq!(summary(one_pass), summary(by_record));
+        // A record that does not decode: record by record, so that only it fails.
+        let event = RawEvent::new(r#"{"Records":[{"messageId":"a","body":"1"},{"messageId":"b","body":2}]}"#);
+        let Delivery::Records(batch) = <SqsMessage as EventOf<marker::Sqs>>::deliver(&event).unwrap() else {
+            panic!("a batch")
+        };
+        assert!(batch.records[0].record.is_ok() && batch.records[1].record.is_err());
+        assert_eq!(batch.records[1].id.as_deref(), Some("b"));
+        // Over the record limit: refused as before, without a handler seeing a record.
+        let event = RawEvent::new(Kind::Sqs.sample()).with_record_limit(1);
+        let error = <SqsMessage as EventOf<marker::Sqs>>::deliver(&event)
+            .err()
+            .unwrap();
+        assert_eq!(error.limit, Some("records"));
     }
 
     #[test]

@@ -159,7 +159,12 @@ where
             handler,
         )
         .await;
-        log_failures(handler, &meta.ids, indexes.iter().copied().zip(&outcomes));
+        log_failures(
+            invocation.classification().route_key(),
+            handler,
+            &meta.ids,
+            indexes.iter().copied().zip(&outcomes),
+        );
         let mut all = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner());
         all.resize(meta.ids.len(), None);
         for (index, outcome) in indexes.into_iter().zip(outcomes) {
@@ -169,7 +174,12 @@ where
         return Ok(Value::Null);
     }
     let outcomes = run_records(inputs, order, invocation.record_concurrency(), &call, handler).await;
-    log_failures(handler, &meta.ids, outcomes.iter().enumerate());
+    log_failures(
+        invocation.classification().route_key(),
+        handler,
+        &meta.ids,
+        outcomes.iter().enumerate(),
+    );
     answer(&meta, outcomes)
 }
 
@@ -219,6 +229,7 @@ where
 }
 
 fn log_failures<'a>(
+    route: &str,
     handler: &str,
     ids: &[Option<String>],
     outcomes: impl IntoIterator<Item = (usize, &'a Outcome)>,
@@ -227,6 +238,7 @@ fn log_failures<'a>(
         if let Err(reason) = outcome {
             let id = ids.get(index).and_then(|id| id.as_deref()).unwrap_or("-");
             tracing::warn!(
+                route,
                 handler,
                 record = index,
                 id,
