@@ -1,9 +1,11 @@
 //! The classifier: which kind an event is, read from its marker fields.
 
-use crate::cloudevent::{CloudEventError, CloudEventHeader};
+use crate::RawEvent;
+use crate::cloudevent::{CloudEvent, CloudEventError, read_structured};
 use crate::kinds::Kind;
 use crate::probe::{Probe, probe};
 use serde_json::value::RawValue;
+use std::ops::Range;
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
 ///
@@ -248,13 +250,36 @@ pub fn classify_json(json: &RawValue) -> Result<Classification, ClassifyError> {
 /// assert_eq!(classify_markers(early), classify_str(early));
 /// ```
 pub fn classify_markers(json: &str) -> Result<Classification, ClassifyError> {
-    let json = without_bom(json);
+    classify_read(without_bom(json)).map(|(classification, _)| classification)
+}
+
+/// [`classify_markers`] for an event, keeping what the classifier read of it for the
+/// event's decoders: a CloudEvent's attributes are read and checked once, here, and
+/// [`CloudEvent::from_event`](crate::CloudEvent::from_event) then decodes only its `data`.
+/// This is the dispatcher's classifier.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, classify_event, classify_markers};
+/// let event = RawEvent::new(Kind::CloudEvents.sample());
+/// assert_eq!(classify_event(&event).unwrap(), classify_markers(event.json()).unwrap());
+/// ```
+pub fn classify_event(event: &RawEvent) -> Result<Classification, ClassifyError> {
+    let (classification, cloudevent) = classify_read(without_bom(event.json()))?;
+    if let Some(read) = cloudevent {
+        event.keep_cloudevent(read);
+    }
+    Ok(classification)
+}
+
+/// Classifies from the markers, and returns a CloudEvent's attributes as read.
+fn classify_read(json: &str) -> Result<(Classification, Option<CloudEvent<Range<usize>>>), ClassifyError> {
     let probe = match probe(json) {
         Ok(probe) => probe,
         // Not JSON where the reader looked: the checker says exactly where and why.
         Err(offset) => return Err(check_json(json).err().unwrap_or_else(|| unreadable(json, offset))),
     };
-    // A CloudEvent's header is read whole; if that fails because the text is not JSON, say so.
+    // A CloudEvent's attributes are read whole; if that fails because the text is not JSON,
+    // say so.
     conclude(json, probe).map_err(|error| check_json(json).err().unwrap_or(error))
 }
 
@@ -285,7 +310,10 @@ fn unreadable(json: &str, offset: usize) -> ClassifyError {
 }
 
 /// The kind and the dynamic route parts from what the marker reader found.
-fn conclude(json: &str, probe: Probe<'_>) -> Result<Classification, ClassifyError> {
+fn conclude(
+    json: &str,
+    probe: Probe<'_>,
+) -> Result<(Classification, Option<CloudEvent<Range<usize>>>), ClassifyError> {
     let kind = probe.decided.or_else(|| {
         Kind::ALL
             .iter()
@@ -298,10 +326,11 @@ fn conclude(json: &str, probe: Probe<'_>) -> Result<Classification, ClassifyErro
     };
     match kind {
         Some(Kind::CloudEvents) => {
-            let header = CloudEventHeader::from_json(json.as_bytes())?;
-            classification.source = Some(header.source);
-            classification.event_type = Some(header.ty);
-            classification.subject = header.subject;
+            let read = read_structured(json.as_bytes())?;
+            classification.source = Some(read.source.clone());
+            classification.event_type = Some(read.ty.clone());
+            classification.subject = read.subject.clone();
+            return Ok((classification, Some(read)));
         }
         Some(Kind::EventBridge) => {
             classification.source = probe.source.map(Into::into);
@@ -314,7 +343,7 @@ fn conclude(json: &str, probe: Probe<'_>) -> Result<Classification, ClassifyErro
         Some(Kind::GcpBackground) => classification.event_type = probe.gcp_context.event_type.map(Into::into),
         _ => {}
     }
-    Ok(classification)
+    Ok((classification, None))
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ pub use kinds::{Kind, KindMarker};
 
 #[cfg(feature = "events")]
 pub use classify::{
-    Classification, ClassifyError, UNCLASSIFIED, classify, classify_json, classify_markers, classify_str,
+    Classification, ClassifyError, UNCLASSIFIED, classify, classify_event, classify_json, classify_markers,
+    classify_str,
 };
 #[cfg(feature = "events")]
 pub use cloudevent::{CloudEvent, CloudEventError, CloudEventHeader, SpecVersion};

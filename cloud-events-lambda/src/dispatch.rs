@@ -10,7 +10,7 @@ use crate::registry::{HandlerRegistration, Route, registered};
 use crate::strategy::{ErrorPolicy, Options, Strategy};
 use bytes::Bytes;
 use cloud_events_core::condition::Condition;
-use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_markers, classify_str};
+use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_event, classify_str};
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use std::any::Any;
@@ -882,8 +882,9 @@ impl Dispatcher {
     ///
     /// - the size cap first, before anything reads it; then UTF-8 (a byte order mark and
     ///   surrounding whitespace dropped), and the depth cap if one is set;
-    /// - the kind from its marker fields alone ([`cloud_events_core::classify_markers`]):
-    ///   reading stops at the first decisive marker;
+    /// - the kind from its marker fields alone ([`cloud_events_core::classify_event`]):
+    ///   reading stops at the first decisive marker (a CloudEvent's attributes are read and
+    ///   checked there once, and its decoder then decodes only `data`);
     /// - the handler's typed decoder reads the whole event, once, from the same bytes (no
     ///   copy is made of them);
     /// - where no decoder read it whole (a failure, a `RawEvent` handler, no handler), the
@@ -937,7 +938,7 @@ impl Dispatcher {
         if let Some(why) = limits.check_depth(event.json()) {
             return Err(DispatchError::new(ErrorKind::LimitExceeded, why));
         }
-        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify_markers(event.json())))
+        let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify_event(&event)))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
         Ok((event, classification))

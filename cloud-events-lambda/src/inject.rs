@@ -122,7 +122,7 @@ impl<T: DeserializeOwned + Send> FromInvocation for Data<T> {
         let decode_error = |message: String| DispatchError::new(ErrorKind::EventDecode, message);
         match invocation.classification().kind() {
             Some(Kind::CloudEvents) => {
-                let event = CloudEvent::<T>::from_json(invocation.event().json().as_bytes())
+                let event = CloudEvent::<T>::from_event(invocation.event())
                     .map_err(|e| decode_error(e.to_string()))?;
                 event
                     .data

@@ -1,12 +1,14 @@
 //! The CloudEvents JSON event format (structured mode), spec versions 1.0 and 0.3.
 
-use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use crate::RawEvent;
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 
 mod binding;
 mod build;
@@ -159,9 +161,10 @@ pub struct CloudEvent<T = Value> {
     pub data_base64: Option<Vec<u8>>,
 }
 
-/// The attributes of a CloudEvent as read from JSON, with `data` left undecoded.
-#[derive(Debug, Default)]
-struct Attributes {
+/// The attributes of a CloudEvent as read from JSON, with `data` left undecoded (`D`: a
+/// `RawValue`, owned or borrowed from the text).
+#[derive(Debug)]
+struct Attributes<D = Box<RawValue>> {
     specversion: Option<Value>,
     id: Option<Value>,
     source: Option<Value>,
@@ -171,8 +174,26 @@ struct Attributes {
     subject: Option<Value>,
     time: Option<Value>,
     extensions: BTreeMap<String, Value>,
-    data: Option<Box<RawValue>>,
+    data: Option<D>,
     data_base64: Option<Value>,
+}
+
+impl<D> Default for Attributes<D> {
+    fn default() -> Self {
+        Attributes {
+            specversion: None,
+            id: None,
+            source: None,
+            ty: None,
+            datacontenttype: None,
+            dataschema: None,
+            subject: None,
+            time: None,
+            extensions: BTreeMap::new(),
+            data: None,
+            data_base64: None,
+        }
+    }
 }
 
 /// The context attributes every handler and router needs, without `data`.
@@ -226,14 +247,87 @@ impl<T: DeserializeOwned> CloudEvent<T> {
     /// assert!(CloudEvent::<Order>::from_json(wrong).is_err());
     /// ```
     pub fn from_json(json: &[u8]) -> Result<Self, CloudEventError> {
-        let attributes: Attributes =
-            serde_json::from_slice(json).map_err(|e| CloudEventError::Json(e.to_string()))?;
-        attributes.validate()
+        read_structured(json)?.decode_data(json)
+    }
+
+    /// The CloudEvent an event holds, with `data` decoded into `T`: read once for the event
+    /// and all its decoders (the dispatcher's classifier has read and checked its
+    /// attributes already, see [`crate::classify_event`]; only `data` is decoded here).
+    ///
+    /// ```
+    /// use cloud_events_core::{CloudEvent, Kind, RawEvent, classify_event};
+    /// let event = RawEvent::new(Kind::CloudEvents.sample());
+    /// let classification = classify_event(&event).unwrap(); // reads the attributes once
+    /// let order: CloudEvent = CloudEvent::from_event(&event).unwrap();
+    /// assert_eq!(Some(order.source.as_str()), classification.source());
+    /// assert_eq!(order.data.unwrap()["total"], 129.5);
+    /// ```
+    pub fn from_event(event: &RawEvent) -> Result<Self, CloudEventError> {
+        let json = event.json().as_bytes();
+        let read = match event.take_cloudevent() {
+            Some(read) => read,
+            None => read_structured(json)?,
+        };
+        let decoded = read.decode_data(json)?;
+        event.read_whole();
+        Ok(decoded)
     }
 }
 
-impl Attributes {
+/// Reads and checks a structured-mode CloudEvent once: its attributes, and where its `data`
+/// is in `json` (left undecoded).
+pub(crate) fn read_structured(json: &[u8]) -> Result<CloudEvent<Range<usize>>, CloudEventError> {
+    let attributes: Attributes<&RawValue> =
+        serde_json::from_slice(json).map_err(|e| CloudEventError::Json(e.to_string()))?;
+    let base = json.as_ptr() as usize;
+    attributes.validate_with(|raw| {
+        let start = raw.get().as_ptr() as usize - base;
+        Ok(start..start + raw.get().len())
+    })
+}
+
+impl CloudEvent<Range<usize>> {
+    /// The event with `data` (its place in `json`) decoded into `T`.
+    fn decode_data<T: DeserializeOwned>(self, json: &[u8]) -> Result<CloudEvent<T>, CloudEventError> {
+        let data = match &self.data {
+            None => None,
+            Some(range) => Some(decode_data::<T>(&json[range.clone()])?),
+        };
+        Ok(CloudEvent {
+            specversion: self.specversion,
+            id: self.id,
+            source: self.source,
+            ty: self.ty,
+            datacontenttype: self.datacontenttype,
+            dataschema: self.dataschema,
+            subject: self.subject,
+            time: self.time,
+            extensions: self.extensions,
+            data,
+            data_base64: self.data_base64,
+        })
+    }
+}
+
+/// `data` decoded into `T`, or why not.
+fn decode_data<T: DeserializeOwned>(json: &[u8]) -> Result<T, CloudEventError> {
+    serde_json::from_slice::<T>(json).map_err(|e| CloudEventError::Data {
+        target: std::any::type_name::<T>(),
+        message: e.to_string(),
+    })
+}
+
+impl<D: std::ops::Deref<Target = RawValue>> Attributes<D> {
     fn validate<T: DeserializeOwned>(self) -> Result<CloudEvent<T>, CloudEventError> {
+        self.validate_with(|raw| decode_data(raw.get().as_bytes()))
+    }
+
+    /// Checks every attribute against the spec; `data` (if any) becomes what `data_of` makes
+    /// of its JSON.
+    fn validate_with<T>(
+        self,
+        data_of: impl FnOnce(&RawValue) -> Result<T, CloudEventError>,
+    ) -> Result<CloudEvent<T>, CloudEventError> {
         let specversion = spec_version(self.specversion)?;
         let id = required_string("id", self.id)?;
         let source = required_string("source", self.source)?;
@@ -274,7 +368,7 @@ impl Attributes {
             return Err(CloudEventError::BothData);
         }
         let mut extensions = self.extensions;
-        let mut data_raw = self.data;
+        let mut data_raw: Option<D> = self.data;
         let mut data_base64_value = self.data_base64;
         // 0.3: `datacontentencoding: base64` says `data` is a base64 string of binary data.
         if specversion == SpecVersion::V03
@@ -319,12 +413,7 @@ impl Attributes {
         };
         let data = match data_raw {
             None => None,
-            Some(raw) => Some(
-                serde_json::from_str::<T>(raw.get()).map_err(|e| CloudEventError::Data {
-                    target: std::any::type_name::<T>(),
-                    message: e.to_string(),
-                })?,
-            ),
+            Some(raw) => Some(data_of(&raw)?),
         };
         Ok(CloudEvent {
             specversion,
@@ -373,18 +462,15 @@ fn optional_string(name: &'static str, value: Option<Value>) -> Result<Option<St
     }
 }
 
-/// Reads a CloudEvent object attribute by attribute. With `keep_data` false, `data` is
-/// skipped (its presence is still recorded) so that routing never copies a large payload.
-struct AttributesVisitor {
-    keep_data: bool,
-}
+/// Reads a CloudEvent object attribute by attribute.
+struct AttributesVisitor<D>(std::marker::PhantomData<D>);
 
-impl<'de> Visitor<'de> for AttributesVisitor {
-    type Value = Attributes;
+impl<'de, D: Deserialize<'de>> Visitor<'de> for AttributesVisitor<D> {
+    type Value = Attributes<D>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a CloudEvent JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes<D>, A::Error> {
         let mut out = Attributes::default();
         while let Some(key) = map.next_key::<String>()? {
             let slot = match key.as_str() {
@@ -397,22 +483,11 @@ impl<'de> Visitor<'de> for AttributesVisitor {
                 "subject" => &mut out.subject,
                 "time" => &mut out.time,
                 "data_base64" => &mut out.data_base64,
-                "data" if self.keep_data => {
+                "data" => {
                     out.data = Some(map.next_value()?);
                     continue;
                 }
-                "data" => {
-                    map.next_value::<IgnoredAny>()?;
-                    out.data = Some(RawValue::from_string("\"\"".into()).map_err(de::Error::custom)?);
-                    continue;
-                }
-                // Needed to read 0.3 base64 data even when `data` itself is skipped.
-                "datacontentencoding" => {
-                    let value = map.next_value()?;
-                    out.extensions.insert(key, value);
-                    continue;
-                }
-                // Extensions are read in both modes: their values have type rules too.
+                // Extensions (and 0.3's `datacontentencoding`): their values have type rules.
                 _ => {
                     let value = map.next_value()?;
                     out.extensions.insert(key, value);
@@ -425,28 +500,26 @@ impl<'de> Visitor<'de> for AttributesVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Attributes {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(AttributesVisitor { keep_data: true })
+impl<'de, D: Deserialize<'de>> Deserialize<'de> for Attributes<D> {
+    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        deserializer.deserialize_map(AttributesVisitor(std::marker::PhantomData))
     }
 }
 
 impl CloudEventHeader {
     fn parse(json: &[u8]) -> Result<CloudEventHeader, CloudEventError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(json);
-        let attributes = deserializer
-            .deserialize_map(AttributesVisitor { keep_data: false })
-            .and_then(|a| deserializer.end().map(|()| a))
-            .map_err(|e| CloudEventError::Json(e.to_string()))?;
-        // `data` was skipped: decoding the `""` placeholder checks presence rules only.
-        let event: CloudEvent<IgnoredAny> = attributes.validate()?;
-        Ok(CloudEventHeader {
+        Ok(CloudEventHeader::of(read_structured(json)?))
+    }
+
+    /// The header of an event read with [`read_structured`].
+    pub(crate) fn of<T>(event: CloudEvent<T>) -> CloudEventHeader {
+        CloudEventHeader {
             specversion: event.specversion,
             id: event.id,
             source: event.source,
             ty: event.ty,
             subject: event.subject,
-        })
+        }
     }
 }
 
@@ -497,7 +570,7 @@ impl<T: Serialize> Serialize for CloudEvent<T> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for CloudEvent<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Attributes::deserialize(deserializer)?
+        Attributes::<Box<RawValue>>::deserialize(deserializer)?
             .validate()
             .map_err(de::Error::custom)
     }

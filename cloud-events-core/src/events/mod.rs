@@ -186,10 +186,7 @@ impl AnyEvent for serde_json::Value {
 
 impl<T: DeserializeOwned> EventOf<marker::CloudEvents> for CloudEvent<T> {
     fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
-        let decoded = CloudEvent::from_json(event.json().as_bytes())
-            .map_err(|e| DecodeError::new::<Self>(e.to_string()))?;
-        event.read_whole();
-        Ok(decoded)
+        CloudEvent::from_event(event).map_err(|e| DecodeError::new::<Self>(e.to_string()))
     }
 }
 

@@ -1,10 +1,12 @@
 //! The undecoded event, and the error of decoding it into a typed event.
 
 use crate::classify::{ClassifyError, check_json};
+use crate::cloudevent::CloudEvent;
 use bytes::Bytes;
 use bytestring::ByteString;
 use serde::de::DeserializeOwned;
-use std::sync::{Arc, OnceLock};
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The event's JSON, undecoded. Every kind delivers it; cloning is cheap.
 ///
@@ -33,6 +35,9 @@ struct Payload {
     json: ByteString,
     /// Whether all of `json` is JSON, once something has found out.
     checked: OnceLock<Result<(), ClassifyError>>,
+    /// A CloudEvent's attributes as the classifier read and checked them (and where its
+    /// `data` is), for its decoder to take rather than read again.
+    cloudevent: Mutex<Option<CloudEvent<Range<usize>>>>,
 }
 
 impl PartialEq for RawEvent {
@@ -83,6 +88,7 @@ impl RawEvent {
             payload: Arc::new(Payload {
                 json,
                 checked: OnceLock::new(),
+                cloudevent: Mutex::new(None),
             }),
             record_limit: usize::MAX,
         }
@@ -165,6 +171,20 @@ impl RawEvent {
         self.check()
             .map(|()| self.clone())
             .map_err(|e| DecodeError::new::<Self>(e.to_string()))
+    }
+
+    /// Keeps a CloudEvent's attributes as the classifier read them, for its decoder.
+    pub(crate) fn keep_cloudevent(&self, read: CloudEvent<Range<usize>>) {
+        *self.payload.cloudevent.lock().unwrap_or_else(|p| p.into_inner()) = Some(read);
+    }
+
+    /// What [`RawEvent::keep_cloudevent`] kept, once (a second decoder reads it again).
+    pub(crate) fn take_cloudevent(&self) -> Option<CloudEvent<Range<usize>>> {
+        self.payload
+            .cloudevent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// Records that a decoder has read all of the text as JSON.
