@@ -274,9 +274,12 @@ impl<T: DeserializeOwned> CloudEvent<T> {
     }
 }
 
+/// A CloudEvent as read and checked, with where its `data` is in the text (undecoded).
+pub(crate) type ReadCloudEvent = CloudEvent<Range<usize>>;
+
 /// Reads and checks a structured-mode CloudEvent once: its attributes, and where its `data`
 /// is in `json` (left undecoded).
-pub(crate) fn read_structured(json: &[u8]) -> Result<CloudEvent<Range<usize>>, CloudEventError> {
+pub(crate) fn read_structured(json: &[u8]) -> Result<ReadCloudEvent, CloudEventError> {
     let attributes: Attributes<&RawValue> =
         serde_json::from_slice(json).map_err(|e| CloudEventError::Json(e.to_string()))?;
     let base = json.as_ptr() as usize;
