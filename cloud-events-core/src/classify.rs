@@ -1,11 +1,10 @@
 //! The classifier: which kind an event is, read from its marker fields.
 
 use crate::RawEvent;
-use crate::cloudevent::{CloudEvent, CloudEventError, read_structured};
+use crate::cloudevent::{CloudEventError, ReadCloudEvent, read_structured};
 use crate::kinds::Kind;
 use crate::probe::{Probe, probe};
 use serde_json::value::RawValue;
-use std::ops::Range;
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
 ///
@@ -272,7 +271,7 @@ pub fn classify_event(event: &RawEvent) -> Result<Classification, ClassifyError>
 }
 
 /// Classifies from the markers, and returns a CloudEvent's attributes as read.
-fn classify_read(json: &str) -> Result<(Classification, Option<CloudEvent<Range<usize>>>), ClassifyError> {
+fn classify_read(json: &str) -> Result<(Classification, Option<ReadCloudEvent>), ClassifyError> {
     let probe = match probe(json) {
         Ok(probe) => probe,
         // Not JSON where the reader looked: the checker says exactly where and why.
@@ -310,10 +309,7 @@ fn unreadable(json: &str, offset: usize) -> ClassifyError {
 }
 
 /// The kind and the dynamic route parts from what the marker reader found.
-fn conclude(
-    json: &str,
-    probe: Probe<'_>,
-) -> Result<(Classification, Option<CloudEvent<Range<usize>>>), ClassifyError> {
+fn conclude(json: &str, probe: Probe<'_>) -> Result<(Classification, Option<ReadCloudEvent>), ClassifyError> {
     let kind = probe.decided.or_else(|| {
         Kind::ALL
             .iter()

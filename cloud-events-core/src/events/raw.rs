@@ -1,11 +1,10 @@
 //! The undecoded event, and the error of decoding it into a typed event.
 
 use crate::classify::{ClassifyError, check_json};
-use crate::cloudevent::CloudEvent;
+use crate::cloudevent::ReadCloudEvent;
 use bytes::Bytes;
 use bytestring::ByteString;
 use serde::de::DeserializeOwned;
-use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The event's JSON, undecoded. Every kind delivers it; cloning is cheap.
@@ -37,7 +36,7 @@ struct Payload {
     checked: OnceLock<Result<(), ClassifyError>>,
     /// A CloudEvent's attributes as the classifier read and checked them (and where its
     /// `data` is), for its decoder to take rather than read again.
-    cloudevent: Mutex<Option<CloudEvent<Range<usize>>>>,
+    cloudevent: Mutex<Option<ReadCloudEvent>>,
 }
 
 impl PartialEq for RawEvent {
@@ -174,12 +173,12 @@ impl RawEvent {
     }
 
     /// Keeps a CloudEvent's attributes as the classifier read them, for its decoder.
-    pub(crate) fn keep_cloudevent(&self, read: CloudEvent<Range<usize>>) {
+    pub(crate) fn keep_cloudevent(&self, read: ReadCloudEvent) {
         *self.payload.cloudevent.lock().unwrap_or_else(|p| p.into_inner()) = Some(read);
     }
 
     /// What [`RawEvent::keep_cloudevent`] kept, once (a second decoder reads it again).
-    pub(crate) fn take_cloudevent(&self) -> Option<CloudEvent<Range<usize>>> {
+    pub(crate) fn take_cloudevent(&self) -> Option<ReadCloudEvent> {
         self.payload
             .cloudevent
             .lock()
