@@ -205,11 +205,19 @@ where
         }
     };
     match order {
-        BatchOrder::Independent => {
+        BatchOrder::Independent if concurrency > 1 => {
             futures_util::stream::iter(inputs.into_iter().map(run_one))
-                .buffered(concurrency.max(1))
+                .buffered(concurrency)
                 .collect()
                 .await
+        }
+        // One at a time: a plain loop costs less than a stream of one.
+        BatchOrder::Independent => {
+            let mut outcomes = Vec::new();
+            for input in inputs {
+                outcomes.push(run_one(input).await);
+            }
+            outcomes
         }
         BatchOrder::InOrder => {
             let mut outcomes = Vec::new();
