@@ -3,13 +3,17 @@
 //! call on the same bytes; and dispatch with 10, 1,000 and 10,000 registered handlers.
 //!
 //! `cargo bench -p cloud-events-lambda --bench dispatch`
+//!
+//! Timings on a shared machine swing by tens of percent; the same cases can also be run a
+//! fixed number of times, for an instruction count that does not (`bench/overhead.sh` runs
+//! them under callgrind): `OVERHEAD_CASE=s3 OVERHEAD_MODE=framework OVERHEAD_RUNS=1000`.
 
 use cloud_events_lambda::events::{EventBridgeEvent, S3Event, SqsEvent};
 use cloud_events_lambda::{
     CloudEvent, Context, Dependencies, Dispatcher, Filter, HandlerRegistration, Kind, Options, Pattern,
     Route, on_cloudevent, on_event,
 };
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use std::hint::black_box;
 
 #[on_event("aws.s3")]
@@ -46,30 +50,41 @@ const EVENTBRIDGE: &str = r#"{"version":"0","id":"1","detail-type":"Order Placed
 /// Hand-written code: decode the bytes into the handler's type and call it.
 type Baseline = fn(&[u8]) -> usize;
 
-fn overhead(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// The four small payloads, each with its hand-written baseline.
+fn cases() -> [(&'static str, String, Baseline); 4] {
+    [
+        (
+            "s3",
+            fixture("aws.s3"),
+            |b| s3(serde_json::from_slice(b).unwrap()),
+        ),
+        ("sqs-one-record", SQS_ONE.to_owned(), |b| {
+            sqs(serde_json::from_slice(b).unwrap())
+        }),
+        ("eventbridge", EVENTBRIDGE.to_owned(), |b| {
+            eventbridge(serde_json::from_slice(b).unwrap())
+        }),
+        ("cloudevent", fixture("cloudevents"), |b| {
+            cloudevent(CloudEvent::from_json(b).unwrap())
+        }),
+    ]
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+fn overhead(c: &mut Criterion) {
+    let runtime = current_thread();
     let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
-    let cloudevent_json = fixture("cloudevents");
-    let s3_json = fixture("aws.s3");
     let mut group = c.benchmark_group("overhead");
     // Made once: per invocation the Lambda layer clones `lambda_runtime`'s context as this does.
     let context = Context::local(1, "bench");
-    let cases: [(&str, &str, Baseline); 4] = [
-        ("s3", &s3_json, |b| s3(serde_json::from_slice(b).unwrap())),
-        ("sqs-one-record", SQS_ONE, |b| {
-            sqs(serde_json::from_slice(b).unwrap())
-        }),
-        ("eventbridge", EVENTBRIDGE, |b| {
-            eventbridge(serde_json::from_slice(b).unwrap())
-        }),
-        ("cloudevent", &cloudevent_json, |b| {
-            cloudevent(CloudEvent::from_json(b).unwrap())
-        }),
-    ];
-    for (name, json, baseline) in cases {
+    for (name, json, baseline) in cases() {
+        let json = json.as_str();
         let expected = baseline(json.as_bytes());
         let got = runtime
             .block_on(dispatcher.dispatch(json, Context::local(1, "bench")))
@@ -209,5 +224,45 @@ fn index(c: &mut Criterion) {
     });
 }
 
+/// One case, `runs` times, on one path (`OVERHEAD_MODE`: `hand-written` or `framework`),
+/// for an instruction count: the difference between two run counts is the cost of one call.
+fn fixed_runs(case: &str, mode: &str, runs: usize) {
+    let (_, json, baseline) = cases()
+        .into_iter()
+        .find(|(name, ..)| *name == case)
+        .unwrap_or_else(|| panic!("no case {case}"));
+    let runtime = current_thread();
+    let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    let context = Context::local(1, "bench");
+    let payload = bytes::Bytes::from(json.clone());
+    for _ in 0..runs {
+        match mode {
+            "hand-written" => {
+                black_box(runtime.block_on(async { baseline(black_box(json.as_bytes())) }));
+            }
+            "framework" => {
+                black_box(
+                    runtime
+                        .block_on(dispatcher.dispatch_bytes(black_box(payload.clone()), context.clone()))
+                        .unwrap(),
+                );
+            }
+            other => panic!("OVERHEAD_MODE {other:?}: hand-written or framework"),
+        }
+    }
+}
+
 criterion_group!(benches, overhead, scale, index);
-criterion_main!(benches);
+
+fn main() {
+    match (std::env::var("OVERHEAD_CASE"), std::env::var("OVERHEAD_RUNS")) {
+        (Ok(case), Ok(runs)) => {
+            let mode = std::env::var("OVERHEAD_MODE").unwrap_or_else(|_| "framework".to_owned());
+            fixed_runs(&case, &mode, runs.parse().expect("OVERHEAD_RUNS is a number"));
+        }
+        _ => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}
