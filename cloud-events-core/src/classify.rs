@@ -263,7 +263,10 @@ pub fn classify_markers(json: &str) -> Result<Classification, ClassifyError> {
 /// assert_eq!(classify_event(&event).unwrap(), classify_markers(event.json()).unwrap());
 /// ```
 pub fn classify_event(event: &RawEvent) -> Result<Classification, ClassifyError> {
-    let (classification, cloudevent) = classify_read(without_bom(event.json()))?;
+    // The event's text is the JSON value as it stands (`RawEvent::from_bytes` has dropped a
+    // leading byte order mark): what the JSON checker and the decoders read, so that an error
+    // is the checker's.
+    let (classification, cloudevent) = classify_read(event.json())?;
     if let Some(read) = cloudevent {
         event.keep_cloudevent(read);
     }
@@ -408,6 +411,19 @@ mod tests {
     /// does not read numbers) but once was not to the classifier, which read numbers. The
     /// marker reader reads no number now: JSON's grammar sets no range, so both paths classify
     /// it (a handler that decodes it into an `f64` gets `EventDecodeFailed`).
+    /// Found by the `dispatch` fuzz target: a byte order mark after whitespace is no byte
+    /// order mark, and the event classifier once skipped it where the checker did not, so
+    /// that the two gave different errors for the same payload.
+    #[test]
+    fn a_byte_order_mark_inside_the_text_is_not_skipped_by_the_event_classifier() {
+        let event = RawEvent::from_bytes(b"\n\xef\xbb\xbf\n\n".to_vec().into()).unwrap();
+        assert!(event.check().is_err());
+        // The marker reader checks nothing it skips: it classifies, or gives the checker's error.
+        if let Err(error) = classify_event(&event) {
+            assert_eq!(Err(error), event.check());
+        }
+    }
+
     #[test]
     fn a_number_beyond_f64_is_json_on_both_paths() {
         for json in [

@@ -1710,6 +1710,14 @@ mod tests {
                 "the checker's words: {broken}"
             );
         }
+        // Found by the `dispatch` fuzz target: a byte order mark after whitespace is text
+        // that is not JSON, answered in the checker's words.
+        let error = d
+            .dispatch_bytes(Bytes::from_static(b"\n\xef\xbb\xbf\n\n"), local())
+            .await
+            .unwrap_err();
+        let checked = RawEvent::from_bytes(Bytes::from_static(b"\n\xef\xbb\xbf\n\n")).unwrap();
+        assert_eq!(error.message, checked.check().unwrap_err().to_string());
         // The same events whole are answered.
         assert_eq!(
             d.dispatch(r#"{"Records":[{"eventSource":"aws:s3"}],"x":1}"#, local())
