@@ -495,7 +495,7 @@ impl Dispatcher {
         let raw_count = cloud_events_core::batch::records_of(kind, json.text)?.len();
         if raw_count > self.options.limits.max_records {
             // Not routed record by record (nor tested whole): the first handler's split
-            // refuses the batch before any record is decoded.
+            // refuses the batch before any record reaches a handler.
             return Some(Selection::Run(vec![self.handlers[first]]));
         }
         let records = json.records(kind);

@@ -19,7 +19,8 @@ pub struct Limits {
     /// invocation; checked before anything reads the payload.
     pub max_payload_bytes: usize,
     /// The most records a batch may have where the framework splits it into records (per-record
-    /// handlers and envelopes such as `Json<T>`); checked before any record is decoded.
+    /// handlers and envelopes such as `Json<T>`); checked before any record reaches a handler,
+    /// with at most this many records decoded first.
     /// Default 10,000, the largest batch Lambda's event source mappings deliver.
     pub max_records: usize,
     /// The deepest nesting of arrays and objects. `None` (the default) leaves it to

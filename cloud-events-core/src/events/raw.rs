@@ -93,8 +93,8 @@ impl RawEvent {
         }
     }
 
-    /// Splitting this event into records fails, before any record is decoded, when it has
-    /// more than `limit` records (the error's [`DecodeError::limit`] says so).
+    /// Splitting this event into records fails when it has more than `limit` records (the
+    /// error's [`DecodeError::limit`] says so), with at most `limit` records decoded first.
     ///
     /// ```
     /// use cloud_events_core::RawEvent;
