@@ -1,9 +1,6 @@
 //! Shared values: registered once at start-up or made by `#[dependency]` factories, injected
 //! as `Dep<T>`.
 
-use crate::error::StartupError;
-use crate::factory::{FactoryRegistration, ValueCache};
-use crate::registry::{HandlerRegistration, Param};
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
@@ -85,105 +82,6 @@ impl fmt::Debug for Dependencies {
         f.debug_set()
             .entries(self.values.values().map(|(_, name)| name))
             .finish()
-    }
-}
-
-/// Registered values, factories by the type they make, and the process-wide cache.
-#[derive(Debug, Default)]
-pub(crate) struct Container {
-    pub(crate) values: Dependencies,
-    pub(crate) factories: HashMap<TypeId, &'static FactoryRegistration>,
-    pub(crate) process_cache: ValueCache,
-}
-
-impl Container {
-    /// Indexes the factories; two factories of one type are a start-up error.
-    pub(crate) fn new(
-        values: Dependencies,
-        factories: impl IntoIterator<Item = &'static FactoryRegistration>,
-    ) -> Result<Self, StartupError> {
-        let mut by_type: HashMap<TypeId, &'static FactoryRegistration> = HashMap::new();
-        for factory in factories {
-            if let Some(first) = by_type.insert((factory.type_id)(), factory) {
-                return Err(StartupError::DuplicateFactory {
-                    type_name: factory.type_name,
-                    first: first.path(),
-                    second: factory.path(),
-                });
-            }
-        }
-        Ok(Container {
-            values,
-            factories: by_type,
-            process_cache: ValueCache::default(),
-        })
-    }
-
-    /// Checks, before the first event, that every parameter of every handler can be made:
-    /// each needed type has a value or a factory, recursively, without cycles.
-    pub(crate) fn check(&self, handlers: &[&'static HandlerRegistration]) -> Result<(), StartupError> {
-        for handler in handlers {
-            for param in handler.params {
-                let mut chain = Vec::new();
-                self.check_param(param, &mut chain)
-                    .map_err(|problem| problem.into_error(handler, param))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn check_param(&self, param: &Param, chain: &mut Vec<&'static str>) -> Result<(), Problem> {
-        let Some((type_id, type_name)) = (param.requirement)() else {
-            return Ok(());
-        };
-        if self.values.contains(type_id) {
-            return Ok(());
-        }
-        let Some(factory) = self.factories.get(&type_id) else {
-            return Err(Problem::Missing {
-                type_name,
-                chain: chain.clone(),
-            });
-        };
-        if chain.contains(&type_name) {
-            chain.push(type_name);
-            return Err(Problem::Cycle { chain: chain.clone() });
-        }
-        chain.push(type_name);
-        for inner in factory.params {
-            self.check_param(inner, chain)?;
-        }
-        chain.pop();
-        Ok(())
-    }
-}
-
-enum Problem {
-    Missing {
-        type_name: &'static str,
-        chain: Vec<&'static str>,
-    },
-    Cycle {
-        chain: Vec<&'static str>,
-    },
-}
-
-impl Problem {
-    fn into_error(self, handler: &HandlerRegistration, param: &Param) -> StartupError {
-        match self {
-            Problem::Missing { type_name, chain } => StartupError::MissingDependency {
-                handler: handler.path(),
-                location: handler.location(),
-                parameter: param.name,
-                type_name,
-                through: chain.join(" -> "),
-            },
-            Problem::Cycle { chain } => StartupError::DependencyCycle {
-                handler: handler.path(),
-                parameter: param.name,
-                cycle: chain.join(" -> "),
-            },
-        }
     }
 }
 

@@ -1,164 +1,24 @@
-//! The dispatcher: bytes -> classification -> route index -> handlers -> response.
+//! The entry of the data path: bytes in, answer out. A [`Dispatcher`] reads the payload
+//! (caps, UTF-8), has it classified (`cloud-events-core`), selects handlers in the route
+//! index (`selection.rs` over `route_index.rs`), runs them (`run.rs`, with `per_record.rs`
+//! and injection), checks the text where no decoder read all of it, and answers.
 
+use crate::checks::check_dependencies;
 use crate::context::Context;
-use crate::dependencies::{Container, Dependencies};
-use crate::error::for_logs;
-use crate::error::{DispatchError, ErrorKind, StartupError};
-use crate::factory::{FactoryRegistration, ValueCache, registered_factories};
-use crate::per_record::{NOT_PROCESSED, RoutedRun};
-use crate::registry::{HandlerRegistration, Route, registered};
-use crate::strategy::{ErrorPolicy, Options, Strategy};
+use crate::dependencies::Dependencies;
+use crate::error::{DispatchError, ErrorKind, StartupError, for_logs, panicked};
+use crate::invocation::{Container, FactoryRegistration, registered_factories};
+use crate::registry::{HandlerRegistration, registered};
+use crate::route_index::RouteIndex;
+use crate::run::Runner;
+use crate::selection::{Running, Selection};
+use crate::strategy::Options;
 use bytes::Bytes;
-use cloud_events_core::condition::Condition;
-use cloud_events_core::{Classification, ClassifyError, Kind, RawEvent, classify_event, classify_str};
-use futures_util::FutureExt;
+use cloud_events_core::{Classification, ClassifyError, RawEvent, classify_event};
 use serde_json::value::RawValue;
-use std::any::Any;
-use std::collections::HashMap;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 use tracing::Instrument;
-
-/// Everything a handler's parameters are taken from.
-#[derive(Debug)]
-pub struct Invocation {
-    event: RawEvent,
-    classification: Classification,
-    context: Context,
-    container: Arc<Container>,
-    cache: ValueCache,
-    record_concurrency: usize,
-    routed: Option<RoutedRun>,
-}
-
-impl Invocation {
-    /// The event's JSON.
-    pub fn event(&self) -> &RawEvent {
-        &self.event
-    }
-
-    /// What the classifier found.
-    pub fn classification(&self) -> &Classification {
-        &self.classification
-    }
-
-    /// The Lambda context (or its local stand-in).
-    pub fn context(&self) -> &Context {
-        &self.context
-    }
-
-    /// The values registered at start-up.
-    pub fn dependencies(&self) -> &Dependencies {
-        &self.container.values
-    }
-
-    pub(crate) fn container(&self) -> &Container {
-        &self.container
-    }
-
-    pub(crate) fn cache(&self) -> &ValueCache {
-        &self.cache
-    }
-
-    pub(crate) fn record_concurrency(&self) -> usize {
-        self.record_concurrency
-    }
-
-    pub(crate) fn routed(&self) -> Option<&RoutedRun> {
-        self.routed.as_ref()
-    }
-}
-
-/// The handlers of one route, in priority order, indexed by exact `source`.
-#[derive(Debug, Default)]
-struct RouteIndex {
-    /// Handlers whose filter names an exact `source`, by that source.
-    by_source: HashMap<&'static str, Vec<usize>>,
-    /// The others.
-    rest: Vec<usize>,
-    /// Some handler takes one record at a time and has a `when` condition: records may be
-    /// routed one by one.
-    routes_records: bool,
-}
-
-impl RouteIndex {
-    /// The handlers that may match an event from `source`, in priority order (both lists are
-    /// sorted, so this is a merge).
-    fn candidates(&self, source: Option<&str>) -> impl Iterator<Item = usize> + '_ {
-        let sourced = source
-            .and_then(|s| self.by_source.get(s))
-            .map_or(&[][..], Vec::as_slice);
-        Merge {
-            a: sourced,
-            b: &self.rest,
-        }
-    }
-}
-
-struct Merge<'a> {
-    a: &'a [usize],
-    b: &'a [usize],
-}
-
-impl Iterator for Merge<'_> {
-    type Item = usize;
-    fn next(&mut self) -> Option<usize> {
-        let take_a = match (self.a.first(), self.b.first()) {
-            (Some(a), Some(b)) => a < b,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return None,
-        };
-        let (head, rest) = if take_a {
-            self.a.split_first()?
-        } else {
-            self.b.split_first()?
-        };
-        if take_a {
-            self.a = rest
-        } else {
-            self.b = rest
-        }
-        Some(*head)
-    }
-}
-
-/// The event's JSON as a tree (and its records, for per-record conditions), parsed only if a
-/// `when` condition needs it.
-struct LazyJson<'a> {
-    text: &'a str,
-    tree: OnceLock<Option<serde_json::Value>>,
-    records: OnceLock<Vec<serde_json::Value>>,
-}
-
-impl<'a> LazyJson<'a> {
-    fn new(text: &'a str) -> Self {
-        LazyJson {
-            text,
-            tree: OnceLock::new(),
-            records: OnceLock::new(),
-        }
-    }
-
-    fn get(&self) -> Option<&serde_json::Value> {
-        self.tree
-            .get_or_init(|| serde_json::from_str(self.text).ok())
-            .as_ref()
-    }
-
-    /// The records of a batch event of `kind` (empty for other kinds).
-    fn records(&self, kind: Kind) -> &[serde_json::Value] {
-        self.records.get_or_init(|| {
-            cloud_events_core::batch::records_of(kind, self.text)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|raw| serde_json::from_str(raw.get()).ok())
-                .collect()
-        })
-    }
-}
 
 /// Routes events to the registered handlers.
 ///
@@ -186,108 +46,9 @@ impl<'a> LazyJson<'a> {
 /// ```
 #[derive(Debug)]
 pub struct Dispatcher {
-    handlers: Vec<&'static HandlerRegistration>,
-    /// Parsed `when` conditions, by handler index.
-    conditions: Vec<Option<Condition>>,
-    /// Per kind (by `Kind as usize`); the last entry is the default handlers'.
-    routes: Vec<RouteIndex>,
+    index: RouteIndex,
     container: Arc<Container>,
     options: Options,
-}
-
-/// Which handlers an event goes to, and why.
-///
-/// ```standalone_crate
-/// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, Selection, classify, on_event};
-///
-/// #[on_event("aws.sqs")]
-/// fn queued(_event: RawEvent) {}
-///
-/// # fn main() {
-/// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
-/// let sqs = Kind::Sqs.sample();
-/// match dispatcher.select(&classify(sqs.as_bytes()).unwrap(), sqs) {
-///     Selection::Run(handlers) => assert_eq!(handlers[0].name, "queued"),
-///     other => panic!("{other:?}"),
-/// }
-/// let s3 = Kind::S3.sample();
-/// assert!(matches!(dispatcher.select(&classify(s3.as_bytes()).unwrap(), s3), Selection::NoHandler));
-/// # }
-/// ```
-#[derive(Debug, Clone)]
-pub enum Selection {
-    /// These handlers run, in this order.
-    Run(Vec<&'static HandlerRegistration>),
-    /// The records of a batch, each to the first per-record handler whose `when` holds for
-    /// it (`assignment[i]` indexes `handlers`; `None`: no handler takes record `i`).
-    PerRecord {
-        /// The per-record handlers, in priority order.
-        handlers: Vec<&'static HandlerRegistration>,
-        /// Which handler takes each record.
-        assignment: Vec<Option<usize>>,
-    },
-    /// No handler of the event's kind matched: the event adapted into CloudEvents (JSON and
-    /// classification), each with the `adapted = true` handler it goes to.
-    Adapted(Vec<(String, Classification, &'static HandlerRegistration)>),
-    /// Several matched at the top rank and the strategy runs none (`NoneIfAmbiguous`) or fails
-    /// (`ErrorIfAmbiguous`).
-    Ambiguous(Vec<&'static HandlerRegistration>),
-    /// Nothing matched and there is no default handler.
-    NoHandler,
-}
-
-impl Selection {
-    /// The names of the handlers that run, in order (for per-record routing, those given at
-    /// least one record; none when ambiguous or unmatched).
-    ///
-    /// ```
-    /// use cloud_events_lambda::Selection;
-    /// assert!(Selection::NoHandler.handler_names().is_empty());
-    /// ```
-    pub fn handler_names(&self) -> Vec<&'static str> {
-        self.running().collect()
-    }
-
-    /// The handlers that run, in order (see [`Selection::handler_names`]).
-    fn running(&self) -> Box<dyn Iterator<Item = &'static str> + '_> {
-        match self {
-            Selection::Run(handlers) => Box::new(running_names(handlers, None)),
-            Selection::PerRecord { handlers, assignment } => {
-                Box::new(running_names(handlers, Some(assignment)))
-            }
-            Selection::Adapted(plan) => Box::new(plan.iter().map(|(_, _, h)| h.name)),
-            Selection::Ambiguous(_) | Selection::NoHandler => Box::new(std::iter::empty()),
-        }
-    }
-}
-
-/// The names of `handlers` that run: all of them, or under per-record routing
-/// (`assignment`), those given at least one record.
-fn running_names<'a>(
-    handlers: &'a [&'static HandlerRegistration],
-    assignment: Option<&'a [Option<usize>]>,
-) -> impl Iterator<Item = &'static str> + 'a {
-    handlers
-        .iter()
-        .enumerate()
-        .filter(move |(index, _)| assignment.is_none_or(|a| a.contains(&Some(*index))))
-        .map(|(_, h)| h.name)
-}
-
-/// The handlers that run, comma-separated, for the invocation's span (written only if the
-/// span is enabled).
-struct Running<'a>(&'a Selection);
-
-impl std::fmt::Display for Running<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (index, name) in self.0.running().enumerate() {
-            if index > 0 {
-                f.write_str(",")?;
-            }
-            f.write_str(name)?;
-        }
-        Ok(())
-    }
 }
 
 impl Dispatcher {
@@ -344,54 +105,11 @@ impl Dispatcher {
         dependencies: Dependencies,
         options: Options,
     ) -> Result<Self, StartupError> {
-        let mut handlers: Vec<&'static HandlerRegistration> = handlers.into_iter().collect();
-        if handlers.is_empty() {
-            return Err(StartupError::NoHandlers);
-        }
-        let mut conditions = HashMap::new();
-        for handler in &handlers {
-            if let Some(when) = handler.when {
-                let condition = Condition::parse(when).map_err(|error| StartupError::InvalidCondition {
-                    handler: handler.path(),
-                    error: error.to_string(),
-                })?;
-                conditions.insert(handler.path(), condition);
-            }
-        }
-        let specificity = |handler: &HandlerRegistration| {
-            handler.filter.weight() + conditions.get(&handler.path()).map_or(0, Condition::weight)
-        };
-        // Each key computed once (not once per comparison): start-up cost stays linear-log
-        // in the number of handlers.
-        handlers.sort_by_cached_key(|h| {
-            (
-                std::cmp::Reverse(h.rank),
-                std::cmp::Reverse(specificity(h)),
-                h.module_path,
-                h.name,
-            )
-        });
+        let index = RouteIndex::build(handlers)?;
         let container = Container::new(dependencies, factories)?;
-        container.check(&handlers)?;
-        let mut routes: Vec<RouteIndex> = (0..=Kind::ALL.len()).map(|_| RouteIndex::default()).collect();
-        for (index, handler) in handlers.iter().enumerate() {
-            let route = &mut routes[route_slot(handler.route)];
-            route.routes_records |= handler.per_record && handler.when.is_some();
-            match handler.filter.source {
-                Some(crate::registry::Pattern::Exact(source)) => {
-                    route.by_source.entry(source).or_default().push(index)
-                }
-                _ => route.rest.push(index),
-            }
-        }
-        let conditions = handlers
-            .iter()
-            .map(|handler| conditions.remove(&handler.path()))
-            .collect();
+        check_dependencies(&container, &index.handlers)?;
         Ok(Dispatcher {
-            handlers,
-            conditions,
-            routes,
+            index,
             container: Arc::new(container),
             options,
         })
@@ -419,7 +137,7 @@ impl Dispatcher {
     /// # }
     /// ```
     pub fn handlers(&self) -> &[&'static HandlerRegistration] {
-        &self.handlers
+        &self.index.handlers
     }
 
     /// How the dispatcher runs handlers.
@@ -441,84 +159,6 @@ impl Dispatcher {
         self.options
     }
 
-    /// The handlers of `route` that match the event, in priority order. With
-    /// `record_conditions_later`, per-record handlers' conditions are left for each record.
-    fn matching<'a>(
-        &'a self,
-        route: Route,
-        classification: &'a Classification,
-        json: &'a LazyJson<'_>,
-        record_conditions_later: bool,
-    ) -> impl Iterator<Item = usize> + 'a {
-        self.routes[route_slot(route)]
-            .candidates(classification.source())
-            .filter(move |&index| {
-                let handler = self.handlers[index];
-                if !handler.filter.matches(classification) {
-                    return false;
-                }
-                let Some(condition) = &self.conditions[index] else {
-                    return true;
-                };
-                match route {
-                    // A per-record handler's condition is about one record: it is checked per
-                    // record later, or here holds if it holds for some record.
-                    Route::Kind(kind) if handler.per_record => {
-                        record_conditions_later
-                            || json.records(kind).iter().any(|record| condition.holds(record))
-                    }
-                    _ => json.get().is_some_and(|tree| condition.holds(tree)),
-                }
-            })
-    }
-
-    /// Under first-match, a batch whose first matching handler takes records and where
-    /// per-record handlers have conditions: each record goes to the first per-record handler
-    /// whose condition holds for that record.
-    fn route_records(
-        &self,
-        kind: Kind,
-        classification: &Classification,
-        json: &LazyJson<'_>,
-    ) -> Option<Selection> {
-        let candidates: Vec<usize> = self
-            .matching(Route::Kind(kind), classification, json, true)
-            .collect();
-        let first = *candidates.first()?;
-        let per_record: Vec<usize> = candidates
-            .into_iter()
-            .filter(|&i| self.handlers[i].per_record)
-            .collect();
-        if !self.handlers[first].per_record || per_record.iter().all(|&i| self.conditions[i].is_none()) {
-            return None;
-        }
-        let raw_count = cloud_events_core::batch::records_of(kind, json.text)?.len();
-        if raw_count > self.options.limits.max_records {
-            // Not routed record by record (nor tested whole): the first handler's split
-            // refuses the batch before any record reaches a handler.
-            return Some(Selection::Run(vec![self.handlers[first]]));
-        }
-        let records = json.records(kind);
-        if records.len() != raw_count {
-            // A record that is not JSON cannot be routed by its fields: let the handlers' own
-            // decoding report it.
-            return None;
-        }
-        let assignment: Vec<Option<usize>> = records
-            .iter()
-            .map(|record| {
-                per_record
-                    .iter()
-                    .position(|&i| self.conditions[i].as_ref().is_none_or(|c| c.holds(record)))
-            })
-            .collect();
-        if assignment.iter().all(Option::is_none) {
-            return None;
-        }
-        let handlers = per_record.into_iter().map(|i| self.handlers[i]).collect();
-        Some(Selection::PerRecord { handlers, assignment })
-    }
-
     /// Which handlers an event goes to under the dispatcher's strategy.
     ///
     /// ```standalone_crate
@@ -538,71 +178,7 @@ impl Dispatcher {
     /// # }
     /// ```
     pub fn select(&self, classification: &Classification, event: &str) -> Selection {
-        let json = LazyJson::new(event);
-        if self.options.strategy == Strategy::FirstMatch
-            && let Some(kind) = classification.kind()
-            && self.routes[route_slot(Route::Kind(kind))].routes_records
-            && let Some(plan) = self.route_records(kind, classification, &json)
-        {
-            return plan;
-        }
-        let mut matches = classification
-            .kind()
-            .into_iter()
-            .flat_map(|kind| self.matching(Route::Kind(kind), classification, &json, false))
-            .map(|index| self.handlers[index]);
-        let selected: Vec<_> = match self.options.strategy {
-            Strategy::FirstMatch => matches.next().into_iter().collect(),
-            Strategy::AllMatches => matches.collect(),
-            Strategy::NoneIfAmbiguous | Strategy::ErrorIfAmbiguous => {
-                let first_two: Vec<_> = matches.by_ref().take(2).collect();
-                if let [first, second] = first_two[..]
-                    && first.rank == second.rank
-                {
-                    let mut tied = first_two;
-                    tied.extend(matches.take_while(|h| h.rank == first.rank));
-                    return Selection::Ambiguous(tied);
-                }
-                first_two.into_iter().take(1).collect()
-            }
-        };
-        if !selected.is_empty() {
-            return Selection::Run(selected);
-        }
-        if let Some(adapted) = self.adapted(classification, event) {
-            return adapted;
-        }
-        match self.matching(Route::Default, classification, &json, false).next() {
-            Some(default) => Selection::Run(vec![self.handlers[default]]),
-            None => Selection::NoHandler,
-        }
-    }
-
-    /// When no handler of the event's own kind matches: the event adapted into CloudEvents,
-    /// if every adapted event has an `adapted = true` handler.
-    fn adapted(&self, classification: &Classification, event: &str) -> Option<Selection> {
-        classification.kind().filter(|kind| *kind != Kind::CloudEvents)?;
-        if !self.handlers.iter().any(|h| h.adapted) {
-            return None;
-        }
-        let events = cloud_events_core::adapt::adapt(event, classification).ok()?;
-        let mut plan = Vec::with_capacity(events.len());
-        for adapted in events {
-            let json = serde_json::to_string(&adapted).ok()?;
-            let adapted_classification = classify_str(&json).ok()?;
-            let lazy = LazyJson::new(&json);
-            let handler = self
-                .matching(
-                    Route::Kind(Kind::CloudEvents),
-                    &adapted_classification,
-                    &lazy,
-                    false,
-                )
-                .map(|index| self.handlers[index])
-                .find(|handler| handler.adapted)?;
-            plan.push((json, adapted_classification, handler));
-        }
-        (!plan.is_empty()).then_some(Selection::Adapted(plan))
+        self.index.select(&self.options, classification, event)
     }
 
     /// Problems `routes` warns about: handlers that can never run under first-match (an
@@ -626,51 +202,7 @@ impl Dispatcher {
     /// # }
     /// ```
     pub fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
-        if self.options.strategy != Strategy::AllMatches {
-            for (index, handler) in self.handlers.iter().enumerate() {
-                let shadow = self.handlers[..index]
-                    .iter()
-                    .enumerate()
-                    .find(|(earlier, other)| {
-                        other.route == handler.route
-                            && other.per_record == handler.per_record
-                            && covers(other.filter.source, handler.filter.source)
-                            && covers(other.filter.ty, handler.filter.ty)
-                            && covers(other.filter.subject, handler.filter.subject)
-                            && match (&self.conditions[*earlier], &self.conditions[index]) {
-                                (None, _) => true,
-                                (Some(a), Some(b)) => a == b,
-                                (Some(_), None) => false,
-                            }
-                    });
-                if let Some((_, other)) = shadow {
-                    warnings.push(format!(
-                        "handler `{}` ({}) can never run: `{}` (rank {}) comes first and matches every event it matches",
-                        handler.path(),
-                        handler.location(),
-                        other.path(),
-                        other.rank
-                    ));
-                }
-            }
-        }
-        if self.routes[Kind::ALL.len()].rest.is_empty() {
-            let unhandled: Vec<&str> = Kind::ALL
-                .iter()
-                .filter(|kind| {
-                    let route = &self.routes[**kind as usize];
-                    route.rest.is_empty() && route.by_source.is_empty()
-                })
-                .map(|kind| kind.key())
-                .collect();
-            warnings.push(format!(
-                "no #[on_event(default)] handler: {} of {} kinds have no handler and fail with NoHandler (and so does unclassified JSON)",
-                unhandled.len(),
-                Kind::ALL.len()
-            ));
-        }
-        warnings
+        crate::diagnostics::warnings(&self.index, &self.options)
     }
 
     /// How an event would be routed, in lines of text: its classification, every handler of
@@ -694,123 +226,7 @@ impl Dispatcher {
     /// # }
     /// ```
     pub fn explain(&self, json: &str) -> Vec<String> {
-        let mut lines = Vec::new();
-        let classification = match classify_str(json) {
-            Ok(classification) => classification,
-            Err(error) => {
-                lines.push(format!("classification: error: {error}"));
-                lines.push("outcome: the invocation fails with InvalidEvent".to_owned());
-                return lines;
-            }
-        };
-        lines.push(format!("route key: {}", classification.route_key()));
-        for (name, value) in [
-            ("source", classification.source()),
-            ("type", classification.event_type()),
-            ("subject", classification.subject()),
-        ] {
-            if let Some(value) = value {
-                lines.push(format!("{name}: {value}"));
-            }
-        }
-        lines.push(format!("path: {}", classification.path()));
-        let lazy = LazyJson::new(json);
-        let mut routes = Vec::new();
-        if let Some(kind) = classification.kind() {
-            routes.push(Route::Kind(kind));
-        }
-        routes.push(Route::Default);
-        for route in routes {
-            let candidates: Vec<usize> = (0..self.handlers.len())
-                .filter(|&i| self.handlers[i].route == route)
-                .collect();
-            lines.push(format!("handlers of {} ({}):", route.key(), candidates.len()));
-            for index in candidates {
-                let handler = self.handlers[index];
-                let verdict = if !handler.filter.matches(&classification) {
-                    format!(
-                        "no: {} does not hold",
-                        handler.filter.describe(handler.route).join(" && ")
-                    )
-                } else {
-                    match (&self.conditions[index], route) {
-                        (None, _) => "matches".to_owned(),
-                        (Some(condition), Route::Kind(kind)) if handler.per_record => {
-                            let records = lazy.records(kind);
-                            let holding = records.iter().filter(|r| condition.holds(r)).count();
-                            format!(
-                                "per record: the condition holds for {holding} of {} records",
-                                records.len()
-                            )
-                        }
-                        (Some(condition), _) => {
-                            if lazy.get().is_some_and(|tree| condition.holds(tree)) {
-                                "matches".to_owned()
-                            } else {
-                                format!("no: when {condition} does not hold")
-                            }
-                        }
-                    }
-                };
-                lines.push(format!(
-                    "  rank {:>3}  {}  [{}]  {verdict}",
-                    handler.rank,
-                    handler.path(),
-                    handler.conditions()
-                ));
-            }
-        }
-        let outcome = match self.select(&classification, json) {
-            Selection::Run(handlers) => {
-                let names: Vec<String> = handlers.iter().map(|h| h.path()).collect();
-                format!("runs {}", names.join(", then "))
-            }
-            Selection::PerRecord { handlers, assignment } => {
-                let taken = assignment.iter().filter(|a| a.is_some()).count();
-                let shares: Vec<String> = handlers
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(index, h)| {
-                        let records = assignment.iter().filter(|a| **a == Some(index)).count();
-                        (records > 0).then(|| format!("{} ({records})", h.path()))
-                    })
-                    .collect();
-                let rest = match assignment.len() - taken {
-                    0 => String::new(),
-                    untaken => format!("; {untaken} no handler takes fail"),
-                };
-                format!(
-                    "routes {taken} of {} records: {}{rest}",
-                    assignment.len(),
-                    shares.join(", ")
-                )
-            }
-            Selection::Adapted(plan) => {
-                let names: Vec<String> = plan.iter().map(|(_, _, h)| h.path()).collect();
-                format!(
-                    "adapted into {} CloudEvents, handled by {}",
-                    plan.len(),
-                    names.join(", ")
-                )
-            }
-            Selection::Ambiguous(tied) => format!(
-                "{} handlers tie at rank {}: the {} strategy {}",
-                tied.len(),
-                tied[0].rank,
-                self.options.strategy.name(),
-                if self.options.strategy == Strategy::ErrorIfAmbiguous {
-                    "fails (AmbiguousHandlers)"
-                } else {
-                    "runs none"
-                }
-            ),
-            Selection::NoHandler => {
-                "no handler matches and there is no default: the invocation fails with NoHandler".to_owned()
-            }
-        };
-        lines.push(format!("strategy: {}", self.options.strategy.name()));
-        lines.push(format!("outcome: {outcome}"));
-        lines
+        crate::diagnostics::explain(&self.index, &self.options, json)
     }
 
     /// Classifies one event, runs the handlers it goes to and returns the response.
@@ -956,9 +372,10 @@ impl Dispatcher {
         classification: Classification,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
-        let selection =
-            std::panic::catch_unwind(AssertUnwindSafe(|| self.select(&classification, event.json())))
-                .map_err(|panic| panicked("handler selection", &*panic));
+        let selection = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.index.select(&self.options, &classification, event.json())
+        }))
+        .map_err(|panic| panicked("handler selection", &*panic));
         let selection = match selection {
             Ok(selection) => selection,
             Err(error) => {
@@ -968,7 +385,11 @@ impl Dispatcher {
         };
         let route = classification.route_key();
         let span = tracing::debug_span!("invocation", route, handler = %Running(&selection));
-        let outcome = self
+        let runner = Runner {
+            options: &self.options,
+            container: &self.container,
+        };
+        let outcome = runner
             .run_selection(&selection, event, classification, context)
             .instrument(span)
             .await;
@@ -989,297 +410,6 @@ impl Dispatcher {
         }
         outcome
     }
-
-    async fn run_selection(
-        &self,
-        selection: &Selection,
-        event: &RawEvent,
-        classification: Classification,
-        context: Context,
-    ) -> Result<serde_json::Value, DispatchError> {
-        let (handlers, assignment) = match selection {
-            Selection::Run(handlers) => (handlers, None),
-            Selection::PerRecord { handlers, assignment } => (handlers, Some(assignment)),
-            Selection::Adapted(plan) => return self.run_adapted(plan, context).await,
-            Selection::NoHandler => return Err(no_handler(&classification)),
-            Selection::Ambiguous(tied) => return self.ambiguous(tied),
-        };
-        let budget = self.budget(&context);
-        let invocation = Invocation {
-            event: event.clone().with_record_limit(self.options.limits.max_records),
-            classification,
-            context,
-            container: Arc::clone(&self.container),
-            cache: ValueCache::default(),
-            record_concurrency: self.options.record_concurrency,
-            routed: assignment.is_some().then(RoutedRun::default),
-        };
-        let work = async {
-            match assignment {
-                Some(assignment) => run_routed(handlers, assignment, &invocation).await,
-                None => self.run_selected(handlers, &invocation).await,
-            }
-        };
-        match within(budget, work).await {
-            Ok(result) => result,
-            Err(_) => {
-                let names: Vec<&str> = running_names(handlers, assignment.map(Vec::as_slice)).collect();
-                Err(DispatchError::new(
-                    ErrorKind::DeadlineExceeded,
-                    format!(
-                        "handler `{}` was still running {} ms before the invocation deadline and was cancelled",
-                        names.join("`, `"),
-                        self.options.deadline_margin.as_millis()
-                    ),
-                ))
-            }
-        }
-    }
-
-    /// Runs each adapted CloudEvent's handler: one event answers with its handler's value,
-    /// several with an array of them; any failure fails the invocation.
-    async fn run_adapted(
-        &self,
-        plan: &[(String, Classification, &'static HandlerRegistration)],
-        context: Context,
-    ) -> Result<serde_json::Value, DispatchError> {
-        let budget = self.budget(&context);
-        let count = plan.len();
-        let work = async {
-            let mut values = Vec::with_capacity(count);
-            let mut failures = Vec::new();
-            for (index, (json, classification, handler)) in plan.iter().enumerate() {
-                let invocation = Invocation {
-                    event: RawEvent::new(json.as_str()),
-                    classification: classification.clone(),
-                    context: context.clone(),
-                    container: Arc::clone(&self.container),
-                    cache: ValueCache::default(),
-                    record_concurrency: self.options.record_concurrency,
-                    routed: None,
-                };
-                match run(handler, &invocation).await {
-                    Ok(value) => values.push(value),
-                    Err(error) if count == 1 => return Err(error),
-                    Err(error) => failures.push(format!("adapted event {index}: {}", error.message)),
-                }
-            }
-            if !failures.is_empty() {
-                let summary = format!(
-                    "{} of {count} adapted events failed; {}",
-                    failures.len(),
-                    failures.join("; ")
-                );
-                return Err(DispatchError::new(ErrorKind::BatchFailed, summary));
-            }
-            Ok(if count == 1 {
-                values.remove(0)
-            } else {
-                serde_json::Value::Array(values)
-            })
-        };
-        within(budget, work).await.unwrap_or_else(|_| {
-            Err(DispatchError::new(
-                ErrorKind::DeadlineExceeded,
-                "adapted CloudEvent handlers were still running near the deadline",
-            ))
-        })
-    }
-
-    /// How long handlers may run: until `deadline_margin` before the deadline. A deadline
-    /// already past when the invocation arrives is not enforced: Lambda always sends one in
-    /// the future, and an emulator that sends a past one means none (`cargo lambda watch`
-    /// sends `600000`, ten minutes after 1970).
-    fn budget(&self, context: &Context) -> Option<Duration> {
-        let remaining = context.remaining();
-        if remaining.is_zero() {
-            tracing::debug!(
-                deadline_ms = context.deadline_ms,
-                "the deadline had passed on arrival: not enforced"
-            );
-            return None;
-        }
-        Some(remaining.saturating_sub(self.options.deadline_margin))
-    }
-
-    async fn run_selected(
-        &self,
-        handlers: &[&'static HandlerRegistration],
-        invocation: &Invocation,
-    ) -> Result<serde_json::Value, DispatchError> {
-        if let [handler] = handlers[..]
-            && self.options.strategy != Strategy::AllMatches
-        {
-            return run(handler, invocation).await;
-        }
-        let mut outcomes = Vec::with_capacity(handlers.len());
-        for &handler in handlers {
-            let outcome = match run(handler, invocation).await {
-                Ok(response) => serde_json::json!({ "handler": handler.path(), "response": response }),
-                Err(error) if self.options.error_policy == ErrorPolicy::StopAtFirstError => {
-                    return Err(error);
-                }
-                Err(error) => {
-                    tracing::error!(
-                        handler = handler.name,
-                        error_type = error.error_type(),
-                        "{}",
-                        for_logs(&error.message)
-                    );
-                    serde_json::json!({
-                        "handler": handler.path(),
-                        "errorType": error.error_type(),
-                        "errorMessage": error.message,
-                    })
-                }
-            };
-            outcomes.push(outcome);
-        }
-        Ok(serde_json::Value::Array(outcomes))
-    }
-
-    fn ambiguous(&self, tied: &[&'static HandlerRegistration]) -> Result<serde_json::Value, DispatchError> {
-        let names: Vec<String> = tied.iter().map(|h| format!("`{}`", h.path())).collect();
-        let message = format!(
-            "{} handlers match at rank {}: {}",
-            tied.len(),
-            tied[0].rank,
-            names.join(", ")
-        );
-        if self.options.strategy == Strategy::ErrorIfAmbiguous {
-            return Err(DispatchError::new(ErrorKind::Ambiguous, message));
-        }
-        tracing::warn!("{message}; strategy none-if-ambiguous runs none of them");
-        Ok(serde_json::Value::Null)
-    }
-}
-
-/// The reason given for a record that no handler's condition takes.
-const NO_RECORD_HANDLER: &str = "no handler's `when` condition holds for this record";
-
-/// Runs each handler on the records assigned to it, in record order for ordered batches
-/// (stopping at the first failure), grouped by handler for unordered ones; then answers for
-/// the whole batch.
-async fn run_routed(
-    handlers: &[&'static HandlerRegistration],
-    assignment: &[Option<usize>],
-    invocation: &Invocation,
-) -> Result<serde_json::Value, DispatchError> {
-    let routed = invocation.routed().expect("a routed invocation");
-    let count = assignment.len();
-    let mut done = vec![false; count];
-    let mut start = 0;
-    while start < count {
-        if done[start] {
-            start += 1;
-            continue;
-        }
-        let taker = assignment[start];
-        // Whether the batch's records are independent is known once a handler has split it.
-        let independent = || {
-            routed
-                .meta
-                .get()
-                .is_some_and(|m| m.order == cloud_events_core::batch::BatchOrder::Independent)
-        };
-        let indexes: Vec<usize> = if independent() {
-            (start..count)
-                .filter(|&k| !done[k] && assignment[k] == taker)
-                .collect()
-        } else {
-            (start..count).take_while(|&k| assignment[k] == taker).collect()
-        };
-        match taker {
-            None => {
-                let mut outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-                outcomes.resize(count, None);
-                for &k in &indexes {
-                    tracing::warn!(
-                        route = invocation.classification().route_key(),
-                        record = k,
-                        "record failed: {NO_RECORD_HANDLER}"
-                    );
-                    outcomes[k] = Some(Err(NO_RECORD_HANDLER.to_owned()));
-                }
-            }
-            Some(handler) => {
-                let mut mask = vec![false; count];
-                for &k in &indexes {
-                    mask[k] = true;
-                }
-                *routed.mask.lock().unwrap_or_else(|p| p.into_inner()) = mask;
-                run(handlers[handler], invocation).await?;
-            }
-        }
-        for &k in &indexes {
-            done[k] = true;
-        }
-        let failed = {
-            let outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-            indexes
-                .iter()
-                .any(|&k| matches!(outcomes.get(k), Some(Some(Err(_)))))
-        };
-        if failed && !independent() {
-            break;
-        }
-    }
-    let Some(meta) = routed.meta.get() else {
-        return Err(DispatchError::new(
-            ErrorKind::BatchFailed,
-            format!("no record of the batch was handled: {NO_RECORD_HANDLER}"),
-        ));
-    };
-    let outcomes = routed.outcomes.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let outcomes: Vec<crate::per_record::Outcome> = (0..count)
-        .map(|k| {
-            outcomes
-                .get(k)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| Err(NOT_PROCESSED.to_owned()))
-        })
-        .collect();
-    crate::per_record::answer(meta, outcomes)
-}
-
-/// Whether a handler testing `wide` matches everything one testing `narrow` matches.
-fn covers(wide: Option<crate::registry::Pattern>, narrow: Option<crate::registry::Pattern>) -> bool {
-    use crate::registry::Pattern;
-    match (wide, narrow) {
-        (None, _) => true,
-        (Some(_), None) => false,
-        (Some(Pattern::Exact(a)), Some(Pattern::Exact(b))) => a == b,
-        (Some(Pattern::Prefix(a)), Some(Pattern::Exact(b) | Pattern::Prefix(b))) => b.starts_with(a),
-        (Some(Pattern::Exact(_)), Some(Pattern::Prefix(_))) => false,
-    }
-}
-
-/// Runs `work`, cancelled after `budget` if there is one.
-async fn within<T>(
-    budget: Option<Duration>,
-    work: impl Future<Output = T>,
-) -> Result<T, tokio::time::error::Elapsed> {
-    match budget {
-        Some(budget) => tokio::time::timeout(budget, work).await,
-        None => Ok(work.await),
-    }
-}
-
-/// Runs one handler inside a panic guard.
-async fn run(
-    handler: &'static HandlerRegistration,
-    invocation: &Invocation,
-) -> Result<serde_json::Value, DispatchError> {
-    let call = AssertUnwindSafe((handler.call)(invocation)).catch_unwind().await;
-    call.map_err(|panic| panicked(&format!("handler `{}`", handler.path()), &*panic))?
-}
-
-fn route_slot(route: Route) -> usize {
-    match route {
-        Route::Kind(kind) => kind as usize,
-        Route::Default => Kind::ALL.len(),
-    }
 }
 
 /// Logs a failure that happened before any handler was chosen (once, with its `errorType`;
@@ -1292,30 +422,14 @@ fn invalid_event(error: ClassifyError) -> DispatchError {
     DispatchError::new(ErrorKind::InvalidEvent, error.to_string())
 }
 
-fn no_handler(classification: &Classification) -> DispatchError {
-    let mut message = format!("no handler for route `{}`", classification.route_key());
-    if let Some(source) = classification.source() {
-        message.push_str(&format!(" (source {source:?}"));
-        if let Some(ty) = classification.event_type() {
-            message.push_str(&format!(", type {ty:?}"));
-        }
-        message.push(')');
-    }
-    message.push_str(" and no #[on_event(default)] handler");
-    DispatchError::new(ErrorKind::NoHandler, message)
-}
-
-fn panicked(what: &str, panic: &(dyn Any + Send)) -> DispatchError {
-    DispatchError::new(
-        ErrorKind::Panic,
-        format!("{what} panicked: {}", crate::per_record::panic_text(panic)),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{Filter, HandlerFuture, Pattern};
+    use crate::invocation::Invocation;
+    use crate::registry::{Filter, HandlerFuture, Pattern, Route};
+    use crate::strategy::{ErrorPolicy, Strategy};
+    use cloud_events_core::Kind;
+    use std::time::Duration;
     use serde_json::json;
 
     const NO_FILTER: Filter = Filter {

@@ -268,6 +268,23 @@ pub(crate) fn for_logs(message: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The error of a panic in `what` (the classifier, selection, a handler).
+pub(crate) fn panicked(what: &str, panic: &(dyn std::any::Any + Send)) -> DispatchError {
+    DispatchError::new(
+        ErrorKind::Panic,
+        format!("{what} panicked: {}", panic_text(panic)),
+    )
+}
+
+/// The message of a panic payload (`panic!` with a literal or a formatted string).
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_owned())
+}
+
 #[cfg(test)]
 mod log_tests {
     use super::for_logs;

@@ -2,10 +2,11 @@
 
 use crate::context::Context;
 use crate::dependencies::Dep;
-use crate::dispatch::Invocation;
 use crate::error::{DispatchError, ErrorKind};
-use crate::factory::{DepArgs, resolve};
-use crate::registry::Requirement;
+use crate::factory::resolve;
+use crate::invocation::DepArgs;
+use crate::invocation::Invocation;
+use crate::param::Requirement;
 use cloud_events_core::{Classification, CloudEvent, Kind, RawEvent};
 use serde::de::DeserializeOwned;
 use std::any::TypeId;

@@ -35,18 +35,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app;
+mod checks;
 mod cli;
 mod context;
 mod dependencies;
+mod diagnostics;
 mod dispatch;
 mod error;
 mod factory;
 mod inject;
+mod invocation;
 mod limits;
 mod output;
+mod param;
 mod per_record;
 mod registry;
+mod route_index;
+mod routed;
+mod run;
 mod runtime;
+mod selection;
 mod strategy;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -132,13 +140,15 @@ pub use cloud_events_macros::on_cloudevent;
 pub use cloud_events_macros::on_event;
 pub use context::Context;
 pub use dependencies::{Dep, Dependencies};
-pub use dispatch::{Dispatcher, Invocation, Selection};
+pub use dispatch::Dispatcher;
 pub use error::{DispatchError, ErrorKind, StartupError};
-pub use factory::{DepArgs, FactoryRegistration, Scope};
 pub use inject::{Data, FromInvocation};
+pub use invocation::{DepArgs, FactoryRegistration, Invocation, Scope};
 pub use limits::Limits;
+pub use param::Param;
 pub use per_record::Transformed;
-pub use registry::{Filter, HandlerRegistration, Param, Pattern, Route};
+pub use registry::{Filter, HandlerRegistration, Pattern, Route};
+pub use selection::Selection;
 pub use strategy::{ErrorPolicy, Options, Strategy};
 
 /// Makes sure a library crate of handlers is linked into the binary, so that its handlers are
@@ -165,16 +175,13 @@ macro_rules! link {
 #[doc(hidden)]
 pub mod __private {
     //! What the macros' expansions name. Not a public API.
-    pub use crate::dispatch::Invocation;
-    pub use crate::factory::{
-        DepArgs, FactoryFuture, FactoryRegistration, Scope, factory_result, factory_value,
-    };
+    pub use crate::factory::{factory_result, factory_value};
     pub use crate::inject::{FromInvocation, dep_requirement, resolve_with_args};
+    pub use crate::invocation::{DepArgs, FactoryFuture, FactoryRegistration, Invocation, Scope};
     pub use crate::output::{result_output, value_output};
+    pub use crate::param::Param;
     pub use crate::per_record::deliver;
-    pub use crate::registry::{
-        Filter, HandlerFuture, HandlerRegistration, Param, Pattern, Route, decode_any,
-    };
+    pub use crate::registry::{Filter, HandlerFuture, HandlerRegistration, Pattern, Route, decode_any};
     pub use cloud_events_core::events::EventOf;
     pub use cloud_events_core::kinds::marker;
     pub use inventory;

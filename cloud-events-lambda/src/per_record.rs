@@ -1,8 +1,9 @@
 //! Running a handler once per record of a batch, and answering the event source with the
 //! failures in the form it expects.
 
-use crate::dispatch::Invocation;
-use crate::error::{DispatchError, ErrorKind};
+use crate::error::{DispatchError, ErrorKind, panic_text};
+use crate::invocation::Invocation;
+use crate::routed::{BatchMeta, NOT_PROCESSED, Outcome};
 use base64::Engine;
 use cloud_events_core::batch::{Batch, BatchOrder, BatchReport, Delivery};
 use cloud_events_core::events::{DecodeError, RawEvent};
@@ -86,31 +87,6 @@ where
         Delivery::Whole(event) => call(event).await,
         Delivery::Records(batch) => run_batch(batch, handler, invocation, call).await,
     }
-}
-
-/// The outcome of one record: its handler's value, or why it failed.
-pub(crate) type Outcome = Result<Value, String>;
-
-/// The reason given for records of an ordered batch after a failed one.
-pub(crate) const NOT_PROCESSED: &str = "not processed: an earlier record of this ordered batch failed";
-
-/// What the answer to a batch needs besides the outcomes.
-#[derive(Debug, Clone)]
-pub(crate) struct BatchMeta {
-    pub(crate) ids: Vec<Option<String>>,
-    pub(crate) data: Vec<Option<String>>,
-    pub(crate) report: BatchReport,
-    pub(crate) order: BatchOrder,
-}
-
-/// Records of one batch split among several handlers by their `when` conditions: each
-/// handler run fills in the outcomes of the records it was given.
-#[derive(Debug, Default)]
-pub(crate) struct RoutedRun {
-    /// The records of the current run.
-    pub(crate) mask: std::sync::Mutex<Vec<bool>>,
-    pub(crate) outcomes: std::sync::Mutex<Vec<Option<Outcome>>>,
-    pub(crate) meta: std::sync::OnceLock<BatchMeta>,
 }
 
 async fn run_batch<E, F, Fut>(
@@ -367,15 +343,6 @@ fn batch_error(summary: &str, ids: &[Option<String>], outcomes: &[Outcome]) -> D
         ErrorKind::BatchFailed,
         format!("{summary}; {}", details.join("; ")),
     )
-}
-
-/// The message of a panic payload (`panic!` with a literal or a formatted string).
-pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".to_owned())
 }
 
 #[cfg(test)]

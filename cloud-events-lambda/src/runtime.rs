@@ -79,7 +79,7 @@ pub(crate) async fn serve(dispatcher: Dispatcher) -> ExitCode {
             ExitCode::FAILURE
         }
         Err(panic) => {
-            let message = crate::per_record::panic_text(&*panic);
+            let message = crate::error::panic_text(&*panic);
             tracing::error!("the Lambda runtime stopped: the runtime client panicked: {message}");
             ExitCode::FAILURE
         }
