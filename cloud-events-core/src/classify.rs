@@ -1,9 +1,12 @@
 //! The classifier: which kind an event is, read from its marker fields.
 
 use crate::RawEvent;
-use crate::cloudevent::{CloudEventError, ReadCloudEvent, read_structured};
+use crate::check::ClassifyError;
+use crate::check::check_json;
+use crate::cloudevent::{ReadCloudEvent, read_structured};
 use crate::kinds::Kind;
-use crate::probe::{Probe, probe};
+use crate::markers::Probe;
+use crate::probe::probe;
 use serde_json::value::RawValue;
 
 /// What the classifier found: the kind (if any) and the dynamic parts of the route.
@@ -129,55 +132,6 @@ impl Classification {
     }
 }
 
-/// Why an event could not be classified at all.
-///
-/// ```
-/// use cloud_events_core::{ClassifyError, classify};
-/// assert_eq!(classify(b"\xff"), Err(ClassifyError::InvalidUtf8 { offset: 0 }));
-/// assert!(matches!(classify(b"{\"a\":"), Err(ClassifyError::InvalidJson { line: 1, .. })));
-/// let error = classify(br#"{"specversion":"1.0","source":"/s","type":"t"}"#).unwrap_err();
-/// assert!(matches!(error, ClassifyError::InvalidCloudEvent(_)));
-/// assert_eq!(error.to_string(), "invalid CloudEvent: missing id");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ClassifyError {
-    /// The bytes are not UTF-8.
-    #[error("invalid UTF-8 at byte {offset}")]
-    InvalidUtf8 {
-        /// Offset of the first invalid byte.
-        offset: usize,
-    },
-    /// The bytes are not JSON.
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
-    InvalidJson {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What serde_json found.
-        message: String,
-    },
-    /// The object has `specversion` but breaks the CloudEvents spec.
-    #[error(transparent)]
-    InvalidCloudEvent(#[from] CloudEventError),
-}
-
-impl ClassifyError {
-    fn json(error: &serde_json::Error) -> Self {
-        let message = error.to_string();
-        // serde_json appends " at line L column C"; keep the message without it.
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_owned(),
-            None => message,
-        };
-        ClassifyError::InvalidJson {
-            line: error.line(),
-            column: error.column(),
-            message,
-        }
-    }
-}
-
 /// Classifies one event from its bytes.
 ///
 /// ```
@@ -283,14 +237,6 @@ fn classify_read(json: &str) -> Result<(Classification, Option<ReadCloudEvent>),
     // A CloudEvent's attributes are read whole; if that fails because the text is not JSON,
     // say so.
     conclude(json, probe).map_err(|error| check_json(json).err().unwrap_or(error))
-}
-
-/// Checks that `json` is one JSON value, as `lambda_runtime` checks a payload (a `RawValue`,
-/// borrowed: no copy): the grammar, not the range of numbers or the pairing of surrogates.
-pub(crate) fn check_json(json: &str) -> Result<(), ClassifyError> {
-    serde_json::from_str::<&RawValue>(json)
-        .map(|_| ())
-        .map_err(|e| ClassifyError::json(&e))
 }
 
 /// A UTF-8 byte order mark is not JSON; producers that add one mean the text after it.

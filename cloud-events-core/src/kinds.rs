@@ -4,6 +4,9 @@
 //! it delivers and the rule that detects it. The classifier walks the rows in order and the
 //! first rule that holds wins; the macros check route keys against [`Kind::ALL`]; `APP routes`
 //! and the README table are produced from it. There is no second list anywhere.
+//!
+//! This file is longer than the others because it is the table: about 450 of its lines are
+//! rows, one per kind, and splitting them would make a second list.
 
 /// A type-level name for one kind, used to check at compile time that a handler's event
 /// parameter is a type that kind delivers.
@@ -32,7 +35,7 @@ pub trait KindMarker: 'static {
 pub struct Unmatched;
 
 macro_rules! kinds {
-    ($(
+    ($d:tt $(
         $(#[doc = $doc:literal])+
         $variant:ident = $key:literal {
             title: $title:literal,
@@ -149,33 +152,6 @@ macro_rules! kinds {
             pub const fn accepts_arrays(self) -> bool {
                 match self { $(Kind::$variant => false $(|| $arrays)?,)* }
             }
-
-            /// Decodes `event` into the type this kind delivers (type parameters as JSON
-            /// values) and discards it: whether a payload fits the kind's typed event.
-            ///
-            /// ```
-            /// use cloud_events_core::{Kind, RawEvent};
-            /// assert!(Kind::S3.check_decode(&RawEvent::new(Kind::S3.sample())).is_ok());
-            /// let wrong = RawEvent::new(r#"{"Records":[{"eventSource":"aws:s3","s3":{"object":{"size":"big"}}}]}"#);
-            /// let error = Kind::S3.check_decode(&wrong).unwrap_err();
-            /// assert!(error.message.contains("Records[0].s3.object.size"), "{error}");
-            /// ```
-            #[cfg(feature = "events")]
-            pub fn check_decode(self, event: &crate::events::RawEvent) -> Result<(), crate::events::DecodeError> {
-                match self {
-                    $(Kind::$variant => kinds!(@check $variant $gen $ty, event),)*
-                }
-            }
-
-            #[cfg(feature = "events")]
-            pub(crate) fn detect(self, probe: &crate::probe::Probe<'_>) -> bool {
-                match self {
-                    $(Kind::$variant => {
-                        let $p = probe;
-                        $detect
-                    })*
-                }
-            }
         }
 
         /// Marker types, one per kind (see [`KindMarker`]).
@@ -196,38 +172,36 @@ macro_rules! kinds {
             )*
         }
 
-        #[cfg(feature = "events")]
-        mod delivers {
-            #[allow(unused_imports)]
-            use crate::events::*;
-            $( kinds!(@impl $variant $gen $ty $(, $manual)?); )*
+        /// The table itself, handed row by row to `$callback!`: the kinds' detection rules
+        /// in `markers.rs`, the typed events they deliver in `events/of_kind.rs`. Each reads
+        /// the part of a row it needs. (`$d` is a `$`, passed in so that this macro, written
+        /// by `kinds!`, can name its own arguments.)
+        #[cfg_attr(not(feature = "events"), allow(unused_macros))]
+        macro_rules! kinds_table {
+            ($d callback:ident) => {
+                $d callback! {
+                    $(
+                        $(#[doc = $doc])+
+                        $variant = $key {
+                            title: $title,
+                            marker: $marker,
+                            event: $gen $ty,
+                            $(decode: $manual,)?
+                            $(arrays: $arrays,)?
+                            detect: |$p| $detect,
+                        }
+                    )*
+                }
+            };
         }
-    };
-    (@check $variant:ident $gen:tt $ty:ty, $event:ident) => {{
-        #[allow(unused_imports)]
-        use crate::events::*;
-        kinds!(@aliases $gen);
-        match <$ty as crate::events::EventOf<marker::$variant>>::deliver($event)? {
-            crate::batch::Delivery::Whole(_) => Ok(()),
-            crate::batch::Delivery::Records(batch) => match batch.records.into_iter().find_map(|r| r.record.err()) {
-                None => Ok(()),
-                Some(reason) => Err(crate::events::DecodeError::new::<$ty>(reason)),
-            },
-        }
-    }};
-    (@aliases [$($g:ident),*]) => { $(type $g = serde_json::Value;)* };
-    // `decode: by_hand`: the kind's `EventOf` impl is written by hand (see `events`).
-    (@impl $variant:ident $gen:tt $ty:ty, by_hand) => {};
-    (@impl $variant:ident [$($g:ident),*] $ty:ty) => {
-        impl<$($g: serde::de::DeserializeOwned + serde::Serialize),*> crate::events::EventOf<super::marker::$variant> for $ty {
-            fn decode(event: &crate::events::RawEvent) -> Result<Self, crate::events::DecodeError> {
-                event.decode_json()
-            }
-        }
+        // Read by `markers.rs` and `events/of_kind.rs`, which the `events` feature brings.
+        #[cfg_attr(not(feature = "events"), allow(unused_imports))]
+        pub(crate) use kinds_table;
     };
 }
 
 kinds! {
+    $
     /// A structured-mode CloudEvent (spec 1.0 or 0.3).
     CloudEvents = "cloudevents" {
         title: "CloudEvent (structured JSON)",

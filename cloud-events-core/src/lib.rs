@@ -11,6 +11,12 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The crate's map, from the bottom up: `kinds.rs` (the table), `scan.rs` (a byte scanner
+// over JSON), `markers.rs` and `probe.rs` (what the classifier reads of an event, and the
+// reader), `cloudevent/`, `check.rs` (the JSON checker), `raw.rs` (the undecoded event),
+// `batch/` (records of a batch, and splitting them), `classify.rs` (kinds from markers),
+// `events/` (the typed events each kind delivers), `adapt.rs` (any event as CloudEvents);
+// `condition/` (the `when` language) stands apart.
 pub mod condition;
 pub mod kinds;
 
@@ -19,22 +25,29 @@ pub mod adapt;
 #[cfg(feature = "events")]
 pub mod batch;
 #[cfg(feature = "events")]
+mod check;
+#[cfg(feature = "events")]
 mod classify;
 #[cfg(feature = "events")]
 pub mod cloudevent;
 #[cfg(feature = "events")]
 pub mod events;
 #[cfg(feature = "events")]
+mod markers;
+#[cfg(feature = "events")]
 mod probe;
+#[cfg(feature = "events")]
+mod raw;
 #[cfg(feature = "events")]
 mod scan;
 
 pub use kinds::{Kind, KindMarker};
 
 #[cfg(feature = "events")]
+pub use check::ClassifyError;
+#[cfg(feature = "events")]
 pub use classify::{
-    Classification, ClassifyError, UNCLASSIFIED, classify, classify_event, classify_json, classify_markers,
-    classify_str,
+    Classification, UNCLASSIFIED, classify, classify_event, classify_json, classify_markers, classify_str,
 };
 #[cfg(feature = "events")]
 pub use cloudevent::{CloudEvent, CloudEventError, CloudEventHeader, SpecVersion};

@@ -429,8 +429,8 @@ mod tests {
     use crate::registry::{Filter, HandlerFuture, Pattern, Route};
     use crate::strategy::{ErrorPolicy, Strategy};
     use cloud_events_core::Kind;
-    use std::time::Duration;
     use serde_json::json;
+    use std::time::Duration;
 
     const NO_FILTER: Filter = Filter {
         source: None,

@@ -34,6 +34,16 @@
 //! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The crate's map. An event's data path, in the order it flows: `runtime.rs` (Lambda) or
+// `cli.rs` (files) hand the payload's bytes to `dispatch.rs`, the entry, which reads them
+// and has them classified (`cloud-events-core`); `route_index.rs` (built once at start-up)
+// and `selection.rs` choose the handlers; `run.rs` runs them, through `registry.rs` (what
+// the macros register), `inject.rs` and `factory.rs` (their parameters) and `per_record.rs`
+// (batches, `routed.rs`); `output.rs` and `per_record.rs` make the answer. Beside the path:
+// `diagnostics.rs` (`explain`, `routes` warnings) reads the same index, `checks.rs` checks
+// injection at start-up, `app.rs` builds it all. Below them all: `invocation.rs` (what
+// parameters are taken from), `dependencies.rs`, `param.rs`, `context.rs`, `error.rs`,
+// `limits.rs`, `strategy.rs`.
 mod app;
 mod checks;
 mod cli;

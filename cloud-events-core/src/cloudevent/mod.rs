@@ -1,6 +1,5 @@
 //! The CloudEvents JSON event format (structured mode), spec versions 1.0 and 0.3.
 
-use crate::RawEvent;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -249,29 +248,6 @@ impl<T: DeserializeOwned> CloudEvent<T> {
     pub fn from_json(json: &[u8]) -> Result<Self, CloudEventError> {
         read_structured(json)?.decode_data(json)
     }
-
-    /// The CloudEvent an event holds, with `data` decoded into `T`: read once for the event
-    /// and all its decoders (the dispatcher's classifier has read and checked its
-    /// attributes already, see [`crate::classify_event`]; only `data` is decoded here).
-    ///
-    /// ```
-    /// use cloud_events_core::{CloudEvent, Kind, RawEvent, classify_event};
-    /// let event = RawEvent::new(Kind::CloudEvents.sample());
-    /// let classification = classify_event(&event).unwrap(); // reads the attributes once
-    /// let order: CloudEvent = CloudEvent::from_event(&event).unwrap();
-    /// assert_eq!(Some(order.source.as_str()), classification.source());
-    /// assert_eq!(order.data.unwrap()["total"], 129.5);
-    /// ```
-    pub fn from_event(event: &RawEvent) -> Result<Self, CloudEventError> {
-        let json = event.json().as_bytes();
-        let read = match event.take_cloudevent() {
-            Some(read) => read,
-            None => read_structured(json)?,
-        };
-        let decoded = read.decode_data(json)?;
-        event.read_whole();
-        Ok(decoded)
-    }
 }
 
 /// A CloudEvent as read and checked, with where its `data` is in the text (undecoded).
@@ -291,7 +267,10 @@ pub(crate) fn read_structured(json: &[u8]) -> Result<ReadCloudEvent, CloudEventE
 
 impl CloudEvent<Range<usize>> {
     /// The event with `data` (its place in `json`) decoded into `T`.
-    fn decode_data<T: DeserializeOwned>(self, json: &[u8]) -> Result<CloudEvent<T>, CloudEventError> {
+    pub(crate) fn decode_data<T: DeserializeOwned>(
+        self,
+        json: &[u8],
+    ) -> Result<CloudEvent<T>, CloudEventError> {
         let data = match &self.data {
             None => None,
             Some(range) => Some(decode_data::<T>(&json[range.clone()])?),

@@ -2,12 +2,11 @@
 //! Event Grid events (single or in an array).
 
 use super::{DecodeError, EventOf, RawEvent};
-use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery, decode_record};
+use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery, decode_record, event_grid_raw};
 use crate::kinds::marker;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 /// A Pub/Sub push subscription's request body.
@@ -213,16 +212,6 @@ impl AzureFunctionsRequest {
             None => serde_json::from_value(value.clone())
                 .map_err(|e| DecodeError::new::<T>(format!("binding `{name}`: {e}"))),
         }
-    }
-}
-
-/// The events of an Event Grid delivery: the elements of an array, or the one event.
-pub(crate) fn event_grid_raw(json: &str) -> Result<Vec<&RawValue>, serde_json::Error> {
-    let json = json.trim_start_matches('\u{feff}').trim_start();
-    if json.starts_with('[') {
-        serde_json::from_str(json)
-    } else {
-        Ok(vec![serde_json::from_str(json)?])
     }
 }
 

@@ -5,8 +5,8 @@
 //! and delivered through SQS; `Json<S3Event>` reads S3 notifications queued in SQS.
 
 use super::{DecodeError, EventOf, RawEvent};
+use crate::batch::shapes;
 use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery, split_with};
-use crate::events::records::shapes;
 use crate::kinds::marker;
 use base64::Engine;
 use serde::de::DeserializeOwned;

@@ -9,9 +9,10 @@ mod cognito_userpool;
 mod envelope;
 mod iot_events;
 mod lex_v2;
-mod raw;
+mod of_kind;
 pub(crate) mod records;
 
+pub use crate::raw::{DecodeError, RawEvent};
 pub use alexa::AlexaEvent;
 pub use cloud_providers::{
     AzureFunctionsRequest, EventGridEvent, GcpBackgroundEvent, GcpEventContext, PubSubMessage,
@@ -23,7 +24,6 @@ pub use cognito_userpool::CognitoUserPoolEvent;
 pub use envelope::{DynamoDbChange, Json, SnsNotification};
 pub use iot_events::{IotEventsEvent, IotEventsEventBody};
 pub use lex_v2::{LexV2Bot, LexV2Event};
-pub use raw::{DecodeError, RawEvent};
 
 pub use crate::cloudevent::CloudEvent;
 pub use aws_lambda_events::event::activemq::{ActiveMqEvent, ActiveMqMessage};
@@ -187,6 +187,31 @@ impl AnyEvent for serde_json::Value {
 impl<T: DeserializeOwned> EventOf<marker::CloudEvents> for CloudEvent<T> {
     fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
         CloudEvent::from_event(event).map_err(|e| DecodeError::new::<Self>(e.to_string()))
+    }
+}
+
+impl<T: DeserializeOwned> CloudEvent<T> {
+    /// The CloudEvent an event holds, with `data` decoded into `T`: read once for the event
+    /// and all its decoders (the dispatcher's classifier has read and checked its
+    /// attributes already, see [`crate::classify_event`]; only `data` is decoded here).
+    ///
+    /// ```
+    /// use cloud_events_core::{CloudEvent, Kind, RawEvent, classify_event};
+    /// let event = RawEvent::new(Kind::CloudEvents.sample());
+    /// let classification = classify_event(&event).unwrap(); // reads the attributes once
+    /// let order: CloudEvent = CloudEvent::from_event(&event).unwrap();
+    /// assert_eq!(Some(order.source.as_str()), classification.source());
+    /// assert_eq!(order.data.unwrap()["total"], 129.5);
+    /// ```
+    pub fn from_event(event: &RawEvent) -> Result<Self, crate::CloudEventError> {
+        let json = event.json().as_bytes();
+        let read = match event.take_cloudevent() {
+            Some(read) => read,
+            None => crate::cloudevent::read_structured(json)?,
+        };
+        let decoded = read.decode_data(json)?;
+        event.read_whole();
+        Ok(decoded)
     }
 }
 

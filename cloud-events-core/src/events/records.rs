@@ -4,79 +4,10 @@ use super::{
     ActiveMqMessage, DecodeError, DynamoDbEventRecord, EventOf, KafkaRecord, KinesisEventRecord, RawEvent,
     S3EventRecord, SnsRecord, SqsMessage,
 };
-use crate::batch::{BatchOrder, BatchReport, BatchShape, Delivery, IdField, Layout, split};
+use crate::batch::{Delivery, shapes, split};
 use crate::kinds::marker;
 use aws_lambda_events::event::firehose::KinesisFirehoseEventRecord;
 use aws_lambda_events::event::rabbitmq::RabbitMqMessage;
-
-/// How each kind's records are found, named, ordered and reported.
-pub(crate) mod shapes {
-    use super::*;
-
-    const fn shape(layout: Layout, id: IdField, report: BatchReport, order: BatchOrder) -> BatchShape {
-        BatchShape {
-            layout,
-            id,
-            report,
-            order,
-        }
-    }
-
-    pub(crate) const SQS: BatchShape = shape(
-        Layout::Array("Records"),
-        IdField::SqsMessageId,
-        BatchReport::ItemFailures,
-        BatchOrder::Independent,
-    );
-    pub(crate) const KINESIS: BatchShape = shape(
-        Layout::Array("Records"),
-        IdField::KinesisSequence,
-        BatchReport::ItemFailures,
-        BatchOrder::InOrder,
-    );
-    pub(crate) const DYNAMODB: BatchShape = shape(
-        Layout::Array("Records"),
-        IdField::DynamoDbSequence,
-        BatchReport::ItemFailures,
-        BatchOrder::InOrder,
-    );
-    pub(crate) const S3: BatchShape = shape(
-        Layout::Array("Records"),
-        IdField::None,
-        BatchReport::WholeEvent,
-        BatchOrder::Independent,
-    );
-    pub(crate) const SNS: BatchShape = shape(
-        Layout::Array("Records"),
-        IdField::SnsMessageId,
-        BatchReport::WholeEvent,
-        BatchOrder::Independent,
-    );
-    pub(crate) const KAFKA: BatchShape = shape(
-        Layout::ArrayPerKey("records"),
-        IdField::KafkaOffset,
-        BatchReport::WholeEvent,
-        BatchOrder::InOrder,
-    );
-    pub(crate) const ACTIVEMQ: BatchShape = shape(
-        Layout::Array("messages"),
-        IdField::MqMessageId,
-        BatchReport::WholeEvent,
-        BatchOrder::InOrder,
-    );
-    pub(crate) const RABBITMQ: BatchShape = shape(
-        Layout::ArrayPerKey("rmqMessagesByQueue"),
-        IdField::None,
-        BatchReport::WholeEvent,
-        BatchOrder::InOrder,
-    );
-    pub(crate) const FIREHOSE: BatchShape = shape(
-        Layout::Array("records"),
-        IdField::FirehoseRecordId,
-        BatchReport::Firehose,
-        BatchOrder::Independent,
-    );
-}
 
 macro_rules! records_of {
     ($($marker:ident => $record:ty, $shape:ident, $identity:expr;)*) => {

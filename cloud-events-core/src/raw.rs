@@ -1,6 +1,6 @@
 //! The undecoded event, and the error of decoding it into a typed event.
 
-use crate::classify::{ClassifyError, check_json};
+use crate::check::{ClassifyError, check_json};
 use crate::cloudevent::ReadCloudEvent;
 use bytes::Bytes;
 use bytestring::ByteString;

@@ -1,191 +1,15 @@
-//! Batches: the records of a batch event, each decoded on its own, with what the event source
-//! needs to know about failures (partial batch responses, ordering).
-//!
-//! A handler that takes one record type (`SqsMessage`, `KinesisEventRecord`, ...) is called
-//! once per record. One record that does not decode is one failed record, never a failed batch.
+//! Splitting a batch event into its records: in one pass where every record decodes, else
+//! record by record (one scan splits the event and reads the ids; each record's decoder reads
+//! that record), so that one record that does not decode is one failed record.
 
-use crate::classify::check_json;
-use crate::events::{DecodeError, RawEvent};
+use super::{Batch, BatchOrder, BatchRecord, BatchReport, BatchShape, Delivery, IdField, Identity, Layout};
+use crate::check::check_json;
+use crate::raw::{DecodeError, RawEvent};
 use crate::scan::{Halt, Scanner, Step};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
-
-/// How an event source learns which records failed.
-///
-/// ```
-/// use cloud_events_core::batch::{BatchReport, Delivery};
-/// use cloud_events_core::events::{EventOf, S3EventRecord, SqsMessage};
-/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
-/// let sqs = RawEvent::new(Kind::Sqs.sample());
-/// let Ok(Delivery::Records(batch)) = <SqsMessage as EventOf<marker::Sqs>>::deliver(&sqs) else { panic!() };
-/// assert_eq!(batch.report, BatchReport::ItemFailures);
-/// let s3 = RawEvent::new(Kind::S3.sample());
-/// let Ok(Delivery::Records(batch)) = <S3EventRecord as EventOf<marker::S3>>::deliver(&s3) else { panic!() };
-/// assert_eq!(batch.report, BatchReport::WholeEvent);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchReport {
-    /// `{"batchItemFailures": [{"itemIdentifier": ..}]}` (SQS, Kinesis, DynamoDB Streams).
-    ItemFailures,
-    /// The Firehose transformation response (`recordId`, `result`, `data`).
-    Firehose,
-    /// No partial response exists (S3, SNS, Kafka, MQ): any failed record fails the invocation.
-    WholeEvent,
-}
-
-/// Whether records may be handled out of order.
-///
-/// ```
-/// use cloud_events_core::batch::{BatchOrder, Delivery};
-/// use cloud_events_core::events::{EventOf, KinesisEventRecord, SqsMessage};
-/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
-/// let sqs = RawEvent::new(Kind::Sqs.sample()); // a standard queue
-/// let Ok(Delivery::Records(batch)) = <SqsMessage as EventOf<marker::Sqs>>::deliver(&sqs) else { panic!() };
-/// assert_eq!(batch.order, BatchOrder::Independent);
-/// let kinesis = RawEvent::new(Kind::Kinesis.sample());
-/// let Ok(Delivery::Records(batch)) = <KinesisEventRecord as EventOf<marker::Kinesis>>::deliver(&kinesis) else { panic!() };
-/// assert_eq!(batch.order, BatchOrder::InOrder);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchOrder {
-    /// Records are independent and may run concurrently.
-    Independent,
-    /// Records are ordered (SQS FIFO, Kinesis, DynamoDB Streams): they run one after another,
-    /// and the first failure stops the batch; it and every record after it are reported failed.
-    InOrder,
-}
-
-/// One record of a batch.
-///
-/// ```
-/// use cloud_events_core::batch::Delivery;
-/// use cloud_events_core::events::{EventOf, KinesisFirehoseEventRecord};
-/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
-/// let event = RawEvent::new(Kind::KinesisFirehose.sample());
-/// let Ok(Delivery::Records(batch)) =
-///     <KinesisFirehoseEventRecord as EventOf<marker::KinesisFirehose>>::deliver(&event) else { panic!() };
-/// let first = &batch.records[0];
-/// assert_eq!(first.id.as_deref(), Some("49656932418891224547098726512392837129348517321793683458000000"));
-/// assert!(first.record.is_ok());
-/// assert!(first.data.is_some()); // Firehose: the original data, for a failed record's answer
-/// ```
-#[derive(Debug)]
-pub struct BatchRecord<R> {
-    /// The id the event source knows it by (SQS message id, stream sequence number, Firehose
-    /// record id, Kafka `topic-partition@offset`...), if the record has one.
-    pub id: Option<String>,
-    /// The record, or why it could not be decoded.
-    pub record: Result<R, String>,
-    /// Firehose: the record's original base64 `data`, returned for failed records.
-    pub data: Option<String>,
-}
-
-/// The records of one event, with how failures are reported.
-///
-/// ```
-/// use cloud_events_core::batch::{BatchOrder, BatchReport, Delivery};
-/// use cloud_events_core::events::{EventOf, KinesisEventRecord};
-/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
-/// let event = RawEvent::new(Kind::Kinesis.sample());
-/// let Ok(Delivery::Records(batch)) = <KinesisEventRecord as EventOf<marker::Kinesis>>::deliver(&event) else {
-///     panic!("a stream's records");
-/// };
-/// assert_eq!(batch.records.len(), 2);
-/// assert_eq!((batch.report, batch.order), (BatchReport::ItemFailures, BatchOrder::InOrder));
-/// ```
-#[derive(Debug)]
-pub struct Batch<R> {
-    /// The records, in event order.
-    pub records: Vec<BatchRecord<R>>,
-    /// How failures are reported.
-    pub report: BatchReport,
-    /// Whether order matters.
-    pub order: BatchOrder,
-}
-
-/// What a handler receives: the whole event once, or each record of a batch.
-///
-/// ```
-/// use cloud_events_core::batch::Delivery;
-/// use cloud_events_core::events::{EventOf, S3Event, S3EventRecord};
-/// use cloud_events_core::{Kind, RawEvent, kinds::marker};
-/// let event = RawEvent::new(Kind::S3.sample());
-/// let whole = <S3Event as EventOf<marker::S3>>::deliver(&event).unwrap();
-/// assert!(matches!(whole, Delivery::Whole(s3) if s3.records.len() == 1));
-/// let per_record = <S3EventRecord as EventOf<marker::S3>>::deliver(&event).unwrap();
-/// assert!(matches!(per_record, Delivery::Records(batch) if batch.records.len() == 1));
-/// ```
-#[derive(Debug)]
-pub enum Delivery<E> {
-    /// The whole event.
-    Whole(E),
-    /// One call per record.
-    Records(Batch<E>),
-}
-
-/// Where a kind keeps its records.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Layout {
-    /// An array under this key.
-    Array(&'static str),
-    /// An object of arrays under this key (Kafka partitions, RabbitMQ queues).
-    ArrayPerKey(&'static str),
-}
-
-/// Splits an event into its raw records, in order.
-pub(crate) fn raw_records<'a>(json: &'a str, layout: Layout) -> Result<Vec<&'a RawValue>, DecodeError> {
-    let top: HashMap<String, &'a RawValue> =
-        serde_json::from_str(json).map_err(|e| DecodeError::new::<Batch<()>>(e.to_string()))?;
-    let (key, nested) = match layout {
-        Layout::Array(key) => (key, false),
-        Layout::ArrayPerKey(key) => (key, true),
-    };
-    let value = top
-        .get(key)
-        .ok_or_else(|| DecodeError::new::<Batch<()>>(format!("the event has no `{key}`")))?;
-    let wrong = |e: serde_json::Error| DecodeError::new::<Batch<()>>(format!("`{key}`: {e}"));
-    if nested {
-        let groups: BTreeMap<String, Vec<&'a RawValue>> = serde_json::from_str(value.get()).map_err(wrong)?;
-        Ok(groups.into_values().flatten().collect())
-    } else {
-        serde_json::from_str(value.get()).map_err(wrong)
-    }
-}
-
-/// The raw records of an event of a batch kind, in the order handlers see them; `None` for
-/// kinds whose records are not plain JSON in the event (CloudWatch Logs) or that are no batch.
-/// Per-record `when` conditions are checked against these.
-///
-/// ```
-/// use cloud_events_core::{Kind, batch::records_of};
-/// let records = records_of(Kind::Sqs, Kind::Sqs.sample()).unwrap();
-/// assert_eq!(records.len(), 2);
-/// assert!(records[1].get().contains("ord-5522"));
-/// assert!(records_of(Kind::EventBridge, Kind::EventBridge.sample()).is_none());
-/// ```
-pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
-    use crate::Kind;
-    use crate::events::records::shapes;
-    let shape = match kind {
-        Kind::Sqs => shapes::SQS,
-        Kind::Sns => shapes::SNS,
-        Kind::Kinesis => shapes::KINESIS,
-        Kind::DynamoDb => shapes::DYNAMODB,
-        Kind::S3 => shapes::S3,
-        Kind::KinesisFirehose => shapes::FIREHOSE,
-        Kind::Kafka | Kind::SelfManagedKafka => shapes::KAFKA,
-        Kind::ActiveMq => shapes::ACTIVEMQ,
-        Kind::RabbitMq => shapes::RABBITMQ,
-        Kind::AzureEventGrid | Kind::AzureEventGridValidation => {
-            return crate::events::cloud_providers::event_grid_raw(json).ok();
-        }
-        _ => return None,
-    };
-    raw_records(json, shape.layout).ok()
-}
 
 /// Decodes one record, turning a decoding error, or a panic in a decoder, into a reason.
 pub(crate) fn decode_record<R: DeserializeOwned>(raw: &str) -> Result<R, String> {
@@ -400,28 +224,6 @@ fn skeleton_is_json(json: &str, records: &[Scanned]) -> bool {
     check_json(&skeleton).is_ok()
 }
 
-/// Which id a kind's records are reported by.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum IdField {
-    SqsMessageId,
-    KinesisSequence,
-    DynamoDbSequence,
-    FirehoseRecordId,
-    KafkaOffset,
-    MqMessageId,
-    SnsMessageId,
-    None,
-}
-
-/// How a kind's records are found, named and reported.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BatchShape {
-    pub(crate) layout: Layout,
-    pub(crate) id: IdField,
-    pub(crate) report: BatchReport,
-    pub(crate) order: BatchOrder,
-}
-
 /// Splits `event` into records of type `R`.
 ///
 /// With `identity` (how a decoded record names itself), a batch whose records all decode is
@@ -440,10 +242,6 @@ pub(crate) fn split<R: DeserializeOwned>(
     }
     split_with(event, shape, decode_record::<R>)
 }
-
-/// What the batch answer needs from a decoded record: its id, and whether its queue is an
-/// SQS FIFO queue (whose records are ordered).
-pub(crate) type Identity = (Option<String>, bool);
 
 /// All the records of `event`, decoded in one pass over it; `None` if any record does not
 /// decode (or a decoder panics), the event is not JSON, or it has more records than its
@@ -667,7 +465,9 @@ pub(crate) fn split_with<R>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::raw_records;
     use crate::events::SqsMessage;
+    use serde_json::value::RawValue;
 
     const SQS: BatchShape = BatchShape {
         layout: Layout::Array("Records"),
@@ -837,18 +637,17 @@ mod tests {
             let event = RawEvent::new(json);
             let one_pass = <SqsMessage as EventOf<marker::Sqs>>::deliver(&event).unwrap();
             let by_record =
-                split::<SqsMessage>(&RawEvent::new(json), crate::events::records::shapes::SQS, None).unwrap();
+                split::<SqsMessage>(&RawEvent::new(json), crate::batch::shapes::SQS, None).unwrap();
             assert_eq!(summary(one_pass), summary(by_record), "{json}");
             assert!(event.is_checked());
         }
         let kafka = RawEvent::new(Kind::Kafka.sample());
         let one_pass = <KafkaRecord as EventOf<marker::Kafka>>::deliver(&kafka).unwrap();
-        let by_record = split::<KafkaRecord>(&kafka, crate::events::records::shapes::KAFKA, None).unwrap();
+        let by_record = split::<KafkaRecord>(&kafka, crate::batch::shapes::KAFKA, None).unwrap();
         assert_eq!(summary(one_pass), summary(by_record));
         let kinesis = RawEvent::new(Kind::Kinesis.sample());
         let one_pass = <KinesisEventRecord as EventOf<marker::Kinesis>>::deliver(&kinesis).unwrap();
-        let by_record =
-            split::<KinesisEventRecord>(&kinesis, crate::events::records::shapes::KINESIS, None).unwrap();
+        let by_record = split::<KinesisEventRecord>(&kinesis, crate::batch::shapes::KINESIS, None).unwrap();
         assert_eq!(summary(one_pass), summary(by_record));
         // A record that does not decode: record by record, so that only it fails.
         let event = RawEvent::new(r#"{"Records":[{"messageId":"a","body":"1"},{"messageId":"b","body":2}]}"#);

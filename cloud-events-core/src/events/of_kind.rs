@@ -1,0 +1,63 @@
+//! What each kind delivers, from its row of the kinds table: the `EventOf` impl of the type
+//! it names (decoded whole with serde), and [`Kind::check_decode`].
+
+#[allow(unused_imports)]
+use super::*;
+use crate::batch::Delivery;
+use crate::kinds::{Kind, kinds_table, marker};
+
+macro_rules! delivers {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident = $key:literal {
+            title: $title:literal,
+            marker: $marker:literal,
+            event: $gen:tt $ty:ty,
+            $(decode: $manual:ident,)?
+            $(arrays: $arrays:literal,)?
+            detect: |$p:ident| $detect:expr $(,)?
+        }
+    )*) => {
+        $( delivers!(@impl $variant $gen $ty $(, $manual)?); )*
+
+        impl Kind {
+            /// Decodes `event` into the type this kind delivers (type parameters as JSON
+            /// values) and discards it: whether a payload fits the kind's typed event.
+            ///
+            /// ```
+            /// use cloud_events_core::{Kind, RawEvent};
+            /// assert!(Kind::S3.check_decode(&RawEvent::new(Kind::S3.sample())).is_ok());
+            /// let wrong = RawEvent::new(r#"{"Records":[{"eventSource":"aws:s3","s3":{"object":{"size":"big"}}}]}"#);
+            /// let error = Kind::S3.check_decode(&wrong).unwrap_err();
+            /// assert!(error.message.contains("Records[0].s3.object.size"), "{error}");
+            /// ```
+            pub fn check_decode(self, event: &RawEvent) -> Result<(), DecodeError> {
+                match self {
+                    $(Kind::$variant => delivers!(@check $variant $gen $ty, event),)*
+                }
+            }
+        }
+    };
+    (@check $variant:ident $gen:tt $ty:ty, $event:ident) => {{
+        delivers!(@aliases $gen);
+        match <$ty as EventOf<marker::$variant>>::deliver($event)? {
+            Delivery::Whole(_) => Ok(()),
+            Delivery::Records(batch) => match batch.records.into_iter().find_map(|r| r.record.err()) {
+                None => Ok(()),
+                Some(reason) => Err(DecodeError::new::<$ty>(reason)),
+            },
+        }
+    }};
+    (@aliases [$($g:ident),*]) => { $(type $g = serde_json::Value;)* };
+    // `decode: by_hand`: the kind's `EventOf` impl is written by hand (see `events`).
+    (@impl $variant:ident $gen:tt $ty:ty, by_hand) => {};
+    (@impl $variant:ident [$($g:ident),*] $ty:ty) => {
+        impl<$($g: serde::de::DeserializeOwned + serde::Serialize),*> EventOf<marker::$variant> for $ty {
+            fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
+                event.decode_json()
+            }
+        }
+    };
+}
+
+kinds_table!(delivers);
