@@ -243,15 +243,31 @@ impl App {
     /// }
     /// ```
     pub async fn run(self) -> ExitCode {
-        crate::runtime::init_tracing(self.options.log_payloads);
-        let dispatcher = match self.dispatcher() {
-            Ok(dispatcher) => dispatcher,
+        let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+        let env = |name: &str| std::env::var(name).ok();
+        let json = match crate::logs::LogSettings::from_env(env, on_lambda, self.options.log_payloads) {
+            Ok(settings) => {
+                let json = settings.format == crate::logs::LogFormat::Json;
+                settings.install();
+                json
+            }
             Err(error) => {
                 eprintln!("error: {error}");
                 return ExitCode::FAILURE;
             }
         };
-        if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        let dispatcher = match self.dispatcher() {
+            Ok(dispatcher) => dispatcher,
+            Err(error) if json => {
+                tracing::error!(errorType = "StartupError", "{error}");
+                return ExitCode::FAILURE;
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if on_lambda {
             crate::runtime::serve(dispatcher).await
         } else {
             crate::cli::main(dispatcher, std::env::args_os()).await

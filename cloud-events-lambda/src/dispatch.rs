@@ -403,7 +403,7 @@ impl Dispatcher {
             tracing::error!(
                 route,
                 handler = %Running(&selection),
-                error_type = error.error_type(),
+                errorType = error.error_type(),
                 "{}",
                 for_logs(&error.message)
             );
@@ -415,7 +415,7 @@ impl Dispatcher {
 /// Logs a failure that happened before any handler was chosen (once, with its `errorType`;
 /// quoted values elided).
 fn log_unrouted(error: &DispatchError) {
-    tracing::error!(error_type = error.error_type(), "{}", for_logs(&error.message));
+    tracing::error!(errorType = error.error_type(), "{}", for_logs(&error.message));
 }
 
 fn invalid_event(error: ClassifyError) -> DispatchError {

@@ -219,6 +219,17 @@ pub enum StartupError {
         /// What is wrong.
         error: String,
     },
+    /// A logging variable (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`, `RUST_LOG`) has a
+    /// value it does not take.
+    #[error("{variable} is `{value}`: it takes {expected}")]
+    InvalidLogSetting {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// What it takes.
+        expected: String,
+    },
 }
 
 /// Whether logs may carry payload values ([`App::log_payloads`](crate::App::log_payloads)).

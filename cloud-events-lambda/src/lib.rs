@@ -56,6 +56,7 @@ mod factory;
 mod inject;
 mod invocation;
 mod limits;
+mod logs;
 mod output;
 mod param;
 mod per_record;

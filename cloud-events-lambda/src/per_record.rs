@@ -224,8 +224,8 @@ fn log_failures<'a>(
             tracing::warn!(
                 route,
                 handler,
-                record = index,
-                id,
+                recordIndex = index,
+                recordId = id,
                 "record failed: {}",
                 crate::error::for_logs(reason)
             );

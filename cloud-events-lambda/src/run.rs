@@ -154,7 +154,7 @@ impl Runner<'_> {
                 Err(error) => {
                     tracing::error!(
                         handler = handler.name,
-                        error_type = error.error_type(),
+                        errorType = error.error_type(),
                         "{}",
                         for_logs(&error.message)
                     );

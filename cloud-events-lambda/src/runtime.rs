@@ -14,30 +14,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::task::Poll;
 
-/// Logs go to stderr, filtered by `RUST_LOG` (default `info`). Does nothing if the
-/// application installed a subscriber of its own.
-///
-/// Payloads carry personal data: unless `log_payloads`, `lambda_runtime`'s trace of each raw
-/// payload is filtered out whatever `RUST_LOG` says, and so is its second report of every
-/// error (the dispatcher logs each failure once, with quoted values elided).
-pub(crate) fn init_tracing(log_payloads: bool) {
-    crate::error::set_log_payloads(log_payloads);
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let mut quiet = vec!["lambda_runtime::layers::panic=off"];
-    if !log_payloads {
-        quiet.push("lambda_runtime::layers::api_response=debug");
-    }
-    for directive in quiet {
-        filter = filter.add_directive(directive.parse().expect("a valid directive"));
-    }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
-}
-
 /// Serves invocations until the runtime API goes away.
 ///
 /// The dispatcher answers each invocation from the body bytes `lambda_runtime` read (see
