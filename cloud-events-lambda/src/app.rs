@@ -1,6 +1,7 @@
 //! The entry point: serve Lambda when running on Lambda, else run the command line.
 
 use crate::Limits;
+use crate::builtin_metrics::Metrics;
 use crate::dependencies::Dependencies;
 use crate::dispatch::Dispatcher;
 use crate::strategy::{ErrorPolicy, Options, Strategy};
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 pub struct App {
     dependencies: Dependencies,
     options: Options,
+    metrics: Option<Metrics>,
 }
 
 impl App {
@@ -205,6 +207,33 @@ impl App {
         self
     }
 
+    /// Writes the metrics handlers record (with the [`metrics`](crate::metrics) facade) at
+    /// the end of each invocation, as CloudWatch Embedded Metric Format documents on stdout,
+    /// in `metrics`' namespace with its service as a dimension; [`Metrics::builtin`] adds the
+    /// framework's own. See [`Metrics`].
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Kind, Metrics, RawEvent, metrics::gauge, on_event};
+    ///
+    /// #[on_event("aws.sqs")]
+    /// fn queued(_event: RawEvent) {
+    ///     gauge!("QueueDepth", "queue" => "orders").set(42.0);
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = App::new().metrics(Metrics::new("Shop", "orders")).test().unwrap();
+    /// let outcome = app.invoke_sample(Kind::Sqs).await;
+    /// assert_eq!(outcome.metrics.len(), 1);
+    /// assert_eq!(outcome.metrics[0]["QueueDepth"], 42.0);
+    /// assert_eq!(outcome.metrics[0]["queue"], "orders");
+    /// # }
+    /// ```
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// The dispatcher over every registered handler and factory, with the start-up checks
     /// (no handler, a `Dep<T>` with no value nor factory, a factory cycle).
     ///
@@ -224,7 +253,11 @@ impl App {
     pub fn dispatcher(self) -> Result<Dispatcher, crate::error::StartupError> {
         // Logging is process-wide: so is whether it may carry payloads.
         crate::error::set_log_payloads(self.options.log_payloads);
-        Dispatcher::new(self.dependencies, self.options)
+        let dispatcher = Dispatcher::new(self.dependencies, self.options)?;
+        match self.metrics {
+            Some(metrics) => dispatcher.with_metrics(metrics),
+            None => Ok(dispatcher),
+        }
     }
 
     /// Builds the dispatcher (failing loudly when a start-up check fails), then serves Lambda

@@ -111,12 +111,16 @@ async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) 
         let span = tracing::info_span!(
             "invoke",
             file = file.as_str(),
-            request_id = context.request_id.as_str()
+            requestId = context.request_id.as_str()
         );
-        let result = dispatcher
-            .dispatch_bytes(bytes.into(), context)
+        let (result, documents) = dispatcher
+            .dispatch_metered(bytes.into(), context)
             .instrument(span)
             .await;
+        // Metric documents on stderr, with the logs: stdout is the answers, one per line.
+        if !documents.is_empty() {
+            crate::dispatch::write_documents(&mut std::io::stderr().lock(), &documents);
+        }
         let line = match result {
             Ok(response) => response,
             Err(error) => {

@@ -3,6 +3,7 @@
 //! index (`selection.rs` over `route_index.rs`), runs them (`run.rs`, with `per_record.rs`
 //! and injection), checks the text where no decoder read all of it, and answers.
 
+use crate::builtin_metrics::{Metrics, event_invalid, event_routed, function_name, invocation_started};
 use crate::checks::check_dependencies;
 use crate::context::Context;
 use crate::dependencies::Dependencies;
@@ -49,6 +50,7 @@ pub struct Dispatcher {
     index: RouteIndex,
     container: Arc<Container>,
     options: Options,
+    metrics: Option<Metrics>,
 }
 
 impl Dispatcher {
@@ -112,7 +114,45 @@ impl Dispatcher {
             index,
             container: Arc::new(container),
             options,
+            metrics: None,
         })
+    }
+
+    /// Writes the metrics of each invocation as Embedded Metric Format documents (see
+    /// [`Metrics`]); fails if the namespace or service name is not one CloudWatch takes.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Metrics, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.sqs")]
+    /// fn queued(_event: RawEvent) {
+    ///     cloud_events_lambda::metrics::histogram!("QueueLag", "queue" => "orders").record(1.5);
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default())
+    ///     .unwrap()
+    ///     .with_metrics(Metrics::new("Shop", "orders"))
+    ///     .unwrap();
+    /// let bytes = bytes::Bytes::from_static(Kind::Sqs.sample().as_bytes());
+    /// let (answer, documents) = dispatcher.dispatch_metered(bytes, Context::local(1, "demo")).await;
+    /// assert!(answer.is_ok());
+    /// let document: serde_json::Value = serde_json::from_str(&documents[0]).unwrap();
+    /// assert_eq!(document["QueueLag"], 1.5);
+    /// assert_eq!(document["queue"], "orders");
+    /// assert_eq!(document["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0], serde_json::json!(["service", "queue"]));
+    /// # }
+    /// ```
+    pub fn with_metrics(mut self, metrics: Metrics) -> Result<Self, StartupError> {
+        metrics.start()?;
+        self.metrics = Some(metrics);
+        Ok(self)
+    }
+
+    /// Where the metrics go, if anywhere.
+    pub fn metrics(&self) -> Option<&Metrics> {
+        self.metrics.as_ref()
     }
 
     /// Every handler, in priority order.
@@ -331,9 +371,66 @@ impl Dispatcher {
         payload: Bytes,
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
+        let (answer, documents) = self.dispatch_metered(payload, context).await;
+        if !documents.is_empty() {
+            write_documents(&mut std::io::stdout().lock(), &documents);
+        }
+        answer
+    }
+
+    /// [`Dispatcher::dispatch_bytes`], with the invocation's metric documents (one JSON
+    /// object each, in CloudWatch's Embedded Metric Format) handed back instead of written
+    /// to stdout. There are none unless [`Dispatcher::with_metrics`] set where they go.
+    ///
+    /// Everything the invocation recorded is in them, also when a handler failed, panicked
+    /// or ran past the deadline, and nothing is carried into the next invocation.
+    pub async fn dispatch_metered(
+        &self,
+        payload: Bytes,
+        context: Context,
+    ) -> (Result<serde_json::Value, DispatchError>, Vec<String>) {
+        let Some(metrics) = &self.metrics else {
+            if !crate::recorder::installed() {
+                return (self.answer(payload, context).await, Vec::new());
+            }
+            // Another dispatcher of the process records: this one's values go nowhere.
+            let (answer, _) = crate::recorder::measured(self.answer(payload, context), false).await;
+            return (answer, Vec::new());
+        };
+        let function = function_name(&context.invoked_function_arn).to_owned();
+        let work = async {
+            invocation_started(&function);
+            self.answer(payload, context).await
+        };
+        let (answer, series) = crate::recorder::measured(work, metrics.builtin_on()).await;
+        if series.is_empty() {
+            return (answer, Vec::new());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let documents = crate::emf::documents(
+            &series,
+            metrics.namespace(),
+            metrics.service(),
+            now.as_millis() as u64,
+        );
+        for problem in &documents.problems {
+            tracing::warn!(
+                metric = problem.metric,
+                "metric not written as recorded: {}",
+                problem.why
+            );
+        }
+        (answer, documents.lines)
+    }
+
+    /// Reads, routes and answers one payload.
+    async fn answer(&self, payload: Bytes, context: Context) -> Result<serde_json::Value, DispatchError> {
         match self.read(payload) {
             Ok((event, classification)) => self.route(&event, classification, context).await,
             Err(error) => {
+                event_invalid();
                 log_unrouted(&error);
                 Err(error)
             }
@@ -384,6 +481,7 @@ impl Dispatcher {
             }
         };
         let route = classification.route_key();
+        event_routed(route);
         let span = tracing::debug_span!("invocation", route, handler = %Running(&selection));
         let runner = Runner {
             options: &self.options,
@@ -409,6 +507,18 @@ impl Dispatcher {
             );
         }
         outcome
+    }
+}
+
+/// Writes metric documents, one per line, in one write; a failure to write is logged.
+pub(crate) fn write_documents(out: &mut impl std::io::Write, documents: &[String]) {
+    let mut text = String::with_capacity(documents.iter().map(|d| d.len() + 1).sum());
+    for document in documents {
+        text.push_str(document);
+        text.push('\n');
+    }
+    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!("{} metric documents not written: {error}", documents.len());
     }
 }
 

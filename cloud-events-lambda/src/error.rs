@@ -230,6 +230,17 @@ pub enum StartupError {
         /// What it takes.
         expected: String,
     },
+    /// [`Metrics`](crate::Metrics) was given a namespace or service name CloudWatch does not
+    /// take.
+    #[error("metrics {what} is `{value}`: it takes {expected}")]
+    InvalidMetrics {
+        /// `namespace` or `service name`.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// What it takes.
+        expected: &'static str,
+    },
 }
 
 /// Whether logs may carry payload values ([`App::log_payloads`](crate::App::log_payloads)).

@@ -45,12 +45,14 @@
 // parameters are taken from), `dependencies.rs`, `param.rs`, `context.rs`, `error.rs`,
 // `limits.rs`, `strategy.rs`.
 mod app;
+mod builtin_metrics;
 mod checks;
 mod cli;
 mod context;
 mod dependencies;
 mod diagnostics;
 mod dispatch;
+mod emf;
 mod error;
 mod factory;
 mod inject;
@@ -60,6 +62,7 @@ mod logs;
 mod output;
 mod param;
 mod per_record;
+mod recorder;
 mod registry;
 mod route_index;
 mod routed;
@@ -72,6 +75,7 @@ mod strategy;
 pub mod testing;
 
 pub use app::{App, run};
+pub use builtin_metrics::Metrics;
 pub use cloud_events_core::{
     Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, adapt, batch, classify,
     cloudevent, condition, events, kinds,
@@ -156,6 +160,9 @@ pub use error::{DispatchError, ErrorKind, StartupError};
 pub use inject::{Data, FromInvocation};
 pub use invocation::{DepArgs, FactoryRegistration, Invocation, Scope};
 pub use limits::Limits;
+/// The `metrics` facade handlers record with (`counter!`, `gauge!`, `histogram!`): see
+/// [`Metrics`].
+pub use metrics;
 pub use param::Param;
 pub use per_record::Transformed;
 pub use registry::{Filter, HandlerRegistration, Pattern, Route};

@@ -218,8 +218,10 @@ fn log_failures<'a>(
     ids: &[Option<String>],
     outcomes: impl IntoIterator<Item = (usize, &'a Outcome)>,
 ) {
+    let mut failed = 0;
     for (index, outcome) in outcomes {
         if let Err(reason) = outcome {
+            failed += 1;
             let id = ids.get(index).and_then(|id| id.as_deref()).unwrap_or("-");
             tracing::warn!(
                 route,
@@ -231,6 +233,7 @@ fn log_failures<'a>(
             );
         }
     }
+    crate::builtin_metrics::records_failed(route, handler, failed);
 }
 
 /// The answer the event source expects for these outcomes.

@@ -291,8 +291,14 @@ async fn run(
     handler: &'static HandlerRegistration,
     invocation: &Invocation,
 ) -> Result<serde_json::Value, DispatchError> {
+    let started = crate::recorder::builtin_on().then(std::time::Instant::now);
     let call = AssertUnwindSafe((handler.call)(invocation)).catch_unwind().await;
-    call.map_err(|panic| panicked(&format!("handler `{}`", handler.path()), &*panic))?
+    let outcome = call.map_err(|panic| panicked(&format!("handler `{}`", handler.path()), &*panic))?;
+    if let Some(started) = started {
+        let route = invocation.classification().route_key();
+        crate::builtin_metrics::handler_ran(route, handler.name, started.elapsed(), outcome.is_err());
+    }
+    outcome
 }
 
 /// The answer when nothing takes the event.

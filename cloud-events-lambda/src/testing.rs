@@ -79,6 +79,9 @@ pub struct Outcome {
     pub handlers: Vec<&'static str>,
     /// The response Lambda would get, or the error.
     pub response: Result<serde_json::Value, DispatchError>,
+    /// The metric documents the invocation wrote (Embedded Metric Format, parsed), when
+    /// [`App::metrics`](crate::App::metrics) is set.
+    pub metrics: Vec<serde_json::Value>,
 }
 
 impl TestApp {
@@ -114,11 +117,20 @@ impl TestApp {
             Err(_) => Vec::new(),
         };
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
-        let response = self
+        let payload = bytes::Bytes::copy_from_slice(json.as_bytes());
+        let (response, documents) = self
             .dispatcher
-            .dispatch(json, Context::local(sequence, "test"))
+            .dispatch_metered(payload, Context::local(sequence, "test"))
             .await;
-        Outcome { handlers, response }
+        let metrics = documents
+            .iter()
+            .map(|document| serde_json::from_str(document).expect("metric documents are JSON"))
+            .collect();
+        Outcome {
+            handlers,
+            response,
+            metrics,
+        }
     }
 
     /// Dispatches the sample event of `kind` (`Kind::sample`).
