@@ -398,6 +398,7 @@ impl Dispatcher {
             return (answer, Vec::new());
         };
         let function = function_name(&context.invoked_function_arn).to_owned();
+        let request_id = context.request_id.clone();
         let work = async {
             invocation_started(&function);
             self.answer(payload, context).await
@@ -409,12 +410,13 @@ impl Dispatcher {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        let documents = crate::emf::documents(
-            &series,
-            metrics.namespace(),
-            metrics.service(),
-            now.as_millis() as u64,
-        );
+        let stamp = crate::emf::Stamp {
+            namespace: metrics.namespace(),
+            service: metrics.service(),
+            timestamp_ms: now.as_millis() as u64,
+            request_id: &request_id,
+        };
+        let documents = crate::emf::documents(&series, &stamp);
         for problem in &documents.problems {
             tracing::warn!(
                 metric = problem.metric,

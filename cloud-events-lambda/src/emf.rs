@@ -25,6 +25,8 @@ pub(crate) const MAX_METRICS: usize = 100;
 pub(crate) const MAX_DIMENSIONS: usize = 30;
 /// The dimension every metric carries: the application's service name.
 pub(crate) const SERVICE: &str = "service";
+/// The property that names the invocation.
+pub(crate) const REQUEST_ID: &str = "requestId";
 
 /// A metric left out of the documents, or part of its values, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +61,22 @@ enum Numbers<'a> {
 /// Labels sorted by key: the dimensions (after `service`) of a document.
 type Labels<'a> = Vec<(&'a str, &'a str)>;
 
-/// The documents for `series`, in namespace `namespace` with dimension `service`, stamped
-/// with `timestamp_ms` (milliseconds since the Unix epoch).
-pub(crate) fn documents(series: &[Series], namespace: &str, service: &str, timestamp_ms: u64) -> Documents {
+/// What every document of an invocation carries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stamp<'a> {
+    /// The CloudWatch namespace.
+    pub(crate) namespace: &'a str,
+    /// The `service` dimension's value.
+    pub(crate) service: &'a str,
+    /// Milliseconds since the Unix epoch.
+    pub(crate) timestamp_ms: u64,
+    /// The invocation's request id: a property of the document (not a dimension), so that
+    /// CloudWatch Logs Insights finds a metric's invocation and its log lines.
+    pub(crate) request_id: &'a str,
+}
+
+/// The documents for `series`, stamped with `stamp`.
+pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
     let mut problems = Vec::new();
     let mut finite: Vec<Vec<f64>> = Vec::new();
     // Kept series, by label set, with their finite values stored in `finite`.
@@ -140,9 +155,7 @@ pub(crate) fn documents(series: &[Series], namespace: &str, service: &str, times
     for (labels, documents) in &groups {
         for entries in documents {
             let document = Document {
-                namespace,
-                service,
-                timestamp_ms,
+                stamp,
                 labels,
                 entries,
             };
@@ -167,9 +180,9 @@ fn name_problem(name: &str, labels: &Labels<'_>) -> Option<String> {
             "metric name has {length} characters: CloudWatch takes 1 to 255; metric left out"
         ));
     }
-    if name == "_aws" || name == SERVICE || labels.iter().any(|(key, _)| *key == name) {
+    if name == "_aws" || name == SERVICE || name == REQUEST_ID || labels.iter().any(|(key, _)| *key == name) {
         return Some(format!(
-            "metric name `{name}` is also a dimension or the `_aws` key of its document: rename the metric; metric left out"
+            "metric name `{name}` is also a dimension or a key every document has (`_aws`, `service`, `requestId`): rename the metric; metric left out"
         ));
     }
     None
@@ -191,9 +204,9 @@ fn labels_problem(labels: &Labels<'_>) -> Option<String> {
                 "label `{key}`: a dimension name has 1 to 255 ASCII characters and does not start with `:`; metric left out"
             ));
         }
-        if *key == SERVICE || *key == "_aws" {
+        if *key == SERVICE || *key == "_aws" || *key == REQUEST_ID {
             return Some(format!(
-                "label `{key}`: the name is taken (`service` is the service name `App::metrics` gives every metric); rename the label; metric left out"
+                "label `{key}`: the name is taken (every document has `_aws`, `service` and `requestId`); rename the label; metric left out"
             ));
         }
         let length = value.chars().count();
@@ -241,18 +254,17 @@ fn cloudwatch_unit(unit: Option<Unit>) -> (Option<&'static str>, Option<String>)
 
 /// One document: the `_aws` metadata, the dimensions' values, then the metrics' values.
 struct Document<'a> {
-    namespace: &'a str,
-    service: &'a str,
-    timestamp_ms: u64,
+    stamp: &'a Stamp<'a>,
     labels: &'a Labels<'a>,
     entries: &'a [Entry<'a>],
 }
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2 + self.labels.len() + self.entries.len()))?;
+        let mut map = serializer.serialize_map(Some(3 + self.labels.len() + self.entries.len()))?;
         map.serialize_entry("_aws", &Metadata(self))?;
-        map.serialize_entry(SERVICE, self.service)?;
+        map.serialize_entry(SERVICE, self.stamp.service)?;
+        map.serialize_entry(REQUEST_ID, self.stamp.request_id)?;
         for (key, value) in self.labels {
             map.serialize_entry(key, value)?;
         }
@@ -273,7 +285,7 @@ struct Metadata<'a>(&'a Document<'a>);
 impl Serialize for Metadata<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("Timestamp", &self.0.timestamp_ms)?;
+        map.serialize_entry("Timestamp", &self.0.stamp.timestamp_ms)?;
         map.serialize_entry("CloudWatchMetrics", &[Directive(self.0)])?;
         map.end()
     }
@@ -285,7 +297,7 @@ impl Serialize for Directive<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let document = self.0;
         let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("Namespace", document.namespace)?;
+        map.serialize_entry("Namespace", document.stamp.namespace)?;
         map.serialize_entry("Dimensions", &[DimensionSet(document.labels)])?;
         map.serialize_entry("Metrics", &MetricList(document.entries))?;
         map.end()
@@ -349,6 +361,15 @@ mod tests {
         }
     }
 
+    fn stamp(timestamp_ms: u64) -> Stamp<'static> {
+        Stamp {
+            namespace: "N",
+            service: "s",
+            timestamp_ms,
+            request_id: "req-1",
+        }
+    }
+
     fn parse(documents: &Documents) -> Vec<Value> {
         documents
             .lines
@@ -366,7 +387,15 @@ mod tests {
         );
         latency.unit = Some(Unit::Milliseconds);
         let uploads = series("Uploads", &[("route", "aws.s3")], Values::Counter(3));
-        let documents = documents(&[latency, uploads], "Books", "books", 1_764_000_000_000);
+        let documents = documents(
+            &[latency, uploads],
+            &Stamp {
+                namespace: "Books",
+                service: "books",
+                timestamp_ms: 1_764_000_000_000,
+                request_id: "req-7",
+            },
+        );
         assert!(documents.problems.is_empty(), "{:?}", documents.problems);
         assert_eq!(
             parse(&documents),
@@ -380,6 +409,7 @@ mod tests {
                     }],
                 },
                 "service": "books",
+                "requestId": "req-7",
                 "route": "aws.s3",
                 "Latency": [1.5, 2.0],
                 "Uploads": 3,
@@ -392,7 +422,7 @@ mod tests {
         let a = series("Events", &[("route", "aws.s3")], Values::Counter(1));
         let b = series("Events", &[("route", "aws.sqs")], Values::Counter(2));
         let c = series("Other", &[], Values::Gauge(0.5));
-        let documents = parse(&documents(&[a, b, c], "N", "s", 0));
+        let documents = parse(&documents(&[a, b, c], &stamp(0)));
         assert_eq!(documents.len(), 3);
         let routes: Vec<&Value> = documents.iter().map(|d| &d["route"]).collect();
         assert!(routes.contains(&&json!("aws.s3")) && routes.contains(&&json!("aws.sqs")));
@@ -409,7 +439,7 @@ mod tests {
         let many: Vec<Series> = (0..250)
             .map(|i| series(&format!("M{i:03}"), &[], Values::Counter(i)))
             .collect();
-        let documents = parse(&documents(&many, "N", "s", 0));
+        let documents = parse(&documents(&many, &stamp(0)));
         let sizes: Vec<usize> = documents
             .iter()
             .map(|d| {
@@ -440,9 +470,7 @@ mod tests {
         let values: Vec<f64> = (0..230).map(f64::from).collect();
         let documents = parse(&documents(
             &[series("Size", &[], Values::Histogram(values.clone()))],
-            "N",
-            "s",
-            0,
+            &stamp(0),
         ));
         let lengths: Vec<usize> = documents
             .iter()
@@ -460,7 +488,7 @@ mod tests {
     fn values_that_are_not_finite_are_left_out_with_a_warning_naming_the_metric() {
         let gauge = series("Ratio", &[], Values::Gauge(f64::NAN));
         let histogram = series("Latency", &[], Values::Histogram(vec![1.0, f64::INFINITY, 2.0]));
-        let documents = documents(&[gauge, histogram], "N", "s", 0);
+        let documents = documents(&[gauge, histogram], &stamp(0));
         let metrics: Vec<&str> = documents.problems.iter().map(|p| p.metric.as_str()).collect();
         assert_eq!(metrics, ["Ratio", "Latency"]);
         assert!(documents.problems[0].why.contains("metric left out"));
@@ -489,7 +517,7 @@ mod tests {
         let ok = series("Fine", &labels[..29], Values::Counter(1));
         let mut all = cases.to_vec();
         all.push(ok);
-        let documents = documents(&all, "N", "s", 0);
+        let documents = documents(&all, &stamp(0));
         assert_eq!(documents.problems.len(), cases.len(), "{:#?}", documents.problems);
         for (problem, case) in documents.problems.iter().zip(&cases) {
             assert_eq!(problem.metric, case.key.name());
@@ -512,7 +540,7 @@ mod tests {
         sizes.unit = Some(Unit::Kibibytes);
         let mut nanos = series("Nanos", &[], Values::Counter(1));
         nanos.unit = Some(Unit::Nanoseconds);
-        let documents = documents(&[sizes, nanos], "N", "s", 0);
+        let documents = documents(&[sizes, nanos], &stamp(0));
         assert_eq!(documents.problems.len(), 1);
         assert_eq!(documents.problems[0].metric, "Nanos");
         let parsed = parse(&documents);
@@ -527,7 +555,7 @@ mod tests {
     fn a_name_recorded_as_two_kinds_goes_to_two_documents() {
         let counter = series("Both", &[], Values::Counter(2));
         let histogram = series("Both", &[], Values::Histogram(vec![7.0]));
-        let parsed = parse(&documents(&[counter, histogram], "N", "s", 0));
+        let parsed = parse(&documents(&[counter, histogram], &stamp(0)));
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0]["Both"], 2);
         assert_eq!(parsed[1]["Both"], 7.0);

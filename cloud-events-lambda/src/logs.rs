@@ -95,6 +95,10 @@ impl LogSettings {
 
     /// Installs the subscriber on stderr. Does nothing if the application installed one.
     pub(crate) fn install(self) {
+        if self.format == LogFormat::Json {
+            // The default hook writes a panic as plain text: in JSON, every line is JSON.
+            std::panic::set_hook(Box::new(log_panic));
+        }
         let writer = std::io::stderr;
         let subscriber = tracing_subscriber::registry().with(self.filter);
         let _ = match (self.format, self.timestamps) {
@@ -114,6 +118,20 @@ impl LogSettings {
             ),
         };
     }
+}
+
+/// A panic as the default hook reports it (thread, location, message), as a log line at
+/// ERROR: inside an invocation it carries the request id.
+fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let thread = std::thread::current();
+    let location = info.location().map(ToString::to_string).unwrap_or_default();
+    let name = thread.name().unwrap_or("<unnamed>");
+    tracing::error!(
+        target: "panic",
+        location,
+        "thread `{name}` panicked at {location}: {}",
+        crate::error::panic_text(info.payload())
+    );
 }
 
 fn text_layer<S>() -> tracing_subscriber::fmt::Layer<S>

@@ -57,6 +57,13 @@ impl Runner<'_> {
             Ok(result) => result,
             Err(_) => {
                 let names: Vec<&str> = running_names(handlers, assignment.map(Vec::as_slice)).collect();
+                if crate::recorder::builtin_on() {
+                    let route = invocation.classification().route_key();
+                    for handler in &names {
+                        let took = budget.unwrap_or_default();
+                        crate::builtin_metrics::handler_ran(route, handler, took, true);
+                    }
+                }
                 Err(DispatchError::new(
                     ErrorKind::DeadlineExceeded,
                     format!(
@@ -293,7 +300,8 @@ async fn run(
 ) -> Result<serde_json::Value, DispatchError> {
     let started = crate::recorder::builtin_on().then(std::time::Instant::now);
     let call = AssertUnwindSafe((handler.call)(invocation)).catch_unwind().await;
-    let outcome = call.map_err(|panic| panicked(&format!("handler `{}`", handler.path()), &*panic))?;
+    let outcome =
+        call.unwrap_or_else(|panic| Err(panicked(&format!("handler `{}`", handler.path()), &*panic)));
     if let Some(started) = started {
         let route = invocation.classification().route_key();
         crate::builtin_metrics::handler_ran(route, handler.name, started.elapsed(), outcome.is_err());

@@ -132,6 +132,8 @@ pub struct Outcome {
     pub exit: Option<std::process::ExitStatus>,
     /// Everything the app wrote to stderr (its logs).
     pub stderr: String,
+    /// Everything the app wrote to stdout (metric documents).
+    pub stdout: String,
     /// Resident memory (KiB) after `rss_after` answers, and at the end.
     pub rss_kib: Option<(u64, u64)>,
 }
@@ -305,6 +307,7 @@ pub async fn serve(invocations: Vec<Invocation>, run: Run) -> Outcome {
     }
     let mut child = command
         .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("the app starts");
@@ -313,6 +316,12 @@ pub async fn serve(invocations: Vec<Invocation>, run: Run) -> Outcome {
     let stderr = tokio::spawn(async move {
         let mut text = String::new();
         let _ = stderr_pipe.read_to_string(&mut text).await;
+        text
+    });
+    let mut stdout_pipe = child.stdout.take().expect("stdout is piped");
+    let stdout = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stdout_pipe.read_to_string(&mut text).await;
         text
     });
     let mut rss_start = None;
@@ -340,6 +349,11 @@ pub async fn serve(invocations: Vec<Invocation>, run: Run) -> Outcome {
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
+    let stdout = tokio::time::timeout(Duration::from_secs(5), stdout)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
     let answers = state.answers.lock().unwrap().clone();
     let handed_out = state.handed_out.lock().unwrap().clone();
     let refused = state.refused.lock().unwrap().clone();
@@ -349,6 +363,7 @@ pub async fn serve(invocations: Vec<Invocation>, run: Run) -> Outcome {
         refused,
         exit,
         stderr,
+        stdout,
         rss_kib: rss_start.zip(rss_end),
     }
 }
