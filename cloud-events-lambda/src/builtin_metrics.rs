@@ -179,7 +179,11 @@ pub(crate) fn event_invalid() {
 /// Handler `handler` of route `route` ran for `took`, and failed or not.
 pub(crate) fn handler_ran(route: &str, handler: &str, took: Duration, failed: bool) {
     let labels = [("route", route), ("handler", handler)];
-    observe_builtin(|| key(HANDLER_DURATION, &labels), took.as_secs_f64() * 1000.0);
+    // Microseconds as milliseconds: no binary noise in the document (1.357, not 1.35700000001).
+    observe_builtin(
+        || key(HANDLER_DURATION, &labels),
+        took.as_micros() as f64 / 1000.0,
+    );
     if failed {
         count_builtin(|| key(HANDLER_ERRORS, &labels), 1);
     }
@@ -193,18 +197,24 @@ pub(crate) fn records_failed(route: &str, handler: &str, failed: usize) {
     }
 }
 
-/// The first invocation of the process counts one cold start for function
-/// `function_name`; later ones nothing.
-pub(crate) fn invocation_started(function_name: &str) {
+/// Whether this is the process's first invocation with built-in metrics (true once).
+pub(crate) fn take_cold_start() -> bool {
     static WARM: AtomicBool = AtomicBool::new(false);
-    if crate::recorder::builtin_on() && !WARM.swap(true, Ordering::AcqRel) {
-        count_builtin(|| key(COLD_START, &[("function_name", function_name)]), 1);
-    }
+    !WARM.swap(true, Ordering::AcqRel)
 }
 
-/// The function's name in its ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]`).
-pub(crate) fn function_name(arn: &str) -> &str {
-    arn.split(':').nth(6).unwrap_or(arn)
+/// Counts the cold start of function `function_name`.
+pub(crate) fn cold_start(function_name: &str) {
+    count_builtin(|| key(COLD_START, &[("function_name", function_name)]), 1);
+}
+
+/// The function's name: `AWS_LAMBDA_FUNCTION_NAME` as Lambda sets it, else the name in its
+/// ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]`).
+pub(crate) fn function_name(arn: &str) -> String {
+    match std::env::var("AWS_LAMBDA_FUNCTION_NAME") {
+        Ok(name) if !name.is_empty() => name,
+        _ => arn.split(':').nth(6).unwrap_or(arn).to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -239,5 +249,6 @@ mod tests {
             "books"
         );
         assert_eq!(function_name("books"), "books");
+        // (The tests run without `AWS_LAMBDA_FUNCTION_NAME`, which wins on Lambda.)
     }
 }

@@ -3,7 +3,9 @@
 //! index (`selection.rs` over `route_index.rs`), runs them (`run.rs`, with `per_record.rs`
 //! and injection), checks the text where no decoder read all of it, and answers.
 
-use crate::builtin_metrics::{Metrics, event_invalid, event_routed, function_name, invocation_started};
+use crate::builtin_metrics::{
+    Metrics, cold_start, event_invalid, event_routed, function_name, take_cold_start,
+};
 use crate::checks::check_dependencies;
 use crate::context::Context;
 use crate::dependencies::Dependencies;
@@ -397,10 +399,13 @@ impl Dispatcher {
             let (answer, _) = crate::recorder::measured(self.answer(payload, context), false).await;
             return (answer, Vec::new());
         };
-        let function = function_name(&context.invoked_function_arn).to_owned();
+        let cold =
+            (metrics.builtin_on() && take_cold_start()).then(|| function_name(&context.invoked_function_arn));
         let request_id = context.request_id.clone();
         let work = async {
-            invocation_started(&function);
+            if let Some(function) = &cold {
+                cold_start(function);
+            }
             self.answer(payload, context).await
         };
         let (answer, series) = crate::recorder::measured(work, metrics.builtin_on()).await;

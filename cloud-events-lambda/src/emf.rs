@@ -120,7 +120,9 @@ pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
         kept.push((labels, one, Some(finite.len() - 1)));
     }
 
-    let mut groups: BTreeMap<Labels<'_>, Vec<Vec<Entry<'_>>>> = BTreeMap::new();
+    // In a stable order (the recorder's is a hash map's): by labels, then name.
+    kept.sort_by(|a, b| (&a.0, a.1.key.name()).cmp(&(&b.0, b.1.key.name())));
+    let mut packed: Vec<Packed<'_>> = Vec::new();
     for (labels, one, values) in kept {
         let (unit, unit_problem) = cloudwatch_unit(one.unit);
         if let Some(why) = unit_problem {
@@ -134,42 +136,77 @@ pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
             (_, Some(at)) => finite[at].chunks(MAX_METRICS).map(Numbers::Values).collect(),
             (_, None) => continue,
         };
-        let documents = groups.entry(labels).or_default();
         for values in chunks {
             let entry = Entry {
                 name: one.key.name(),
                 unit,
                 values,
             };
-            let room = documents
-                .iter_mut()
-                .find(|doc| doc.len() < MAX_METRICS && doc.iter().all(|e| e.name != entry.name));
-            match room {
-                Some(doc) => doc.push(entry),
-                None => documents.push(vec![entry]),
+            match packed.iter_mut().find(|doc| doc.fits(&labels, entry.name)) {
+                Some(doc) => doc.add(&labels, entry),
+                None => {
+                    let mut doc = Packed::default();
+                    doc.add(&labels, entry);
+                    packed.push(doc);
+                }
             }
         }
     }
 
     let mut lines = Vec::new();
-    for (labels, documents) in &groups {
-        for entries in documents {
-            let document = Document {
-                stamp,
-                labels,
-                entries,
-            };
-            match serde_json::to_string(&document) {
-                Ok(line) => lines.push(line),
-                // Only reachable through a bug: every value here serialises.
-                Err(error) => problems.push(Problem {
-                    metric: entries.iter().map(|e| e.name).collect::<Vec<_>>().join(", "),
-                    why: format!("document not written: {error}"),
-                }),
-            }
+    for doc in &packed {
+        let document = Document { stamp, doc };
+        match serde_json::to_string(&document) {
+            Ok(line) => lines.push(line),
+            // Only reachable through a bug: every value here serialises.
+            Err(error) => problems.push(Problem {
+                metric: doc.names().collect::<Vec<_>>().join(", "),
+                why: format!("document not written: {error}"),
+            }),
         }
     }
     Documents { lines, problems }
+}
+
+/// One document being filled: metrics of several label sets share it as long as their
+/// labels agree on every value and no name is both a dimension and a metric, one directive
+/// per label set.
+#[derive(Debug, Default)]
+struct Packed<'a> {
+    /// Every directive's labels: the dimension members of the root.
+    root: BTreeMap<&'a str, &'a str>,
+    /// By label set: the labels and the metrics.
+    directives: Vec<(Labels<'a>, Vec<Entry<'a>>)>,
+    /// Metrics in all directives.
+    count: usize,
+}
+
+impl<'a> Packed<'a> {
+    fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.directives
+            .iter()
+            .flat_map(|(_, entries)| entries.iter().map(|e| e.name))
+    }
+
+    fn fits(&self, labels: &Labels<'a>, name: &str) -> bool {
+        self.count < MAX_METRICS
+            && !self.root.contains_key(name)
+            && self
+                .names()
+                .all(|known| known != name && labels.iter().all(|(key, _)| *key != known))
+            && labels
+                .iter()
+                .all(|(key, value)| self.root.get(key).is_none_or(|known| known == value))
+    }
+
+    fn add(&mut self, labels: &Labels<'a>, entry: Entry<'a>) {
+        self.root.extend(labels.iter().copied());
+        self.count += 1;
+        match self.directives.iter_mut().find(|(known, _)| known == labels) {
+            Some((_, entries)) => entries.push(entry),
+            None => self.directives.push((labels.clone(), vec![entry])),
+        }
+    }
 }
 
 /// What is wrong with a metric's name, if anything.
@@ -255,51 +292,68 @@ fn cloudwatch_unit(unit: Option<Unit>) -> (Option<&'static str>, Option<String>)
 /// One document: the `_aws` metadata, the dimensions' values, then the metrics' values.
 struct Document<'a> {
     stamp: &'a Stamp<'a>,
-    labels: &'a Labels<'a>,
-    entries: &'a [Entry<'a>],
+    doc: &'a Packed<'a>,
 }
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3 + self.labels.len() + self.entries.len()))?;
+        let doc = self.doc;
+        let mut map = serializer.serialize_map(Some(3 + doc.root.len() + doc.count))?;
         map.serialize_entry("_aws", &Metadata(self))?;
         map.serialize_entry(SERVICE, self.stamp.service)?;
         map.serialize_entry(REQUEST_ID, self.stamp.request_id)?;
-        for (key, value) in self.labels {
+        for (key, value) in &doc.root {
             map.serialize_entry(key, value)?;
         }
-        for entry in self.entries {
-            match entry.values {
-                Numbers::Count(count) => map.serialize_entry(entry.name, &count)?,
-                Numbers::Values([one]) => map.serialize_entry(entry.name, one)?,
-                Numbers::Values(values) => map.serialize_entry(entry.name, values)?,
+        for (_, entries) in &doc.directives {
+            for entry in entries {
+                match entry.values {
+                    Numbers::Count(count) => map.serialize_entry(entry.name, &count)?,
+                    Numbers::Values([one]) => map.serialize_entry(entry.name, one)?,
+                    Numbers::Values(values) => map.serialize_entry(entry.name, values)?,
+                }
             }
         }
         map.end()
     }
 }
 
-/// `{"Timestamp": .., "CloudWatchMetrics": [{"Namespace", "Dimensions", "Metrics"}]}`.
+/// `{"Timestamp": .., "CloudWatchMetrics": [{"Namespace", "Dimensions", "Metrics"}, ..]}`.
 struct Metadata<'a>(&'a Document<'a>);
 
 impl Serialize for Metadata<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let document = self.0;
+        let directives: Vec<Directive<'_>> = document
+            .doc
+            .directives
+            .iter()
+            .map(|(labels, entries)| Directive {
+                namespace: document.stamp.namespace,
+                labels,
+                entries,
+            })
+            .collect();
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("Timestamp", &self.0.stamp.timestamp_ms)?;
-        map.serialize_entry("CloudWatchMetrics", &[Directive(self.0)])?;
+        map.serialize_entry("Timestamp", &document.stamp.timestamp_ms)?;
+        map.serialize_entry("CloudWatchMetrics", &directives)?;
         map.end()
     }
 }
 
-struct Directive<'a>(&'a Document<'a>);
+/// The metrics of one label set, and its one dimension set.
+struct Directive<'a> {
+    namespace: &'a str,
+    labels: &'a Labels<'a>,
+    entries: &'a [Entry<'a>],
+}
 
 impl Serialize for Directive<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let document = self.0;
         let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("Namespace", document.stamp.namespace)?;
-        map.serialize_entry("Dimensions", &[DimensionSet(document.labels)])?;
-        map.serialize_entry("Metrics", &MetricList(document.entries))?;
+        map.serialize_entry("Namespace", self.namespace)?;
+        map.serialize_entry("Dimensions", &[DimensionSet(self.labels)])?;
+        map.serialize_entry("Metrics", &MetricList(self.entries))?;
         map.end()
     }
 }
@@ -418,19 +472,40 @@ mod tests {
     }
 
     #[test]
-    fn different_label_values_go_to_different_documents() {
+    fn label_sets_share_a_document_unless_their_values_differ() {
         let a = series("Events", &[("route", "aws.s3")], Values::Counter(1));
         let b = series("Events", &[("route", "aws.sqs")], Values::Counter(2));
         let c = series("Other", &[], Values::Gauge(0.5));
         let documents = parse(&documents(&[a, b, c], &stamp(0)));
-        assert_eq!(documents.len(), 3);
-        let routes: Vec<&Value> = documents.iter().map(|d| &d["route"]).collect();
-        assert!(routes.contains(&&json!("aws.s3")) && routes.contains(&&json!("aws.sqs")));
-        let plain = documents.iter().find(|d| d.get("route").is_none()).unwrap();
-        assert_eq!(plain["Other"], 0.5);
+        assert_eq!(documents.len(), 2);
+        // `Other` (no labels) and the first `Events`: one document, a directive each.
+        assert_eq!(documents[0]["Other"], 0.5);
         assert_eq!(
-            plain["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([["service"]])
+            (&documents[0]["Events"], &documents[0]["route"]),
+            (&json!(1), &json!("aws.s3"))
+        );
+        let directives = &documents[0]["_aws"]["CloudWatchMetrics"];
+        assert_eq!(directives[0]["Dimensions"], json!([["service"]]));
+        assert_eq!(directives[0]["Metrics"], json!([{"Name": "Other"}]));
+        assert_eq!(directives[1]["Dimensions"], json!([["service", "route"]]));
+        assert_eq!(directives[1]["Metrics"], json!([{"Name": "Events"}]));
+        // The other route's value cannot share the `route` member.
+        assert_eq!(
+            (&documents[1]["Events"], &documents[1]["route"]),
+            (&json!(2), &json!("aws.sqs"))
+        );
+    }
+
+    #[test]
+    fn a_metric_named_like_another_metrics_dimension_goes_to_another_document() {
+        let route = series("route", &[], Values::Counter(1));
+        let events = series("Events", &[("route", "aws.s3")], Values::Counter(1));
+        let documents = parse(&documents(&[route, events], &stamp(0)));
+        assert_eq!(documents.len(), 2);
+        assert!(
+            documents
+                .iter()
+                .all(|d| d["route"].is_string() != d["route"].is_number())
         );
     }
 
@@ -547,7 +622,7 @@ mod tests {
         let units = &parsed[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"];
         assert_eq!(
             units,
-            &json!([{"Name": "Size", "Unit": "Kilobytes"}, {"Name": "Nanos", "Unit": "None"}])
+            &json!([{"Name": "Nanos", "Unit": "None"}, {"Name": "Size", "Unit": "Kilobytes"}])
         );
     }
 

@@ -317,13 +317,26 @@ async fn each_invocation_writes_its_metrics_as_valid_emf_also_when_it_fails() {
         (&document["route"], &document["handler"]),
         (&json!("aws.s3"), &json!("keys"))
     );
-    let units = &document["_aws"]["CloudWatchMetrics"][0]["Metrics"];
+    // Its directive gives its unit and its dimensions.
+    let directive = document["_aws"]["CloudWatchMetrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["Metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["Name"] == "HandlerDuration")
+        })
+        .unwrap();
     assert!(
-        units
+        directive["Metrics"]
             .as_array()
             .unwrap()
             .contains(&json!({"Name": "HandlerDuration", "Unit": "Milliseconds"}))
     );
+    assert_eq!(directive["Dimensions"], json!([["service", "handler", "route"]]));
     let (cold, document) = one("s3-1", "ColdStart");
     assert_eq!((cold, &document["function_name"]), (&json!(1), &json!("test")));
 

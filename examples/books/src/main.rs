@@ -12,7 +12,8 @@
 mod store;
 
 use cloud_events_lambda::events::{Json, S3Event, S3EventRecord, SqsMessage};
-use cloud_events_lambda::{App, Classification, Dep, RawEvent, on_event};
+use cloud_events_lambda::metrics::counter;
+use cloud_events_lambda::{App, Classification, Dep, Metrics, RawEvent, on_event};
 use serde::Serialize;
 use std::process::ExitCode;
 use store::{Book, Books, StoreError};
@@ -50,6 +51,8 @@ fn book_uploaded(record: S3EventRecord, books: Dep<Books>) -> Result<Recorded, B
     let book = Book::new(bucket, key, record.s3.object.size.unwrap_or(0));
     books.insert(&book)?;
     tracing::info!(key = %book.key, "book recorded");
+    // A business metric: CloudWatch `Library/BooksRecorded`, by `service`.
+    counter!("BooksRecorded").increment(1);
     Ok(Recorded {
         recorded: book,
         total: books.count()?,
@@ -118,7 +121,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    App::new().dep(books).run().await
+    App::new().dep(books).metrics(metrics()).run().await
+}
+
+/// Metrics as CloudWatch EMF: the app's own (`BooksRecorded`) and the built-in ones.
+fn metrics() -> Metrics {
+    Metrics::new("Library", "books").builtin(true)
 }
 
 #[cfg(test)]
@@ -128,7 +136,25 @@ mod tests {
     use cloud_events_lambda::testing::TestApp;
 
     fn app() -> TestApp {
-        App::new().dep(Books::open(":memory:").unwrap()).test().unwrap()
+        App::new()
+            .dep(Books::open(":memory:").unwrap())
+            .metrics(metrics())
+            .test()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_recorded_book_is_counted() {
+        let outcome = app().invoke_file("events/s3-put.json").await.unwrap();
+        let counted: Vec<&serde_json::Value> = outcome
+            .metrics
+            .iter()
+            .filter_map(|d| d.get("BooksRecorded"))
+            .collect();
+        assert_eq!(counted, [1]);
+        // A removal records none.
+        let removal = app().invoke_file("events/s3-delete.json").await.unwrap();
+        assert!(removal.metrics.iter().all(|d| d.get("BooksRecorded").is_none()));
     }
 
     #[tokio::test]
