@@ -5,6 +5,8 @@
 # (`serde_json::from_slice::<T>` and the call). Each count is (Ir(2N) - Ir(N)) / N, which
 # cancels start-up.
 #
+# Then the same for the metrics cases.
+#
 #   bench/overhead.sh [N]      (default N = 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,5 +30,21 @@ for case in s3 sqs-one-record eventbridge cloudevent; do
     done
     ratio=$(python3 -c "print(f'{${per_call[1]} / ${per_call[0]}:.2f}x')")
     echo "| $case | ${per_call[0]} | ${per_call[1]} | $ratio |"
+done
+echo
+echo "Metrics (issue #15): a handler recording ten metrics against one recording none, with"
+echo "metrics on (EMF documents made, not written), without and with the built-in metrics."
+echo
+echo "| built-in metrics | none recorded | ten recorded | ten - none |"
+echo "| --- | ---: | ---: | ---: |"
+for builtin in "" "+builtin"; do
+    per_call=()
+    for mode in "none$builtin" "ten$builtin"; do
+        one=$(count metrics "$mode" "$runs")
+        two=$(count metrics "$mode" $((2 * runs)))
+        per_call+=($(((two - one) / runs)))
+    done
+    label=off; [ -n "$builtin" ] && label=on
+    echo "| $label | ${per_call[0]} | ${per_call[1]} | $((per_call[1] - per_call[0])) |"
 done
 rm -rf "$out"

@@ -1,6 +1,8 @@
 //! The framework's cost over hand-written code (issue #6, benchmarks 2 and 3): the full path
 //! (classify, route, inject, decode, call) against `serde_json::from_slice::<T>` and a direct
-//! call on the same bytes; and dispatch with 10, 1,000 and 10,000 registered handlers.
+//! call on the same bytes; dispatch with 10, 1,000 and 10,000 registered handlers; and the
+//! cost of metrics (issue #15): a handler recording ten metrics against one recording none,
+//! with their EMF documents made.
 //!
 //! `cargo bench -p cloud-events-lambda --bench dispatch`
 //!
@@ -34,6 +36,29 @@ fn eventbridge(event: EventBridgeEvent) -> usize {
 #[on_cloudevent(source = "/orders")]
 fn cloudevent(event: CloudEvent) -> usize {
     event.id.len()
+}
+
+#[on_event("aws.events", source = "bench.metrics.none")]
+fn records_no_metric(_event: EventBridgeEvent) -> usize {
+    0
+}
+
+/// Ten metrics of the three kinds, some with labels (their dimensions).
+#[on_event("aws.events", source = "bench.metrics.ten")]
+fn records_ten_metrics(event: EventBridgeEvent) -> usize {
+    use cloud_events_lambda::metrics::{counter, gauge, histogram};
+    let items = event.detail.as_object().map_or(0, |d| d.len());
+    counter!("OrdersPlaced").increment(1);
+    counter!("OrderItems").increment(items as u64);
+    counter!("OrdersByRegion", "region" => "eu-west-1").increment(1);
+    counter!("OrdersByChannel", "channel" => "web").increment(1);
+    counter!("Retries").increment(0);
+    histogram!("OrderAmount").record(12.5);
+    histogram!("BasketSize").record(items as f64);
+    histogram!("Latency", "step" => "validate").record(0.8);
+    gauge!("OpenOrders").set(17.0);
+    gauge!("StockLevel", "warehouse" => "dub-1").set(420.0);
+    items
 }
 
 /// The kinds table's sample event of `key`.
@@ -227,6 +252,9 @@ fn index(c: &mut Criterion) {
 /// One case, `runs` times, on one path (`OVERHEAD_MODE`: `hand-written` or `framework`),
 /// for an instruction count: the difference between two run counts is the cost of one call.
 fn fixed_runs(case: &str, mode: &str, runs: usize) {
+    if case == "metrics" {
+        return fixed_metric_runs(mode, runs);
+    }
     let (_, json, baseline) = cases()
         .into_iter()
         .find(|(name, ..)| *name == case)
@@ -252,7 +280,78 @@ fn fixed_runs(case: &str, mode: &str, runs: usize) {
     }
 }
 
-criterion_group!(benches, overhead, scale, index);
+/// An EventBridge event from `source`.
+fn from_source(source: &str) -> bytes::Bytes {
+    bytes::Bytes::from(EVENTBRIDGE.replace("com.example.shop", source))
+}
+
+/// A handler recording ten metrics against one recording none, both with metrics on (EMF
+/// documents made, not written); and the same with the built-in metrics.
+fn metrics(c: &mut Criterion) {
+    use cloud_events_lambda::Metrics;
+    let runtime = current_thread();
+    let mut group = c.benchmark_group("metrics");
+    let context = Context::local(1, "bench");
+    for builtin in [false, true] {
+        let dispatcher = Dispatcher::new(Dependencies::new(), Options::default())
+            .unwrap()
+            .with_metrics(Metrics::new("Bench", "bench").builtin(builtin))
+            .unwrap();
+        for (name, source, documents) in [
+            ("none", "bench.metrics.none", builtin),
+            ("ten", "bench.metrics.ten", true),
+        ] {
+            let payload = from_source(source);
+            let (answer, made) =
+                runtime.block_on(dispatcher.dispatch_metered(payload.clone(), context.clone()));
+            assert!(answer.is_ok());
+            assert_eq!(!made.is_empty(), documents, "{name}: {made:?}");
+            if name == "ten" {
+                let text = made.join("\n");
+                for metric in [
+                    "OrdersPlaced",
+                    "OrderAmount",
+                    "StockLevel",
+                    "Latency",
+                    "OrdersByChannel",
+                ] {
+                    assert!(text.contains(metric), "{metric} missing: {text}");
+                }
+            }
+            let id = format!("{name}{}", if builtin { "+builtin" } else { "" });
+            group.bench_with_input(BenchmarkId::new("recorded", id), &payload, |b, payload| {
+                b.iter(|| {
+                    runtime.block_on(dispatcher.dispatch_metered(black_box(payload.clone()), context.clone()))
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The metrics cases `runs` times (`OVERHEAD_MODE`: `none`, `ten`, `none+builtin`,
+/// `ten+builtin`).
+fn fixed_metric_runs(mode: &str, runs: usize) {
+    let (handler, builtin) = match mode {
+        "none" => ("bench.metrics.none", false),
+        "ten" => ("bench.metrics.ten", false),
+        "none+builtin" => ("bench.metrics.none", true),
+        "ten+builtin" => ("bench.metrics.ten", true),
+        other => panic!("OVERHEAD_MODE {other:?}: none, ten, none+builtin or ten+builtin"),
+    };
+    let runtime = current_thread();
+    let dispatcher = Dispatcher::new(Dependencies::new(), Options::default())
+        .unwrap()
+        .with_metrics(cloud_events_lambda::Metrics::new("Bench", "bench").builtin(builtin))
+        .unwrap();
+    let context = Context::local(1, "bench");
+    let payload = from_source(handler);
+    for _ in 0..runs {
+        black_box(runtime.block_on(dispatcher.dispatch_metered(black_box(payload.clone()), context.clone())));
+    }
+}
+
+criterion_group!(benches, overhead, scale, index, metrics);
 
 fn main() {
     match (std::env::var("OVERHEAD_CASE"), std::env::var("OVERHEAD_RUNS")) {

@@ -79,7 +79,8 @@ pub(crate) struct Stamp<'a> {
 pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
     let mut problems = Vec::new();
     let mut finite: Vec<Vec<f64>> = Vec::new();
-    // Kept series, by label set, with their finite values stored in `finite`.
+    // Kept series with their labels, and where their values are not all finite, the index
+    // of the finite ones in `finite`.
     let mut kept: Vec<(Labels<'_>, &Series, Option<usize>)> = Vec::new();
     for one in series {
         let name = one.key.name();
@@ -92,27 +93,22 @@ pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
             });
             continue;
         }
-        let values = match &one.values {
-            Values::Counter(_) => None,
-            Values::Gauge(value) => Some(vec![*value]),
-            Values::Histogram(values) => Some(values.clone()),
-        };
-        let Some(mut values) = values else {
+        let own = own_values(&one.values);
+        if own.iter().all(|value| value.is_finite()) {
             kept.push((labels, one, None));
             continue;
-        };
-        let recorded = values.len();
-        values.retain(|value| value.is_finite());
-        if values.len() < recorded {
-            let dropped = recorded - values.len();
-            problems.push(Problem {
-                metric: name.to_owned(),
-                why: format!(
-                    "{dropped} of {recorded} values not finite (NaN or infinite): CloudWatch takes finite numbers only; {}",
-                    if values.is_empty() { "metric left out" } else { "those values left out" }
-                ),
-            });
         }
+        // Only the finite values go out: a copy of them.
+        let values: Vec<f64> = own.iter().copied().filter(|value| value.is_finite()).collect();
+        let recorded = own.len();
+        let dropped = recorded - values.len();
+        problems.push(Problem {
+            metric: name.to_owned(),
+            why: format!(
+                "{dropped} of {recorded} values not finite (NaN or infinite): CloudWatch takes finite numbers only; {}",
+                if values.is_empty() { "metric left out" } else { "those values left out" }
+            ),
+        });
         if values.is_empty() {
             continue;
         }
@@ -131,33 +127,27 @@ pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
                 why,
             });
         }
-        let chunks: Vec<Numbers<'_>> = match (&one.values, values) {
-            (Values::Counter(count), _) => vec![Numbers::Count(*count)],
-            (_, Some(at)) => finite[at].chunks(MAX_METRICS).map(Numbers::Values).collect(),
-            (_, None) => continue,
-        };
-        for values in chunks {
-            let entry = Entry {
-                name: one.key.name(),
-                unit,
-                values,
-            };
-            match packed.iter_mut().find(|doc| doc.fits(&labels, entry.name)) {
-                Some(doc) => doc.add(&labels, entry),
-                None => {
-                    let mut doc = Packed::default();
-                    doc.add(&labels, entry);
-                    packed.push(doc);
-                }
+        let values = match (&one.values, values) {
+            (Values::Counter(count), _) => {
+                place(&mut packed, &labels, one.key.name(), unit, Numbers::Count(*count));
+                continue;
             }
+            (_, Some(at)) => &finite[at][..],
+            (values, None) => own_values(values),
+        };
+        for chunk in values.chunks(MAX_METRICS) {
+            place(&mut packed, &labels, one.key.name(), unit, Numbers::Values(chunk));
         }
     }
 
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(packed.len());
     for doc in &packed {
         let document = Document { stamp, doc };
-        match serde_json::to_string(&document) {
-            Ok(line) => lines.push(line),
+        // Sized for the usual document: written without growing.
+        let mut line = Vec::with_capacity(256 + 96 * doc.count);
+        match serde_json::to_writer(&mut line, &document) {
+            // serde_json writes UTF-8 only.
+            Ok(()) => lines.push(String::from_utf8(line).unwrap_or_default()),
             // Only reachable through a bug: every value here serialises.
             Err(error) => problems.push(Problem {
                 metric: doc.names().collect::<Vec<_>>().join(", "),
@@ -166,6 +156,26 @@ pub(crate) fn documents(series: &[Series], stamp: &Stamp<'_>) -> Documents {
         }
     }
     Documents { lines, problems }
+}
+
+/// Puts one metric's values (or a part of them) in the first document they fit in, or a
+/// new one.
+fn place<'a>(
+    packed: &mut Vec<Packed<'a>>,
+    labels: &Labels<'a>,
+    name: &'a str,
+    unit: Option<&'static str>,
+    values: Numbers<'a>,
+) {
+    let entry = Entry { name, unit, values };
+    match packed.iter_mut().find(|doc| doc.fits(labels, name)) {
+        Some(doc) => doc.add(labels, entry),
+        None => {
+            let mut doc = Packed::default();
+            doc.add(labels, entry);
+            packed.push(doc);
+        }
+    }
 }
 
 /// One document being filled: metrics of several label sets share it as long as their
@@ -209,9 +219,27 @@ impl<'a> Packed<'a> {
     }
 }
 
+/// A gauge's or histogram's values as recorded (none for a counter).
+fn own_values(values: &Values) -> &[f64] {
+    match values {
+        Values::Counter(_) => &[],
+        Values::Gauge(value) => std::slice::from_ref(value),
+        Values::Histogram(values) => values,
+    }
+}
+
+/// Characters in `text` (counted only if it is not ASCII).
+fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
 /// What is wrong with a metric's name, if anything.
 fn name_problem(name: &str, labels: &Labels<'_>) -> Option<String> {
-    let length = name.chars().count();
+    let length = char_count(name);
     if length == 0 || length > 255 {
         return Some(format!(
             "metric name has {length} characters: CloudWatch takes 1 to 255; metric left out"
@@ -235,7 +263,7 @@ fn labels_problem(labels: &Labels<'_>) -> Option<String> {
         ));
     }
     for (key, value) in labels {
-        let length = key.chars().count();
+        let length = char_count(key);
         if length == 0 || length > 255 || !key.is_ascii() || key.starts_with(':') {
             return Some(format!(
                 "label `{key}`: a dimension name has 1 to 255 ASCII characters and does not start with `:`; metric left out"
@@ -246,7 +274,7 @@ fn labels_problem(labels: &Labels<'_>) -> Option<String> {
                 "label `{key}`: the name is taken (every document has `_aws`, `service` and `requestId`); rename the label; metric left out"
             ));
         }
-        let length = value.chars().count();
+        let length = char_count(value);
         if length == 0 || length > 1024 {
             return Some(format!(
                 "label `{key}` has a value of {length} characters: a dimension value has 1 to 1,024; metric left out"

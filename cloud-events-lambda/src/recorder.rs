@@ -65,8 +65,7 @@ static UNITS: LazyLock<RwLock<HashMap<KeyName, Unit>>> = LazyLock::new(Default::
 pub(crate) async fn measured<F: Future>(work: F, builtin: bool) -> (F::Output, Vec<Series>) {
     let scope = Arc::new(Scope::new(builtin));
     let output = CURRENT.scope(Arc::clone(&scope), work).await;
-    scope.open.store(false, Ordering::Release);
-    let mut series = scope.drain();
+    let mut series = scope.close();
     series.extend(PROCESS.drain());
     (output, series)
 }
@@ -209,25 +208,31 @@ impl Scope {
     fn drain(&self) -> Vec<Series> {
         let cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
         let units = UNITS.read().unwrap_or_else(PoisonError::into_inner);
-        let mut series = Vec::new();
-        for cell in cells.iter().flat_map(HashMap::values) {
-            if !cell.touched.swap(false, Ordering::AcqRel) {
-                continue;
-            }
-            let values = match cell.kind {
-                MetricKind::Counter => Values::Counter(cell.number.swap(0, Ordering::AcqRel)),
-                MetricKind::Gauge => Values::Gauge(f64::from_bits(cell.number.load(Ordering::Acquire))),
-                MetricKind::Histogram => Values::Histogram(std::mem::take(
-                    &mut *cell.values.lock().unwrap_or_else(PoisonError::into_inner),
-                )),
-            };
-            series.push(Series {
-                key: cell.key.clone(),
-                unit: units.get(&cell.key.name_shared()).copied(),
-                values,
-            });
-        }
-        series
+        cells
+            .iter()
+            .flat_map(HashMap::iter)
+            .filter_map(|(key, cell)| cell.take().map(|values| Series::new(key.clone(), &units, values)))
+            .collect()
+    }
+
+    /// Takes every series of a scope whose invocation has ended, with its cells (its keys
+    /// move into the series; handles still held record into the process's scope).
+    fn close(&self) -> Vec<Series> {
+        self.open.store(false, Ordering::Release);
+        let cells = std::mem::take(&mut *self.cells.lock().unwrap_or_else(PoisonError::into_inner));
+        let units = UNITS.read().unwrap_or_else(PoisonError::into_inner);
+        cells
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, cell)| cell.take().map(|values| Series::new(key, &units, values)))
+            .collect()
+    }
+}
+
+impl Series {
+    fn new(key: Key, units: &HashMap<KeyName, Unit>, values: Values) -> Self {
+        let unit = units.get(key.name()).copied();
+        Series { key, unit, values }
     }
 }
 
@@ -246,6 +251,20 @@ struct Cell {
 }
 
 impl Cell {
+    /// Its values since the last take, if it was touched, reset (a gauge keeps its value).
+    fn take(&self) -> Option<Values> {
+        if !self.touched.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        Some(match self.kind {
+            MetricKind::Counter => Values::Counter(self.number.swap(0, Ordering::AcqRel)),
+            MetricKind::Gauge => Values::Gauge(f64::from_bits(self.number.load(Ordering::Acquire))),
+            MetricKind::Histogram => Values::Histogram(std::mem::take(
+                &mut *self.values.lock().unwrap_or_else(PoisonError::into_inner),
+            )),
+        })
+    }
+
     /// Runs `work` on the cell that takes what this handle records now: itself while its
     /// scope is open, else the process's cell of the same metric.
     fn on_live<T>(&self, work: impl FnOnce(&Cell) -> T) -> T {

@@ -157,6 +157,18 @@ impl Emulator {
 
     /// Starts the app against the emulator, as its start-up lines tell a user to.
     pub fn serve(&mut self, app: &Path, env: &[(&str, &str)]) -> Result<(), String> {
+        self.serve_with_output(app, env, Stdio::null(), Stdio::null())
+    }
+
+    /// [`Emulator::serve`], with the app's stdout and stderr going to `stdout` and `stderr`
+    /// (files: the test reads them once the app is stopped).
+    pub fn serve_with_output(
+        &mut self,
+        app: &Path,
+        env: &[(&str, &str)],
+        stdout: impl Into<Stdio>,
+        stderr: impl Into<Stdio>,
+    ) -> Result<(), String> {
         let mut command = Command::new(app);
         command
             .env(
@@ -168,8 +180,8 @@ impl Emulator {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "4096")
             .env("RUST_LOG", "error")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(stdout)
+            .stderr(stderr);
         for (name, value) in env {
             command.env(name, value);
         }

@@ -3,9 +3,11 @@
 //! `AWS_LAMBDA_LOG_LEVEL`, `RUST_LOG`), and metric documents in Embedded Metric Format on
 //! stdout, checked against a JSON schema written from the specification.
 
+use cloud_events_tests::cargo_lambda::{self, Emulator};
 use cloud_events_tests::events::{s3, sqs_batch};
 use cloud_events_tests::stand_in::{Invocation, Outcome, Run, serve};
 use serde_json::{Map, Value, json};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seen in the S3 event's payload only: it must never reach the logs.
@@ -228,6 +230,13 @@ async fn an_unknown_log_setting_stops_the_start_up_with_a_message() {
     }
 }
 
+/// The schema's validator.
+fn emf_validator() -> jsonschema::Validator {
+    let schema: Value =
+        serde_json::from_str(include_str!("../schemas/emf.schema.json")).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema is valid")
+}
+
 /// Checks `document` against the schema, and what the schema cannot say: every dimension a
 /// directive names is a string member of the root, every metric a finite number or an array
 /// of at most 100 of them.
@@ -275,9 +284,7 @@ fn metric<'a>(documents: &'a [Value], id: &str, name: &str) -> Vec<(&'a Value, &
 async fn each_invocation_writes_its_metrics_as_valid_emf_also_when_it_fails() {
     let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
     let outcome = run(&[("TEST_METRICS", "CloudEventsTest"), ("RUST_LOG", "off")]).await;
-    let schema: Value =
-        serde_json::from_str(include_str!("../schemas/emf.schema.json")).expect("the schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let validator = emf_validator();
     let documents: Vec<Value> = outcome
         .stdout
         .lines()
@@ -369,4 +376,72 @@ async fn each_invocation_writes_its_metrics_as_valid_emf_also_when_it_fails() {
     }
     // The documents are on stdout only; stderr has the logs.
     assert!(!outcome.stderr.contains("\"_aws\""), "{}", outcome.stderr);
+}
+
+/// The same through `cargo lambda watch`, a Runtime API emulator written by others: JSON log
+/// lines with the request id it hands out, and valid EMF documents with the same id.
+#[test]
+fn cargo_lambdas_emulator_gets_json_logs_and_metric_documents() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-lambda");
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let binary = match cargo_lambda::find_or_install(&dir) {
+        Ok(binary) => binary,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-lambda-observability");
+    std::fs::create_dir_all(&output).expect("a scratch folder");
+    let (stdout_path, stderr_path) = (output.join("stdout"), output.join("stderr"));
+    {
+        let mut emulator = Emulator::start(&binary, &dir).expect("cargo lambda watch starts");
+        let files = (
+            std::fs::File::create(&stdout_path).expect("a file"),
+            std::fs::File::create(&stderr_path).expect("a file"),
+        );
+        let env = [
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+            ("RUST_LOG", ""),
+            ("TEST_METRICS", "CloudEventsTest"),
+        ];
+        emulator
+            .serve_with_output(
+                Path::new(env!("CARGO_BIN_EXE_lambda-test-app")),
+                &env,
+                files.0,
+                files.1,
+            )
+            .expect("the app starts");
+        let batch = serde_json::to_vec(&sqs_batch(&["ok", "fail"])).expect("JSON");
+        let (status, body) = emulator.post(&batch).expect("an answer");
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body, json!({"batchItemFailures": [{"itemIdentifier": "m2"}]}));
+    }
+    let stderr = std::fs::read_to_string(&stderr_path).expect("the logs");
+    let lines = json_lines(&stderr);
+    let failed: Vec<_> = lines
+        .iter()
+        .filter(|l| l["message"].as_str().is_some_and(|m| m.contains("record failed")))
+        .collect();
+    assert_eq!(failed.len(), 1, "{stderr}");
+    let request_id = failed[0]["requestId"]
+        .as_str()
+        .expect("the request id cargo-lambda gave");
+    assert!(failed[0]["xrayTraceId"].is_string(), "{:?}", failed[0]);
+
+    let validator = emf_validator();
+    let stdout = std::fs::read_to_string(&stdout_path).expect("the documents");
+    let documents: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    for document in &documents {
+        check_document(&validator, document);
+        assert_eq!(document["requestId"], request_id);
+    }
+    assert_eq!(metric(&documents, request_id, "MessagesSeen")[0].0, 2);
+    assert_eq!(metric(&documents, request_id, "BatchItemFailures")[0].0, 1);
 }
