@@ -213,7 +213,7 @@ impl App {
     /// framework's own. See [`Metrics`].
     ///
     /// ```standalone_crate
-    /// use cloud_events_lambda::{App, Kind, Metrics, RawEvent, metrics::gauge, on_event};
+    /// use cloud_events_lambda::{App, Context, Kind, Metrics, RawEvent, metrics::gauge, on_event};
     ///
     /// #[on_event("aws.sqs")]
     /// fn queued(_event: RawEvent) {
@@ -222,11 +222,13 @@ impl App {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let app = App::new().metrics(Metrics::new("Shop", "orders")).test().unwrap();
-    /// let outcome = app.invoke_sample(Kind::Sqs).await;
-    /// assert_eq!(outcome.metrics.len(), 1);
-    /// assert_eq!(outcome.metrics[0]["QueueDepth"], 42.0);
-    /// assert_eq!(outcome.metrics[0]["queue"], "orders");
+    /// let dispatcher = App::new().metrics(Metrics::new("Shop", "orders")).dispatcher().unwrap();
+    /// let payload = bytes::Bytes::from_static(Kind::Sqs.sample().as_bytes());
+    /// let (_, documents) = dispatcher.dispatch_metered(payload, Context::local(1, "demo")).await;
+    /// assert_eq!(documents.len(), 1);
+    /// let document: serde_json::Value = serde_json::from_str(&documents[0]).unwrap();
+    /// assert_eq!(document["QueueDepth"], 42.0);
+    /// assert_eq!(document["queue"], "orders");
     /// # }
     /// ```
     pub fn metrics(mut self, metrics: Metrics) -> Self {

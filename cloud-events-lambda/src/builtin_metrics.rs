@@ -17,7 +17,7 @@ use std::time::Duration;
 /// dimensions. [`Metrics::builtin`] adds the framework's own metrics.
 ///
 /// ```standalone_crate
-/// use cloud_events_lambda::{App, Kind, Metrics, events::S3Event, metrics::counter, on_event};
+/// use cloud_events_lambda::{App, Context, Kind, Metrics, events::S3Event, metrics::counter, on_event};
 ///
 /// #[on_event("aws.s3")]
 /// fn uploaded(event: S3Event) {
@@ -26,14 +26,15 @@ use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// let app = App::new().metrics(Metrics::new("Library", "books")).test().unwrap();
-/// let outcome = app.invoke_sample(Kind::S3).await;
-/// let document = &outcome.metrics[0];
+/// let dispatcher = App::new().metrics(Metrics::new("Library", "books")).dispatcher().unwrap();
+/// let payload = bytes::Bytes::from_static(Kind::S3.sample().as_bytes());
+/// let (_, documents) = dispatcher.dispatch_metered(payload, Context::local(1, "demo")).await;
+/// let document: serde_json::Value = serde_json::from_str(&documents[0]).unwrap();
 /// assert_eq!(document["BooksUploaded"], 1);
 /// assert_eq!(document["service"], "books");
 /// assert_eq!(document["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Library");
 /// // An empty namespace is refused at start-up:
-/// assert!(App::new().metrics(Metrics::new("", "books")).test().is_err());
+/// assert!(App::new().metrics(Metrics::new("", "books")).dispatcher().is_err());
 /// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,18 +71,21 @@ impl Metrics {
     /// Every metric also has the `service` dimension.
     ///
     /// ```standalone_crate
-    /// use cloud_events_lambda::{App, Kind, Metrics, events::S3Event, on_event};
+    /// use cloud_events_lambda::{App, Context, Kind, Metrics, events::S3Event, on_event};
     ///
     /// #[on_event("aws.s3")]
     /// fn uploaded(_event: S3Event) {}
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let app = App::new().metrics(Metrics::new("Library", "books").builtin(true)).test().unwrap();
-    /// let outcome = app.invoke_sample(Kind::S3).await;
-    /// let events = outcome.metrics.iter().find(|d| d.get("Events").is_some()).unwrap();
-    /// assert_eq!(events["route"], "aws.s3");
-    /// assert_eq!(events["Events"], 1);
+    /// let metrics = Metrics::new("Library", "books").builtin(true);
+    /// let dispatcher = App::new().metrics(metrics).dispatcher().unwrap();
+    /// let payload = bytes::Bytes::from_static(Kind::S3.sample().as_bytes());
+    /// let (_, documents) = dispatcher.dispatch_metered(payload, Context::local(1, "demo")).await;
+    /// let document: serde_json::Value = serde_json::from_str(&documents[0]).unwrap();
+    /// assert_eq!(document["route"], "aws.s3");
+    /// assert_eq!(document["Events"], 1);
+    /// assert_eq!(document["ColdStart"], 1);
     /// # }
     /// ```
     pub fn builtin(mut self, on: bool) -> Self {
