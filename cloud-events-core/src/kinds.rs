@@ -135,7 +135,6 @@ macro_rules! kinds {
             /// assert!(sample.contains("acme-invoices-prod"));
             /// assert_eq!(classify(sample.as_bytes()).unwrap().kind(), Some(Kind::S3));
             /// ```
-            #[cfg(feature = "events")]
             pub const fn sample(self) -> &'static str {
                 match self { $(Kind::$variant => include_str!(concat!("../samples/", $key, ".json")),)* }
             }

@@ -18,7 +18,9 @@
 // `events/` (the typed events each kind delivers), `adapt.rs` (any event as CloudEvents);
 // `condition/` (the `when` language) stands apart.
 pub mod condition;
+mod delivered;
 pub mod kinds;
+mod sample_fields;
 
 #[cfg(feature = "events")]
 pub mod adapt;
@@ -41,7 +43,9 @@ mod raw;
 #[cfg(feature = "events")]
 mod scan;
 
+pub use delivered::{Delivered, Receives};
 pub use kinds::{Kind, KindMarker};
+pub use sample_fields::{SampleFields, closest_field};
 
 #[cfg(feature = "events")]
 pub use check::ClassifyError;

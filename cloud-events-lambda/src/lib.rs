@@ -196,13 +196,15 @@ pub mod __private {
     pub use crate::factory::{factory_result, factory_value};
     pub use crate::inject::{FromInvocation, dep_requirement, resolve_with_args};
     pub use crate::invocation::{DepArgs, FactoryFuture, FactoryRegistration, Invocation, Scope};
-    pub use crate::output::{result_output, value_output};
+    pub use crate::output::{handler_failed, json_answer};
     pub use crate::param::Param;
     pub use crate::per_record::deliver;
     pub use crate::registry::{Filter, HandlerFuture, HandlerRegistration, Pattern, Route, decode_any};
     pub use cloud_events_core::events::EventOf;
     pub use cloud_events_core::kinds::marker;
     pub use inventory;
+    pub use serde;
+    pub use serde_json::value::Serializer as JsonValueSerializer;
 }
 
 /// The README's Rust snippets, compiled as doc tests so that they cannot rot.

@@ -53,14 +53,16 @@ pub fn signature(function: &mut ItemFn, role: Role) -> syn::Result<Signature> {
         errors.at(variadic.span(), "handlers cannot be variadic");
     }
     let mut typed = Vec::new();
-    for input in sig.inputs.iter_mut() {
+    for (position, input) in sig.inputs.iter_mut().enumerate() {
         match input {
             FnArg::Receiver(receiver) => errors.at(
                 receiver.span(),
                 "handlers and factories are free functions: remove `self` (share state with a `Dep<T>` parameter instead)",
             ),
             FnArg::Typed(param) => {
-                if let Type::ImplTrait(impl_trait) = &*param.ty {
+                // A handler's event is checked against its route (`event_param.rs`).
+                let event = role == Role::Handler && position == 0;
+                if let (Type::ImplTrait(impl_trait), false) = (&*param.ty, event) {
                     errors.at(impl_trait.span(), "parameters need concrete types, not `impl Trait`");
                 }
                 typed.push(read_param(param, &mut errors));

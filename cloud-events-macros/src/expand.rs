@@ -34,6 +34,12 @@ fn parse_both<S>(
 
 pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let (spec, function, sig) = parse_both(parse(attribute, args), item, Role::Handler)?;
+    if let Some(event) = &sig.event {
+        crate::event_param::check_event(event, &spec.route)?;
+        if let (Some(when), RouteSpec::Kind(kind)) = (&spec.when, &spec.route) {
+            crate::when_paths::check_when(when, *kind, event)?;
+        }
+    }
     let krate = private();
     let name = &function.sig.ident;
     let name_text = name.to_string();
@@ -66,10 +72,17 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         syn::ReturnType::Default => function.sig.ident.span(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
+    // Serialised and formatted here, in the user's crate: a value that is not `Serialize`, or
+    // an error that is not `Display`, is reported at the return type in serde's and std's words.
     let output = if sig.returns_result {
-        quote_spanned!(output_span=> #krate::result_output(__output, #name_text))
+        quote_spanned! {output_span=>
+            match __output {
+                ::core::result::Result::Ok(__value) => #krate::json_answer(#krate::serde::Serialize::serialize(&__value, #krate::JsonValueSerializer)),
+                ::core::result::Result::Err(__error) => ::core::result::Result::Err(#krate::handler_failed(#name_text, ::std::format!("{:#}", __error))),
+            }
+        }
     } else {
-        quote_spanned!(output_span=> #krate::value_output(__output))
+        quote_spanned!(output_span=> #krate::json_answer(#krate::serde::Serialize::serialize(&__output, #krate::JsonValueSerializer)))
     };
     let rank = spec.rank;
     let adapted = spec.adapted;

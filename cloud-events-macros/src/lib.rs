@@ -4,8 +4,10 @@
 //! Set `CLOUD_EVENTS_DEBUG_EXPANSION=1` while building to print each expansion on stderr.
 
 mod check;
+mod event_param;
 mod expand;
 mod parse;
+mod when_paths;
 
 use proc_macro::TokenStream;
 

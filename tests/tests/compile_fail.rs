@@ -7,3 +7,70 @@ fn attribute_misuses_are_compile_errors() {
     cases.compile_fail("ui/fail/*.rs");
     cases.pass("ui/pass/*.rs");
 }
+
+/// What the compiler says to a user speaks of what they wrote: no path inside the framework
+/// (its hidden module, kind markers, the kinds table's macros, generated items, its source
+/// files) appears in any reviewed `.stderr`.
+#[test]
+fn compile_errors_name_no_internal_path() {
+    let internal = [
+        "__private",
+        "kinds::marker",
+        "marker::",
+        "kinds!",
+        "kinds_table",
+        "EventOf",
+        "AnyEvent",
+        "decode_any",
+        "__cloud_events",
+        "$WORKSPACE/cloud-events-",
+        "cloud_events_core",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/fail");
+    let mut checked = 0;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("ui/fail") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "stderr") {
+            continue;
+        }
+        checked += 1;
+        let text = std::fs::read_to_string(&path).expect("a .stderr file");
+        for needle in internal {
+            if text.contains(needle) {
+                found.push(format!(
+                    "{}: {needle}",
+                    path.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    assert!(checked >= 30, "only {checked} .stderr files in {}", dir.display());
+    assert!(
+        found.is_empty(),
+        "internal paths in compile errors:\n{}",
+        found.join("\n")
+    );
+}
+
+/// One error per mistake: no message is repeated within one case (each case makes one
+/// mistake, or several different ones).
+#[test]
+fn each_mistake_is_reported_once() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/fail");
+    let mut repeated = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("ui/fail") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "stderr") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a .stderr file");
+        let heads: Vec<&str> = text.lines().filter(|l| l.starts_with("error")).collect();
+        for (i, head) in heads.iter().enumerate() {
+            if heads[..i].contains(head) {
+                repeated.push(format!("{}: {head}", path.file_name().unwrap().to_string_lossy()));
+            }
+        }
+    }
+    assert!(repeated.is_empty(), "errors repeated:\n{}", repeated.join("\n"));
+}

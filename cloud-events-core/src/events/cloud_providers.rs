@@ -257,7 +257,7 @@ macro_rules! event_grid {
     };
 }
 
-event_grid!(AzureEventGrid, AzureEventGridValidation);
+crate::delivered::event_grid_table!(event_grid);
 
 #[cfg(test)]
 mod tests {

@@ -178,28 +178,9 @@ macro_rules! json_whole {
     };
 }
 
-json_per_record! {
-    Sqs => SQS, At::Text(&["body"]);
-    Sns => SNS, At::Text(&["Sns", "Message"]);
-    Kinesis => KINESIS, At::Base64(&["kinesis", "data"]);
-    KinesisFirehose => FIREHOSE, At::Base64(&["data"]);
-    Kafka => KAFKA, At::Base64(&["value"]);
-    SelfManagedKafka => KAFKA, At::Base64(&["value"]);
-    ActiveMq => ACTIVEMQ, At::Base64(&["data"]);
-    RabbitMq => RABBITMQ, At::Base64(&["data"]);
-}
+crate::delivered::json_per_record_table!(json_per_record);
 
-json_whole! {
-    GcpPubSub => At::Base64(&["message", "data"]);
-    GcpBackground => At::Json(&["data"]);
-    EventBridge => At::Json(&["detail"]);
-    CloudEvents => At::Json(&["data"]);
-    ApiGateway => At::Body;
-    ApiGatewayV2 => At::Body;
-    LambdaUrl => At::Body;
-    Alb => At::Body;
-    VpcLattice => At::Body;
-}
+crate::delivered::json_whole_table!(json_whole);
 
 /// CloudWatch Logs: the subscription's log events, each message decoded from JSON.
 impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {

@@ -7,6 +7,7 @@ mod cloudfront;
 mod cloudwatch_widget;
 mod cognito_userpool;
 mod envelope;
+mod eventbridge;
 mod iot_events;
 mod lex_v2;
 mod of_kind;
@@ -22,6 +23,7 @@ pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudF
 pub use cloudwatch_widget::CloudWatchWidgetEvent;
 pub use cognito_userpool::CognitoUserPoolEvent;
 pub use envelope::{DynamoDbChange, Json, SnsNotification};
+pub use eventbridge::EventBridgeEvent;
 pub use iot_events::{IotEventsEvent, IotEventsEventBody};
 pub use lex_v2::{LexV2Bot, LexV2Event};
 
@@ -52,7 +54,6 @@ pub use aws_lambda_events::event::config::ConfigEvent;
 pub use aws_lambda_events::event::connect::ConnectEvent;
 pub use aws_lambda_events::event::documentdb::DocumentDbEvent;
 pub use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord};
-pub use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 pub use aws_lambda_events::event::firehose::{KinesisFirehoseEvent, KinesisFirehoseEventRecord};
 pub use aws_lambda_events::event::iot::IoTCoreCustomAuthorizerRequest;
 pub use aws_lambda_events::event::iot_1_click::IoTOneClickEvent;
@@ -89,9 +90,9 @@ use serde::de::DeserializeOwned;
 /// assert_eq!(s3.records[0].event_name.as_deref(), Some("ObjectCreated:Put"));
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an event type that this route's kind delivers (kind marker `{K}`)",
-    label = "this event type does not fit the route key",
-    note = "each kind delivers the type listed in the kinds table (README, or `Kind::event_type`); `RawEvent` and `serde_json::Value` fit every kind"
+    message = "`{Self}` is not an event type the handler's route key delivers",
+    label = "not delivered by the route key in the attribute",
+    note = "each route key delivers the types listed in the README's kinds table (or `Kind::delivers`); `RawEvent` and `serde_json::Value` take every event"
 )]
 pub trait EventOf<K: KindMarker>: Sized {
     /// Whether a handler taking this type is called once per record of a batch (and so has its
@@ -226,15 +227,4 @@ macro_rules! also_delivers {
     };
 }
 
-also_delivers! {
-    ApiGatewayAuthorizer => ApiGatewayCustomAuthorizerRequest,
-    ApiGatewayV2Authorizer => ApiGatewayV2CustomAuthorizerV1Request,
-    VpcLattice => VpcLatticeRequestV1,
-    AppSync => AppSyncResolverTemplate,
-    AppSync => Vec<AppSyncDirectResolverEvent>,
-    CognitoUserPool => CognitoEventUserPoolsPreSignup,
-    CognitoUserPool => CognitoEventUserPoolsPreAuthentication,
-    CognitoUserPool => CognitoEventUserPoolsPostAuthentication,
-    CognitoUserPool => CognitoEventUserPoolsPostConfirmation,
-    CognitoUserPool => CognitoEventUserPoolsPreTokenGen,
-}
+crate::delivered::also_table!(also_delivers);

@@ -52,7 +52,7 @@ macro_rules! delivers {
     // `decode: by_hand`: the kind's `EventOf` impl is written by hand (see `events`).
     (@impl $variant:ident $gen:tt $ty:ty, by_hand) => {};
     (@impl $variant:ident [$($g:ident),*] $ty:ty) => {
-        impl<$($g: serde::de::DeserializeOwned + serde::Serialize),*> EventOf<marker::$variant> for $ty {
+        impl<$($g: serde::de::DeserializeOwned),*> EventOf<marker::$variant> for $ty {
             fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
                 event.decode_json()
             }

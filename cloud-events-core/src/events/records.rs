@@ -25,23 +25,9 @@ macro_rules! records_of {
     };
 }
 
-// Each record type with how a decoded record names itself in the batch answer (see
-// `batch::split`). ActiveMQ and Firehose records are always split by scanning: the id the
-// answer needs is in fields the decoded record drops (`messageId`) or rewrites (`data`).
-records_of! {
-    Sqs => SqsMessage, SQS, Some(|r: &SqsMessage| {
-        (r.message_id.clone(), r.event_source_arn.as_deref().is_some_and(|arn| arn.ends_with(".fifo")))
-    });
-    Kinesis => KinesisEventRecord, KINESIS, Some(|r: &KinesisEventRecord| (Some(r.kinesis.sequence_number.clone()), false));
-    DynamoDb => DynamoDbEventRecord, DYNAMODB, Some(|r: &DynamoDbEventRecord| (r.change.sequence_number.clone(), false));
-    S3 => S3EventRecord, S3, Some(|_: &S3EventRecord| (None, false));
-    Sns => SnsRecord, SNS, Some(|r: &SnsRecord| (Some(r.sns.message_id.clone()), false));
-    Kafka => KafkaRecord, KAFKA, Some(kafka_identity);
-    SelfManagedKafka => KafkaRecord, KAFKA, Some(kafka_identity);
-    ActiveMq => ActiveMqMessage, ACTIVEMQ, None;
-    RabbitMq => RabbitMqMessage, RABBITMQ, Some(|_: &RabbitMqMessage| (None, false));
-    KinesisFirehose => KinesisFirehoseEventRecord, FIREHOSE, None;
-}
+// The rows, with how a decoded record names itself in the batch answer: see
+// `delivered.rs`.
+crate::delivered::records_table!(records_of);
 
 /// `topic-partition@offset`.
 fn kafka_identity(record: &KafkaRecord) -> crate::batch::Identity {

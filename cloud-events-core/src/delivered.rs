@@ -1,0 +1,274 @@
+//! What each kind delivers besides the type its row of the kinds table names: record types
+//! (a handler taking one is called once per record), the other whole-event types some kinds
+//! deliver, and the envelopes (`Json<T>`, `EventGridEvent<T>`). Each table is handed to the
+//! `events` module, which implements `EventOf` from its rows, and read here for
+//! [`Kind::delivers`], which the attributes' compile errors quote: one list, so that an error
+//! never names a type a route does not deliver, or misses one it does.
+
+use crate::kinds::Kind;
+
+/// Record types, with the shape of their batch and how a decoded record names itself in the
+/// batch answer (see `batch::split`). ActiveMQ and Firehose records are always split by
+/// scanning: the id the answer needs is in fields the decoded record drops (`messageId`) or
+/// rewrites (`data`).
+macro_rules! records_table {
+    ($callback:ident) => {
+        $callback! {
+            Sqs => SqsMessage, SQS, Some(|r: &SqsMessage| {
+            (r.message_id.clone(), r.event_source_arn.as_deref().is_some_and(|arn| arn.ends_with(".fifo")))
+            });
+            Kinesis => KinesisEventRecord, KINESIS, Some(|r: &KinesisEventRecord| (Some(r.kinesis.sequence_number.clone()), false));
+            DynamoDb => DynamoDbEventRecord, DYNAMODB, Some(|r: &DynamoDbEventRecord| (r.change.sequence_number.clone(), false));
+            S3 => S3EventRecord, S3, Some(|_: &S3EventRecord| (None, false));
+            Sns => SnsRecord, SNS, Some(|r: &SnsRecord| (Some(r.sns.message_id.clone()), false));
+            Kafka => KafkaRecord, KAFKA, Some(kafka_identity);
+            SelfManagedKafka => KafkaRecord, KAFKA, Some(kafka_identity);
+            ActiveMq => ActiveMqMessage, ACTIVEMQ, None;
+            RabbitMq => RabbitMqMessage, RABBITMQ, Some(|_: &RabbitMqMessage| (None, false));
+            KinesisFirehose => KinesisFirehoseEventRecord, FIREHOSE, None;
+        }
+    };
+}
+// Read by `events/`, which the `events` feature brings.
+#[cfg_attr(not(feature = "events"), allow(unused_imports))]
+pub(crate) use records_table;
+
+/// Kinds that deliver more than one whole-event type: the kinds table names the usual one,
+/// these are the rest.
+macro_rules! also_table {
+    ($callback:ident) => {
+        $callback! {
+            ApiGatewayAuthorizer => ApiGatewayCustomAuthorizerRequest,
+            ApiGatewayV2Authorizer => ApiGatewayV2CustomAuthorizerV1Request,
+            VpcLattice => VpcLatticeRequestV1,
+            AppSync => AppSyncResolverTemplate,
+            AppSync => Vec<AppSyncDirectResolverEvent>,
+            CognitoUserPool => CognitoEventUserPoolsPreSignup,
+            CognitoUserPool => CognitoEventUserPoolsPreAuthentication,
+            CognitoUserPool => CognitoEventUserPoolsPostAuthentication,
+            CognitoUserPool => CognitoEventUserPoolsPostConfirmation,
+            CognitoUserPool => CognitoEventUserPoolsPreTokenGen,
+        }
+    };
+}
+// Read by `events/`, which the `events` feature brings.
+#[cfg_attr(not(feature = "events"), allow(unused_imports))]
+pub(crate) use also_table;
+
+/// `Json<T>` per record: each record's payload (where it is in the record) decoded as `T`.
+macro_rules! json_per_record_table {
+    ($callback:ident) => {
+        $callback! {
+            Sqs => SQS, At::Text(&["body"]);
+            Sns => SNS, At::Text(&["Sns", "Message"]);
+            Kinesis => KINESIS, At::Base64(&["kinesis", "data"]);
+            KinesisFirehose => FIREHOSE, At::Base64(&["data"]);
+            Kafka => KAFKA, At::Base64(&["value"]);
+            SelfManagedKafka => KAFKA, At::Base64(&["value"]);
+            ActiveMq => ACTIVEMQ, At::Base64(&["data"]);
+            RabbitMq => RABBITMQ, At::Base64(&["data"]);
+        }
+    };
+}
+// Read by `events/`, which the `events` feature brings.
+#[cfg_attr(not(feature = "events"), allow(unused_imports))]
+pub(crate) use json_per_record_table;
+
+/// `Json<T>` for the whole event: its payload (where it is in the event) decoded as `T`.
+macro_rules! json_whole_table {
+    ($callback:ident) => {
+        $callback! {
+            GcpPubSub => At::Base64(&["message", "data"]);
+            GcpBackground => At::Json(&["data"]);
+            EventBridge => At::Json(&["detail"]);
+            CloudEvents => At::Json(&["data"]);
+            ApiGateway => At::Body;
+            ApiGatewayV2 => At::Body;
+            LambdaUrl => At::Body;
+            Alb => At::Body;
+            VpcLattice => At::Body;
+        }
+    };
+}
+// Read by `events/`, which the `events` feature brings.
+#[cfg_attr(not(feature = "events"), allow(unused_imports))]
+pub(crate) use json_whole_table;
+
+/// `EventGridEvent<T>`, one event at a time.
+macro_rules! event_grid_table {
+    ($callback:ident) => {
+        $callback!(AzureEventGrid, AzureEventGridValidation);
+    };
+}
+// Read by `events/`, which the `events` feature brings.
+#[cfg_attr(not(feature = "events"), allow(unused_imports))]
+pub(crate) use event_grid_table;
+
+/// How a handler taking a type receives a kind's events.
+///
+/// ```
+/// use cloud_events_core::{Kind, Receives};
+/// let sqs = Kind::Sqs.delivers();
+/// assert_eq!((sqs[0].ty, sqs[0].receives), ("SqsEvent", Receives::WholeEvent));
+/// assert_eq!((sqs[1].ty, sqs[1].receives), ("SqsMessage", Receives::EachRecord));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receives {
+    /// Called once with the whole event.
+    WholeEvent,
+    /// Called once per record (message, log event, ...) of the event.
+    EachRecord,
+}
+
+/// A type a kind delivers to its handlers, as written in a handler's signature (type
+/// parameters as `T`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// The type, for example `SqsMessage` or `Json<T>`.
+    pub ty: &'static str,
+    /// Whether a handler taking it gets the whole event or each record.
+    pub receives: Receives,
+}
+
+macro_rules! record_rows {
+    ($($marker:ident => $record:ty, $shape:ident, $identity:expr;)*) => {
+        const RECORDS: &[(Kind, &str)] = &[$((Kind::$marker, stringify!($record))),*];
+    };
+}
+records_table!(record_rows);
+
+macro_rules! also_rows {
+    ($($marker:ident => $ty:ty),* $(,)?) => {
+        const ALSO: &[(Kind, &str)] = &[$((Kind::$marker, stringify!($ty))),*];
+    };
+}
+also_table!(also_rows);
+
+macro_rules! json_each_rows {
+    ($($marker:ident => $shape:ident, $at:expr;)*) => {
+        const JSON_EACH: &[Kind] = &[$(Kind::$marker),*];
+    };
+}
+json_per_record_table!(json_each_rows);
+
+macro_rules! json_whole_rows {
+    ($($marker:ident => $at:expr;)*) => {
+        const JSON_WHOLE: &[Kind] = &[$(Kind::$marker),*];
+    };
+}
+json_whole_table!(json_whole_rows);
+
+macro_rules! event_grid_rows {
+    ($($marker:ident),*) => {
+        const EVENT_GRID: &[Kind] = &[$(Kind::$marker),*];
+    };
+}
+event_grid_table!(event_grid_rows);
+
+/// Deliveries whose `EventOf` impls are written by hand in `events/` (each is checked to exist
+/// by a test below).
+const BY_HAND: &[(Kind, &str, Receives)] = &[
+    (Kind::CloudWatchLogs, "Json<T>", Receives::EachRecord),
+    (Kind::DynamoDb, "DynamoDbChange<T>", Receives::EachRecord),
+];
+
+impl Kind {
+    /// Every type a handler of this kind can take, the kinds table's own first, with how it
+    /// receives the events; `RawEvent` and `serde_json::Value` (any kind, whole) are not
+    /// listed.
+    ///
+    /// ```
+    /// use cloud_events_core::Kind;
+    /// let types: Vec<&str> = Kind::Sqs.delivers().iter().map(|d| d.ty).collect();
+    /// assert_eq!(types, ["SqsEvent", "SqsMessage", "Json<T>"]);
+    /// let types: Vec<&str> = Kind::EventBridge.delivers().iter().map(|d| d.ty).collect();
+    /// assert_eq!(types, ["EventBridgeEvent<T>", "Json<T>"]);
+    /// ```
+    pub fn delivers(self) -> Vec<Delivered> {
+        let mut all = Vec::new();
+        let mut add = |ty: &'static str, receives: Receives| {
+            if !all
+                .iter()
+                .any(|d: &Delivered| d.ty == ty && d.receives == receives)
+            {
+                all.push(Delivered { ty, receives });
+            }
+        };
+        let main = if EVENT_GRID.contains(&self) {
+            Receives::EachRecord
+        } else {
+            Receives::WholeEvent
+        };
+        add(self.event_type(), main);
+        for (kind, ty) in RECORDS {
+            if *kind == self {
+                add(ty, Receives::EachRecord);
+            }
+        }
+        for (kind, ty) in ALSO {
+            if *kind == self {
+                add(ty, Receives::WholeEvent);
+            }
+        }
+        if JSON_EACH.contains(&self) {
+            add("Json<T>", Receives::EachRecord);
+        }
+        if JSON_WHOLE.contains(&self) {
+            add("Json<T>", Receives::WholeEvent);
+        }
+        for (kind, ty, receives) in BY_HAND {
+            if *kind == self {
+                add(ty, *receives);
+            }
+        }
+        all
+    }
+}
+
+#[cfg(all(test, feature = "events"))]
+mod tests {
+    use super::*;
+    use crate::events::{DynamoDbChange, EventOf, Json};
+    use crate::kinds::marker;
+
+    fn delivered<T: EventOf<M>, M: crate::KindMarker>() -> (Kind, &'static str) {
+        (M::KIND, std::any::type_name::<T>())
+    }
+
+    #[test]
+    fn the_deliveries_written_by_hand_exist() {
+        // Does not compile if one of the listed impls is missing.
+        let checked = [
+            delivered::<Json<serde_json::Value>, marker::CloudWatchLogs>(),
+            delivered::<DynamoDbChange<serde_json::Value>, marker::DynamoDb>(),
+        ];
+        let listed: Vec<(Kind, &str)> = BY_HAND
+            .iter()
+            .map(|(kind, ty, _)| (*kind, ty.split('<').next().unwrap()))
+            .collect();
+        let found: Vec<(Kind, &str)> = checked
+            .iter()
+            .map(|(kind, name)| {
+                (
+                    *kind,
+                    name.split('<').next().unwrap().rsplit("::").next().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(listed, found);
+    }
+
+    #[test]
+    fn every_kind_delivers_its_own_type_first_and_no_type_twice() {
+        for kind in Kind::ALL {
+            let delivers = kind.delivers();
+            assert_eq!(delivers[0].ty, kind.event_type());
+            for (i, one) in delivers.iter().enumerate() {
+                assert!(!delivers[i + 1..].contains(one), "{kind}: {one:?} twice");
+            }
+        }
+        let each: Vec<&str> = Kind::AzureEventGrid.delivers().iter().map(|d| d.ty).collect();
+        assert_eq!(each, ["EventGridEvent<T>"]);
+        assert_eq!(Kind::AzureEventGrid.delivers()[0].receives, Receives::EachRecord);
+    }
+}
