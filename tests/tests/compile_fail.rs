@@ -74,3 +74,35 @@ fn each_mistake_is_reported_once() {
     }
     assert!(repeated.is_empty(), "errors repeated:\n{}", repeated.join("\n"));
 }
+
+/// The README's table of compile errors quotes what the compiler prints: each message (up to
+/// its `...`) is in a reviewed `.stderr`.
+#[test]
+fn the_readme_quotes_the_compile_errors_as_printed() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("../README.md")).expect("the README");
+    let section = readme
+        .split("### Compile errors you may meet")
+        .nth(1)
+        .and_then(|rest| rest.split("\n### ").next())
+        .expect("the README's compile errors section");
+    let mut stderr = String::new();
+    for entry in std::fs::read_dir(root.join("ui/fail")).expect("ui/fail") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            stderr.push_str(&std::fs::read_to_string(&path).expect("a .stderr file"));
+        }
+    }
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    assert!(rows.len() >= 10, "{rows:?}");
+    for row in rows {
+        let said = row.split(" | ").nth(1).expect("a message column");
+        // The code span's text, without its fence of backticks and padding.
+        let fence = said.chars().take_while(|c| *c == '`').count();
+        let closing = "`".repeat(fence);
+        let end = said[fence..].find(&closing).expect("a closed code span") + fence;
+        let inner = said[fence..end].trim();
+        let quoted = inner.strip_suffix("...").unwrap_or(inner).trim_end();
+        assert!(stderr.contains(quoted), "not in any .stderr: {quoted}");
+    }
+}
