@@ -220,6 +220,7 @@ impl<T: DeserializeOwned> CloudEvent<T> {
 macro_rules! also_delivers {
     ($($marker:ident => $ty:ty),* $(,)?) => {
         $(impl EventOf<marker::$marker> for $ty {
+            #[inline]
             fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
                 event.decode_json()
             }

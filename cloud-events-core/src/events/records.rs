@@ -14,10 +14,12 @@ macro_rules! records_of {
         $(impl EventOf<marker::$marker> for $record {
             const PER_RECORD: bool = true;
 
+            #[inline]
             fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
                 Err(DecodeError::new::<Self>("this is one record of a batch: handlers taking it are called per record"))
             }
 
+            #[inline]
             fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
                 split(event, shapes::$shape, $identity)
             }
