@@ -5,6 +5,8 @@ use crate::builtin_metrics::Metrics;
 use crate::dependencies::Dependencies;
 use crate::dispatch::Dispatcher;
 use crate::strategy::{ErrorPolicy, Options, Strategy};
+use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 
 /// An application: its shared values, then [`App::run`].
@@ -277,7 +279,16 @@ impl App {
     ///     App::new().record_concurrency(4).run().await
     /// }
     /// ```
-    pub async fn run(self) -> ExitCode {
+    pub fn run(self) -> impl Future<Output = ExitCode> {
+        // Boxed as a trait object here, so that the whole serving path (the runtime client,
+        // the dispatcher, every async step below them) is compiled once, in this crate. Left
+        // as an `async fn`, its state machines would be compiled in each application crate
+        // that awaits it, and again at every edit of a handler.
+        let serving: Pin<Box<dyn Future<Output = ExitCode>>> = Box::pin(self.serve());
+        serving
+    }
+
+    async fn serve(self) -> ExitCode {
         let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
         let env = |name: &str| std::env::var(name).ok();
         let json = match crate::logs::LogSettings::from_env(env, on_lambda, self.options.log_payloads) {
@@ -351,6 +362,6 @@ impl App {
 ///     cloud_events_lambda::run().await
 /// }
 /// ```
-pub async fn run() -> ExitCode {
-    App::new().run().await
+pub fn run() -> impl Future<Output = ExitCode> {
+    App::new().run()
 }
