@@ -60,6 +60,16 @@ pub mod events {
         json!({ "Records": records })
     }
 
+    /// A Kinesis event of one record (`lambda-test-app`'s handler of it panics).
+    pub fn kinesis() -> Value {
+        json!({"Records": [{"eventSource": "aws:kinesis", "eventID": "shardId-000000000000:1",
+            "eventName": "aws:kinesis:record", "eventVersion": "1.0", "awsRegion": "eu-west-1",
+            "invokeIdentityArn": "arn:aws:iam::123456789012:role/r",
+            "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/s",
+            "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p", "sequenceNumber": "1",
+                "data": "aGk=", "approximateArrivalTimestamp": 1793612400.123}}]})
+    }
+
     /// An S3 notification of one uploaded object.
     pub fn s3(key: &str) -> Value {
         json!({"Records": [{

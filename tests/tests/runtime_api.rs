@@ -1,7 +1,7 @@
 //! Runs the real `lambda_runtime` client (inside `lambda-test-app`) against a stand-in for the
 //! Lambda Runtime API on 127.0.0.1, and checks what it answers on which endpoint.
 
-use cloud_events_tests::events::{s3, sqs_batch};
+use cloud_events_tests::events::{kinesis, s3, sqs_batch};
 use cloud_events_tests::stand_in::{Answer, Invocation, Received, Run, serve};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -46,12 +46,7 @@ async fn run_app_with(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn good_failing_panicking_and_unroutable_events_are_each_answered_and_the_runtime_serves_on() {
     let sqs = sqs_batch(&["fail"]);
-    let kinesis = json!({"Records": [{"eventSource": "aws:kinesis", "eventID": "shardId-000000000000:1",
-        "eventName": "aws:kinesis:record", "eventVersion": "1.0", "awsRegion": "eu-west-1",
-        "invokeIdentityArn": "arn:aws:iam::123456789012:role/r",
-        "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/s",
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p", "sequenceNumber": "1",
-            "data": "aGk=", "approximateArrivalTimestamp": 1793612400.123}}]});
+    let kinesis = kinesis();
     let unroutable = json!({"version": "0", "id": "1", "source": "my.app", "detail-type": "Ping",
         "account": "123456789012", "time": "2026-11-02T09:15:27Z", "region": "eu-west-1",
         "resources": [], "detail": {}});

@@ -4,7 +4,7 @@
 //! stdout, checked against a JSON schema written from the specification.
 
 use cloud_events_tests::cargo_lambda::{self, Emulator};
-use cloud_events_tests::events::{s3, sqs_batch};
+use cloud_events_tests::events::{kinesis, s3, sqs_batch};
 use cloud_events_tests::stand_in::{Invocation, Outcome, Run, serve};
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -16,12 +16,7 @@ const PAYLOAD_MARKER: &str = "do-not-log-me.pdf";
 /// An S3 upload, an SQS batch whose second record fails, a Kinesis event whose handler
 /// panics, an event whose handler overruns its deadline, and a payload that is not JSON.
 fn invocations() -> Vec<Invocation> {
-    let kinesis = json!({"Records": [{"eventSource": "aws:kinesis", "eventID": "shardId-000000000000:1",
-        "eventName": "aws:kinesis:record", "eventVersion": "1.0", "awsRegion": "eu-west-1",
-        "invokeIdentityArn": "arn:aws:iam::123456789012:role/r",
-        "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/s",
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p", "sequenceNumber": "1",
-            "data": "aGk=", "approximateArrivalTimestamp": 1793612400.123}}]});
+    let kinesis = kinesis();
     let slow = json!({"source": "slow.app", "detail-type": "Sleep", "detail": {}});
     vec![
         Invocation::new("s3-1", &s3(PAYLOAD_MARKER)),
