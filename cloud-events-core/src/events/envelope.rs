@@ -346,6 +346,34 @@ mod tests {
     use super::*;
     use crate::batch::Batch;
 
+    /// The kind and type of a delivery that exists (does not compile otherwise).
+    fn delivered<T: EventOf<M>, M: crate::KindMarker>() -> (crate::Kind, &'static str) {
+        (M::KIND, std::any::type_name::<T>())
+    }
+
+    #[test]
+    fn the_deliveries_written_by_hand_exist() {
+        // Does not compile if one of the listed impls is missing.
+        let checked = [
+            delivered::<Json<serde_json::Value>, marker::CloudWatchLogs>(),
+            delivered::<DynamoDbChange<serde_json::Value>, marker::DynamoDb>(),
+        ];
+        let listed: Vec<(crate::Kind, &str)> = crate::delivered::BY_HAND
+            .iter()
+            .map(|(kind, ty, _)| (*kind, ty.split('<').next().unwrap()))
+            .collect();
+        let found: Vec<(crate::Kind, &str)> = checked
+            .iter()
+            .map(|(kind, name)| {
+                (
+                    *kind,
+                    name.split('<').next().unwrap().rsplit("::").next().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(listed, found);
+    }
+
     #[derive(Debug, Deserialize, PartialEq)]
     struct Order {
         id: u32,
