@@ -139,7 +139,7 @@ impl Metrics {
         }
         if self.builtin {
             for (name, unit) in UNITS {
-                describe(name, unit);
+                describe(metrics::KeyName::from_const_str(name), unit);
             }
         }
         Ok(())

@@ -96,9 +96,8 @@ pub(crate) fn observe_builtin(key: impl FnOnce() -> Key, value: f64) {
     });
 }
 
-/// Gives the unit of the metric named `name` (the facade's `describe_*!` does the same).
-pub(crate) fn describe(name: &'static str, unit: Unit) {
-    let name = KeyName::from_const_str(name);
+/// Gives the unit of the metric named `name` (what the facade's `describe_*!` do too).
+pub(crate) fn describe(name: KeyName, unit: Unit) {
     let known = UNITS.read().unwrap_or_else(PoisonError::into_inner).get(&name) == Some(&unit);
     if !known {
         UNITS
@@ -136,10 +135,7 @@ struct FacadeRecorder;
 impl FacadeRecorder {
     fn describe(name: KeyName, unit: Option<Unit>) {
         if let Some(unit) = unit {
-            UNITS
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(name, unit);
+            describe(name, unit);
         }
     }
 }

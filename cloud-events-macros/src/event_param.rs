@@ -4,8 +4,9 @@
 //! is left to the compiler's trait check.
 
 use crate::parse::RouteSpec;
-use cloud_events_core::{Kind, Receives};
+use cloud_events_core::{Delivered, Kind, Receives};
 use quote::ToTokens;
+use std::sync::LazyLock;
 use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
@@ -53,15 +54,12 @@ pub fn check_event(ty: &Type, route: &RouteSpec) -> syn::Result<()> {
     if ANY_EVENT.contains(&shape.as_str()) {
         return Ok(());
     }
-    let owners: Vec<Kind> = Kind::ALL
+    let mut owners: Vec<Kind> = DELIVERIES
         .iter()
-        .copied()
-        .filter(|kind| {
-            kind.delivers()
-                .iter()
-                .any(|d| shape_of_text(d.ty).as_deref() == Some(&shape))
-        })
+        .filter(|(_, _, of)| *of == shape)
+        .map(|(kind, ..)| *kind)
         .collect();
+    owners.dedup();
     if owners.is_empty() {
         // Not a type of the framework: the compiler's trait check speaks for it.
         return Ok(());
@@ -166,11 +164,22 @@ pub fn shape(ty: &Type) -> Option<String> {
     Some(name)
 }
 
+/// Every delivery of every kind with its type's [`shape`], in the kinds table's order: read
+/// once per compiler process, for all the handlers it expands.
+static DELIVERIES: LazyLock<Vec<(Kind, Delivered, String)>> = LazyLock::new(|| {
+    Kind::ALL
+        .iter()
+        .flat_map(|kind| kind.delivers().into_iter().map(move |d| (*kind, d)))
+        .filter_map(|(kind, d)| Some((kind, d, shape_of_text(d.ty)?)))
+        .collect()
+});
+
 /// What `kind` delivers in the type of shape `shape`.
-pub fn deliveries_of(kind: Kind, shape: &str) -> Vec<cloud_events_core::Delivered> {
-    kind.delivers()
-        .into_iter()
-        .filter(|d| shape_of_text(d.ty).as_deref() == Some(shape))
+pub fn deliveries_of(kind: Kind, shape: &str) -> Vec<Delivered> {
+    DELIVERIES
+        .iter()
+        .filter(|(of_kind, _, of)| *of_kind == kind && of == shape)
+        .map(|(_, delivered, _)| *delivered)
         .collect()
 }
 
