@@ -3,7 +3,6 @@
 
 use crate::context::Context;
 use crate::dispatch::Dispatcher;
-use clap::{Arg, ArgAction, Command};
 use cloud_events_core::classify;
 use std::ffi::OsString;
 use std::io::Write;
@@ -12,73 +11,200 @@ use std::process::ExitCode;
 use tokio::io::AsyncReadExt;
 use tracing::Instrument;
 
-fn command(name: String) -> Command {
-    Command::new(name)
-        .about("Dispatch cloud events to this application's handlers, locally (on AWS Lambda, the same binary serves the Runtime API)")
-        .subcommand_required(true)
-        .arg_required_else_help(true)
-        .subcommand(
-            Command::new("invoke")
-                .about("Dispatch each event (a JSON file; `-` or none for stdin) and print the JSON response Lambda would get, one line per event")
-                .arg(Arg::new("files").value_name("FILE").action(ArgAction::Append)),
-        )
-        .subcommand(
-            Command::new("classify")
-                .about("Print FILE<TAB>ROUTE_KEY for each file (`unclassified`, or `error: <reason>` for invalid input)")
-                .arg(Arg::new("files").value_name("FILE").action(ArgAction::Append).required(true)),
-        )
-        .subcommand(
-            Command::new("explain")
-                .about("Show how an event is routed: its classification, every handler considered and why it matches or not, and what runs")
-                .arg(Arg::new("file").value_name("FILE").required(true)),
-        )
-        .subcommand(
-            Command::new("sample")
-                .about("Print a realistic sample event of a kind (e.g. `sample aws.s3`); without a kind, list the kinds")
-                .arg(Arg::new("kind").value_name("KIND")),
-        )
-        .subcommand(Command::new("routes").about(
-            "List the registered handlers in priority order: route, conditions, rank, handler, source location",
-        ))
+/// A subcommand: its name, its operands as its usage line shows them, and what it does.
+struct Subcommand {
+    name: &'static str,
+    operands: &'static str,
+    about: &'static str,
+}
+
+const ABOUT: &str = "Dispatch cloud events to this application's handlers, locally (on AWS Lambda, the same binary serves the Runtime API)";
+
+const SUBCOMMANDS: [Subcommand; 5] = [
+    Subcommand {
+        name: "invoke",
+        operands: "[FILE]...",
+        about: "Dispatch each event (a JSON file; `-` or none for stdin) and print the JSON response Lambda would get, one line per event",
+    },
+    Subcommand {
+        name: "classify",
+        operands: "<FILE>...",
+        about: "Print FILE<TAB>ROUTE_KEY for each file (`unclassified`, or `error: <reason>` for invalid input)",
+    },
+    Subcommand {
+        name: "explain",
+        operands: "<FILE>",
+        about: "Show how an event is routed: its classification, every handler considered and why it matches or not, and what runs",
+    },
+    Subcommand {
+        name: "sample",
+        operands: "[KIND]",
+        about: "Print a realistic sample event of a kind (e.g. `sample aws.s3`); without a kind, list the kinds",
+    },
+    Subcommand {
+        name: "routes",
+        operands: "",
+        about: "List the registered handlers in priority order: route, conditions, rank, handler, source location",
+    },
+];
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Request {
+    /// Print this text on stdout and succeed (`--help`, `help`).
+    Help(String),
+    Invoke(Vec<String>),
+    Classify(Vec<String>),
+    Explain(String),
+    Sample(Option<String>),
+    Routes,
+}
+
+/// A command line that cannot be run: the message, and the usage to print after it.
+#[derive(Debug, PartialEq)]
+struct Usage {
+    message: String,
+    usage: String,
+}
+
+fn overview(program: &str) -> String {
+    let width = SUBCOMMANDS.iter().map(|sub| sub.name.len()).max().unwrap_or(0);
+    let mut text = format!("{ABOUT}\n\nUsage: {program} <COMMAND>\n\nCommands:\n");
+    for sub in &SUBCOMMANDS {
+        text.push_str(&format!("  {:width$}  {}\n", sub.name, sub.about));
+    }
+    text.push_str(&format!(
+        "  {:width$}  Print this message or the help of the given command\n\nOptions:\n  -h, --help  Print help\n",
+        "help"
+    ));
+    text
+}
+
+fn usage_line(program: &str, sub: &Subcommand) -> String {
+    format!("Usage: {program} {} {}", sub.name, sub.operands)
+        .trim_end()
+        .to_owned()
+}
+
+fn help_of(program: &str, sub: &Subcommand) -> String {
+    format!(
+        "{}\n\n{}\n\nOptions:\n  -h, --help  Print help\n",
+        sub.about,
+        usage_line(program, sub)
+    )
+}
+
+/// Reads the arguments after the program name.
+fn parse(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<Request, Usage> {
+    let general = |message: String| Usage {
+        message,
+        usage: format!("Usage: {program} <COMMAND>\n\nFor more information, try '--help'."),
+    };
+    let mut parser = lexopt::Parser::from_args(args);
+    let name = match parser.next() {
+        Ok(Some(lexopt::Arg::Value(name))) => name.to_string_lossy().into_owned(),
+        Ok(Some(lexopt::Arg::Short('h') | lexopt::Arg::Long("help"))) => {
+            return Ok(Request::Help(overview(program)));
+        }
+        Ok(Some(option)) => return Err(general(option.unexpected().to_string())),
+        Ok(None) => {
+            return Err(Usage {
+                message: "a command is required".to_owned(),
+                usage: overview(program),
+            });
+        }
+        Err(error) => return Err(general(error.to_string())),
+    };
+    if name == "help" {
+        let topic = match parser.next() {
+            Ok(Some(lexopt::Arg::Value(topic))) => topic.to_string_lossy().into_owned(),
+            _ => return Ok(Request::Help(overview(program))),
+        };
+        return match SUBCOMMANDS.iter().find(|sub| sub.name == topic) {
+            Some(sub) => Ok(Request::Help(help_of(program, sub))),
+            None => Err(general(format!("unrecognized command '{topic}'"))),
+        };
+    }
+    let Some(sub) = SUBCOMMANDS.iter().find(|sub| sub.name == name) else {
+        return Err(general(format!("unrecognized command '{name}'")));
+    };
+    let specific = |message: String| Usage {
+        message,
+        usage: format!(
+            "{}\n\nFor more information, try '{program} {} --help'.",
+            usage_line(program, sub),
+            sub.name
+        ),
+    };
+    let mut operands = Vec::new();
+    loop {
+        match parser.next() {
+            Ok(None) => break,
+            Ok(Some(lexopt::Arg::Short('h') | lexopt::Arg::Long("help"))) => {
+                return Ok(Request::Help(help_of(program, sub)));
+            }
+            Ok(Some(lexopt::Arg::Value(value))) => match value.into_string() {
+                Ok(value) => operands.push(value),
+                Err(value) => return Err(specific(format!("{value:?} is not valid UTF-8"))),
+            },
+            Ok(Some(option)) => return Err(specific(option.unexpected().to_string())),
+            Err(error) => return Err(specific(error.to_string())),
+        }
+    }
+    let most = |count: usize| {
+        if operands.len() > count {
+            Err(specific(format!("unexpected argument '{}'", operands[count])))
+        } else {
+            Ok(())
+        }
+    };
+    match sub.name {
+        "invoke" => Ok(Request::Invoke(operands)),
+        "classify" if operands.is_empty() => Err(specific("classify needs at least one FILE".to_owned())),
+        "classify" => Ok(Request::Classify(operands)),
+        "explain" => {
+            most(1)?;
+            match operands.pop() {
+                Some(file) => Ok(Request::Explain(file)),
+                None => Err(specific("explain needs a FILE".to_owned())),
+            }
+        }
+        "sample" => {
+            most(1)?;
+            Ok(Request::Sample(operands.pop()))
+        }
+        _ => {
+            most(0)?;
+            Ok(Request::Routes)
+        }
+    }
 }
 
 /// Runs the command line; `args` includes the program name.
 pub(crate) async fn main(dispatcher: Dispatcher, args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let mut args = args.into_iter().peekable();
+    let mut args = args.into_iter();
     let program = args
-        .peek()
+        .next()
         .and_then(|arg| {
-            Path::new(arg)
+            Path::new(&arg)
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "app".to_owned());
-    let matches = match command(program.clone()).try_get_matches_from(args) {
-        Ok(matches) => matches,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+    match parse(&program, args) {
+        Ok(Request::Help(text)) => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
-    };
-    let files = |sub: &clap::ArgMatches| -> Vec<String> {
-        sub.get_many::<String>("files")
-            .map(|files| files.cloned().collect())
-            .unwrap_or_default()
-    };
-    match matches.subcommand() {
-        Some(("invoke", sub)) => invoke(&dispatcher, &program, files(sub)).await,
-        Some(("classify", sub)) => classify_files(files(sub)).await,
-        Some(("routes", _)) => routes(&dispatcher),
-        Some(("explain", sub)) => match sub.get_one::<String>("file") {
-            Some(file) => explain(&dispatcher, file).await,
-            None => ExitCode::from(2),
-        },
-        Some(("sample", sub)) => sample(sub.get_one::<String>("kind").map(String::as_str)),
-        _ => ExitCode::from(2),
+        Ok(Request::Invoke(files)) => invoke(&dispatcher, &program, files).await,
+        Ok(Request::Classify(files)) => classify_files(files).await,
+        Ok(Request::Routes) => routes(&dispatcher),
+        Ok(Request::Explain(file)) => explain(&dispatcher, &file).await,
+        Ok(Request::Sample(kind)) => sample(kind.as_deref()),
+        Err(Usage { message, usage }) => {
+            eprintln!("error: {message}\n\n{usage}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -223,4 +349,100 @@ async fn explain(dispatcher: &Dispatcher, file: &str) -> ExitCode {
         println!("{line}");
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Result<Request, Usage> {
+        parse("app", args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn each_subcommand_takes_its_operands() {
+        assert_eq!(parsed(&["invoke"]), Ok(Request::Invoke(vec![])));
+        assert_eq!(
+            parsed(&["invoke", "a.json", "-", "--", "--b.json"]),
+            Ok(Request::Invoke(vec![
+                "a.json".into(),
+                "-".into(),
+                "--b.json".into()
+            ]))
+        );
+        assert_eq!(
+            parsed(&["classify", "a", "b"]),
+            Ok(Request::Classify(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(parsed(&["explain", "a"]), Ok(Request::Explain("a".into())));
+        assert_eq!(parsed(&["sample"]), Ok(Request::Sample(None)));
+        assert_eq!(
+            parsed(&["sample", "aws.s3"]),
+            Ok(Request::Sample(Some("aws.s3".into())))
+        );
+        assert_eq!(parsed(&["routes"]), Ok(Request::Routes));
+    }
+
+    #[test]
+    fn help_is_asked_in_every_usual_way() {
+        for args in [&["--help"][..], &["-h"], &["help"]] {
+            let Ok(Request::Help(text)) = parsed(args) else {
+                panic!("{args:?}")
+            };
+            assert!(SUBCOMMANDS.iter().all(|sub| text.contains(sub.about)), "{text}");
+            assert!(text.contains("Usage: app <COMMAND>"), "{text}");
+        }
+        for args in [
+            &["explain", "--help"][..],
+            &["explain", "x", "-h"],
+            &["help", "explain"],
+        ] {
+            let Ok(Request::Help(text)) = parsed(args) else {
+                panic!("{args:?}")
+            };
+            assert!(text.contains("Usage: app explain <FILE>"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_command_line_says_what_is_wrong_and_how_to_use_it() {
+        let cases: [(&[&str], &str, &str); 8] = [
+            (&[], "a command is required", "Usage: app <COMMAND>"),
+            (&["invok"], "unrecognized command 'invok'", "Usage: app <COMMAND>"),
+            (&["--verbose"], "invalid option '--verbose'", "try '--help'"),
+            (
+                &["classify"],
+                "classify needs at least one FILE",
+                "Usage: app classify <FILE>...",
+            ),
+            (&["explain"], "explain needs a FILE", "try 'app explain --help'"),
+            (
+                &["explain", "a", "b"],
+                "unexpected argument 'b'",
+                "Usage: app explain <FILE>",
+            ),
+            (&["routes", "x"], "unexpected argument 'x'", "Usage: app routes"),
+            (
+                &["invoke", "--pretty"],
+                "invalid option '--pretty'",
+                "Usage: app invoke [FILE]...",
+            ),
+        ];
+        for (args, message, usage) in cases {
+            let Err(error) = parsed(args) else {
+                panic!("{args:?} parsed")
+            };
+            assert!(error.message.contains(message), "{args:?}: {error:?}");
+            assert!(error.usage.contains(usage), "{args:?}: {error:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_name_that_is_not_utf8_is_refused_by_name() {
+        use std::os::unix::ffi::OsStringExt;
+        let name = OsString::from_vec(vec![b'a', 0xff]);
+        let error = parse("app", [OsString::from("classify"), name]).unwrap_err();
+        assert!(error.message.contains("not valid UTF-8"), "{error:?}");
+    }
 }
