@@ -7,6 +7,9 @@
 
 use crate::kinds::Kind;
 
+/// Each row of the two tables below starts with the Cargo feature its type needs: the
+/// feature of its kind (a test checks it against [`Kind::feature`]).
+///
 /// Record types, with the shape of their batch and how a decoded record names itself in the
 /// batch answer (see `batch::split`). ActiveMQ and Firehose records are always split by
 /// scanning: the id the answer needs is in fields the decoded record drops (`messageId`) or
@@ -14,18 +17,18 @@ use crate::kinds::Kind;
 macro_rules! records_table {
     ($callback:ident) => {
         $callback! {
-            Sqs => SqsMessage, SQS, Some(|r: &SqsMessage| {
+            "sqs" Sqs => SqsMessage, SQS, Some(|r: &SqsMessage| {
             (r.message_id.clone(), r.event_source_arn.as_deref().is_some_and(|arn| arn.ends_with(".fifo")))
             });
-            Kinesis => KinesisEventRecord, KINESIS, Some(|r: &KinesisEventRecord| (Some(r.kinesis.sequence_number.clone()), false));
-            DynamoDb => DynamoDbEventRecord, DYNAMODB, Some(|r: &DynamoDbEventRecord| (r.change.sequence_number.clone(), false));
-            S3 => S3EventRecord, S3, Some(|_: &S3EventRecord| (None, false));
-            Sns => SnsRecord, SNS, Some(|r: &SnsRecord| (Some(r.sns.message_id.clone()), false));
-            Kafka => KafkaRecord, KAFKA, Some(kafka_identity);
-            SelfManagedKafka => KafkaRecord, KAFKA, Some(kafka_identity);
-            ActiveMq => ActiveMqMessage, ACTIVEMQ, None;
-            RabbitMq => RabbitMqMessage, RABBITMQ, Some(|_: &RabbitMqMessage| (None, false));
-            KinesisFirehose => KinesisFirehoseEventRecord, FIREHOSE, None;
+            "kinesis" Kinesis => KinesisEventRecord, KINESIS, Some(|r: &KinesisEventRecord| (Some(r.kinesis.sequence_number.clone()), false));
+            "dynamodb" DynamoDb => DynamoDbEventRecord, DYNAMODB, Some(|r: &DynamoDbEventRecord| (r.change.sequence_number.clone(), false));
+            "s3" S3 => S3EventRecord, S3, Some(|_: &S3EventRecord| (None, false));
+            "sns" Sns => SnsRecord, SNS, Some(|r: &SnsRecord| (Some(r.sns.message_id.clone()), false));
+            "kafka" Kafka => KafkaRecord, KAFKA, Some(kafka_identity);
+            "kafka" SelfManagedKafka => KafkaRecord, KAFKA, Some(kafka_identity);
+            "activemq" ActiveMq => ActiveMqMessage, ACTIVEMQ, None;
+            "rabbitmq" RabbitMq => RabbitMqMessage, RABBITMQ, Some(|_: &RabbitMqMessage| (None, false));
+            "firehose" KinesisFirehose => KinesisFirehoseEventRecord, FIREHOSE, None;
         }
     };
 }
@@ -38,16 +41,16 @@ pub(crate) use records_table;
 macro_rules! also_table {
     ($callback:ident) => {
         $callback! {
-            ApiGatewayAuthorizer => ApiGatewayCustomAuthorizerRequest,
-            ApiGatewayV2Authorizer => ApiGatewayV2CustomAuthorizerV1Request,
-            VpcLattice => VpcLatticeRequestV1,
-            AppSync => AppSyncResolverTemplate,
-            AppSync => Vec<AppSyncDirectResolverEvent>,
-            CognitoUserPool => CognitoEventUserPoolsPreSignup,
-            CognitoUserPool => CognitoEventUserPoolsPreAuthentication,
-            CognitoUserPool => CognitoEventUserPoolsPostAuthentication,
-            CognitoUserPool => CognitoEventUserPoolsPostConfirmation,
-            CognitoUserPool => CognitoEventUserPoolsPreTokenGen,
+            "apigw" ApiGatewayAuthorizer => ApiGatewayCustomAuthorizerRequest,
+            "apigw" ApiGatewayV2Authorizer => ApiGatewayV2CustomAuthorizerV1Request,
+            "vpc_lattice" VpcLattice => VpcLatticeRequestV1,
+            "appsync" AppSync => AppSyncResolverTemplate,
+            "appsync" AppSync => Vec<AppSyncDirectResolverEvent>,
+            "cognito" CognitoUserPool => CognitoEventUserPoolsPreSignup,
+            "cognito" CognitoUserPool => CognitoEventUserPoolsPreAuthentication,
+            "cognito" CognitoUserPool => CognitoEventUserPoolsPostAuthentication,
+            "cognito" CognitoUserPool => CognitoEventUserPoolsPostConfirmation,
+            "cognito" CognitoUserPool => CognitoEventUserPoolsPreTokenGen,
         }
     };
 }
@@ -131,15 +134,15 @@ pub struct Delivered {
 }
 
 macro_rules! record_rows {
-    ($($marker:ident => $record:ty, $shape:ident, $identity:expr;)*) => {
-        const RECORDS: &[(Kind, &str)] = &[$((Kind::$marker, stringify!($record))),*];
+    ($($feature:literal $marker:ident => $record:ty, $shape:ident, $identity:expr;)*) => {
+        const RECORDS: &[(Kind, &str, &str)] = &[$((Kind::$marker, stringify!($record), $feature)),*];
     };
 }
 records_table!(record_rows);
 
 macro_rules! also_rows {
-    ($($marker:ident => $ty:ty),* $(,)?) => {
-        const ALSO: &[(Kind, &str)] = &[$((Kind::$marker, stringify!($ty))),*];
+    ($($feature:literal $marker:ident => $ty:ty),* $(,)?) => {
+        const ALSO: &[(Kind, &str, &str)] = &[$((Kind::$marker, stringify!($ty), $feature)),*];
     };
 }
 also_table!(also_rows);
@@ -200,12 +203,12 @@ impl Kind {
             Receives::WholeEvent
         };
         add(self.event_type(), main);
-        for (kind, ty) in RECORDS {
+        for (kind, ty, _) in RECORDS {
             if *kind == self {
                 add(ty, Receives::EachRecord);
             }
         }
-        for (kind, ty) in ALSO {
+        for (kind, ty, _) in ALSO {
             if *kind == self {
                 add(ty, Receives::WholeEvent);
             }
@@ -241,5 +244,15 @@ mod tests {
         let each: Vec<&str> = Kind::AzureEventGrid.delivers().iter().map(|d| d.ty).collect();
         assert_eq!(each, ["EventGridEvent<T>"]);
         assert_eq!(Kind::AzureEventGrid.delivers()[0].receives, Receives::EachRecord);
+    }
+
+    #[test]
+    fn each_delivered_type_needs_the_feature_of_its_kind() {
+        for (kind, ty, feature) in RECORDS.iter().chain(ALSO) {
+            assert_eq!(kind.feature(), Some(*feature), "{kind}: {ty}");
+        }
+        for (kind, ty, _) in BY_HAND {
+            assert!(kind.feature().is_some(), "{kind}: {ty} is gated by its kind's feature");
+        }
     }
 }

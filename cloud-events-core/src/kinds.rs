@@ -41,6 +41,7 @@ macro_rules! kinds {
             title: $title:literal,
             marker: $marker:literal,
             event: $gen:tt $ty:ty,
+            $(feature: $feature:literal,)?
             $(decode: $manual:ident,)?
             $(arrays: $arrays:literal,)?
             detect: |$p:ident| $detect:expr $(,)?
@@ -151,6 +152,24 @@ macro_rules! kinds {
             pub const fn accepts_arrays(self) -> bool {
                 match self { $(Kind::$variant => false $(|| $arrays)?,)* }
             }
+
+            /// The Cargo feature of `cloud-events-lambda` (and of `cloud-events-core`) that
+            /// compiles this kind's typed events, for the kinds whose types come from
+            /// `aws_lambda_events` (the feature is named as that crate names it). All are on by
+            /// default; without it the kind still classifies and routes, and its handlers take
+            /// [`RawEvent`](crate::RawEvent), `serde_json::Value` or a payload envelope.
+            ///
+            /// ```
+            /// use cloud_events_core::Kind;
+            /// assert_eq!(Kind::S3.feature(), Some("s3"));
+            /// assert_eq!(Kind::S3Batch.feature(), Some("s3"));
+            /// assert_eq!(Kind::ApiGatewayV2.feature(), Some("apigw"));
+            /// assert_eq!(Kind::EventBridge.feature(), None); // our own type: always there
+            /// ```
+            pub const fn feature(self) -> Option<&'static str> {
+                // The row's feature if it names one, else `None`.
+                match self { $(Kind::$variant => [$(Some($feature),)? None][0],)* }
+            }
         }
 
         /// Marker types, one per kind (see [`KindMarker`]).
@@ -185,6 +204,7 @@ macro_rules! kinds {
                             title: $title,
                             marker: $marker,
                             event: $gen $ty,
+                            $(feature: $feature,)?
                             $(decode: $manual,)?
                             $(arrays: $arrays,)?
                             detect: |$p| $detect,
@@ -214,6 +234,7 @@ kinds! {
         title: "Amazon S3 notification",
         marker: "`Records[0].eventSource` is `aws:s3`",
         event: [] S3Event,
+        feature: "s3",
         detect: |p| p.record_source("aws:s3"),
     }
     /// Amazon SQS messages.
@@ -221,6 +242,7 @@ kinds! {
         title: "Amazon SQS messages",
         marker: "`Records[0].eventSource` is `aws:sqs`",
         event: [] SqsEvent,
+        feature: "sqs",
         detect: |p| p.record_source("aws:sqs"),
     }
     /// Amazon SNS notification.
@@ -228,6 +250,7 @@ kinds! {
         title: "Amazon SNS notification",
         marker: "`Records[0].EventSource` is `aws:sns`",
         event: [] SnsEvent,
+        feature: "sns",
         detect: |p| p.record_source("aws:sns"),
     }
     /// DynamoDB Streams records.
@@ -235,6 +258,7 @@ kinds! {
         title: "DynamoDB Streams records",
         marker: "`Records[0].eventSource` is `aws:dynamodb`",
         event: [] DynamoDbEvent,
+        feature: "dynamodb",
         detect: |p| p.record_source("aws:dynamodb"),
     }
     /// Kinesis Data Streams records.
@@ -242,6 +266,7 @@ kinds! {
         title: "Kinesis Data Streams records",
         marker: "`Records[0].eventSource` is `aws:kinesis`",
         event: [] KinesisEvent,
+        feature: "kinesis",
         detect: |p| p.record_source("aws:kinesis"),
     }
     /// Amazon SES receipt.
@@ -249,6 +274,7 @@ kinds! {
         title: "Amazon SES email receipt",
         marker: "`Records[0].eventSource` is `aws:ses`",
         event: [] SimpleEmailEvent,
+        feature: "ses",
         detect: |p| p.record_source("aws:ses"),
     }
     /// AWS CodeCommit trigger.
@@ -256,6 +282,7 @@ kinds! {
         title: "AWS CodeCommit trigger",
         marker: "`Records[0].eventSource` is `aws:codecommit`",
         event: [] CodeCommitEvent,
+        feature: "code_commit",
         detect: |p| p.record_source("aws:codecommit"),
     }
     /// CloudFront Lambda@Edge request or response.
@@ -270,6 +297,7 @@ kinds! {
         title: "Amazon MSK (Kafka) records",
         marker: "`eventSource` is `aws:kafka`, with `records`",
         event: [] KafkaEvent,
+        feature: "kafka",
         detect: |p| p.has.records && p.event_source_is("aws:kafka"),
     }
     /// Self-managed Apache Kafka records.
@@ -277,6 +305,7 @@ kinds! {
         title: "Self-managed Kafka records",
         marker: "`eventSource` is `SelfManagedKafka` or `aws:SelfManagedKafka`, with `records`",
         event: [] KafkaEvent,
+        feature: "kafka",
         detect: |p| p.has.records
             && (p.event_source_is("SelfManagedKafka") || p.event_source_is("aws:SelfManagedKafka")),
     }
@@ -285,6 +314,7 @@ kinds! {
         title: "Amazon MQ (ActiveMQ) messages",
         marker: "`eventSource` is `aws:mq` (or `aws:amq`), with `messages`",
         event: [] ActiveMqEvent,
+        feature: "activemq",
         detect: |p| p.has.messages && (p.event_source_is("aws:mq") || p.event_source_is("aws:amq")),
     }
     /// Amazon MQ for RabbitMQ messages.
@@ -292,6 +322,7 @@ kinds! {
         title: "Amazon MQ (RabbitMQ) messages",
         marker: "`eventSource` is `aws:rmq`, with `rmqMessagesByQueue`",
         event: [] RabbitMqEvent,
+        feature: "rabbitmq",
         detect: |p| p.has.rmq_messages_by_queue && p.event_source_is("aws:rmq"),
     }
     /// Amazon DocumentDB change stream events.
@@ -299,6 +330,7 @@ kinds! {
         title: "Amazon DocumentDB change stream",
         marker: "`eventSource` is `aws:docdb`, with `events`",
         event: [] DocumentDbEvent,
+        feature: "documentdb",
         detect: |p| p.has.events && p.event_source_is("aws:docdb"),
     }
     /// Kinesis Data Firehose transformation records.
@@ -306,6 +338,7 @@ kinds! {
         title: "Data Firehose transformation",
         marker: "`records` with `deliveryStreamArn` or `invocationId`",
         event: [] KinesisFirehoseEvent,
+        feature: "firehose",
         detect: |p| p.has.records && (p.has.delivery_stream_arn || p.has.invocation_id),
     }
     /// CloudWatch alarm action invoking Lambda directly.
@@ -313,6 +346,7 @@ kinds! {
         title: "CloudWatch alarm action",
         marker: "`source` is `aws.cloudwatch`, with `alarmData`",
         event: [] CloudWatchAlarm,
+        feature: "cloudwatch_alarms",
         detect: |p| p.has.alarm_data && p.source.as_deref() == Some("aws.cloudwatch"),
     }
     /// EventBridge (CloudWatch Events) event of any source.
@@ -327,6 +361,7 @@ kinds! {
         title: "CloudWatch Logs subscription",
         marker: "`awslogs.data`",
         event: [] LogsEvent,
+        feature: "cloudwatch_logs",
         detect: |p| p.awslogs_data,
     }
     /// Amazon Lex (V1) bot event.
@@ -334,6 +369,7 @@ kinds! {
         title: "Amazon Lex V1",
         marker: "`bot` + `outputDialogMode` + `currentIntent`",
         event: [] LexEvent,
+        feature: "lex",
         detect: |p| p.has.bot && p.has.output_dialog_mode && p.has.current_intent,
     }
     /// Amazon Lex V2 bot event.
@@ -348,6 +384,7 @@ kinds! {
         title: "Cognito Sync trigger",
         marker: "`identityId` + `identityPoolId`",
         event: [] CognitoEvent,
+        feature: "cognito",
         detect: |p| p.has.identity_id && p.has.identity_pool_id,
     }
     /// Cognito user pool trigger (any trigger source).
@@ -355,6 +392,7 @@ kinds! {
         title: "Cognito user pool trigger",
         marker: "`triggerSource` + `userPoolId`",
         event: [] CognitoUserPoolEvent,
+        feature: "cognito",
         detect: |p| p.has.trigger_source && p.has.user_pool_id,
     }
     /// AWS Config custom rule evaluation.
@@ -362,6 +400,7 @@ kinds! {
         title: "AWS Config rule",
         marker: "`configRuleId`, or `invokingEvent` + `ruleParameters`",
         event: [] ConfigEvent,
+        feature: "config",
         detect: |p| p.has.config_rule_id || (p.has.invoking_event && p.has.rule_parameters),
     }
     /// CloudFormation custom resource request.
@@ -369,6 +408,7 @@ kinds! {
         title: "CloudFormation custom resource",
         marker: "`RequestType` + `LogicalResourceId` + `StackId`",
         event: [] CloudFormationCustomResourceRequest,
+        feature: "cloudformation",
         detect: |p| p.has.request_type && p.has.logical_resource_id && p.has.stack_id,
     }
     /// AWS IoT Events Lambda action.
@@ -383,6 +423,7 @@ kinds! {
         title: "API Gateway authorizer (REST)",
         marker: "`type` + `methodArn`",
         event: [] ApiGatewayCustomAuthorizerRequestTypeRequest,
+        feature: "apigw",
         detect: |p| p.type_.is_some() && p.has.method_arn,
     }
     /// API Gateway HTTP API (v2) authorizer.
@@ -390,6 +431,7 @@ kinds! {
         title: "API Gateway authorizer (HTTP API)",
         marker: "`type` + `routeArn`",
         event: [] ApiGatewayV2CustomAuthorizerV2Request,
+        feature: "apigw",
         detect: |p| p.type_.is_some() && p.has.route_arn,
     }
     /// Application Load Balancer target request.
@@ -397,6 +439,7 @@ kinds! {
         title: "Application Load Balancer",
         marker: "`requestContext.elb`",
         event: [] AlbTargetGroupRequest,
+        feature: "alb",
         detect: |p| p.context.elb,
     }
     /// API Gateway WebSocket request.
@@ -404,6 +447,7 @@ kinds! {
         title: "API Gateway WebSocket",
         marker: "`requestContext.connectionId` + `requestContext.eventType`",
         event: [] ApiGatewayWebsocketProxyRequest,
+        feature: "apigw",
         detect: |p| p.context.connection_id && p.context.event_type,
     }
     /// Lambda function URL request.
@@ -411,6 +455,7 @@ kinds! {
         title: "Lambda function URL",
         marker: "`version` 2.0 + `routeKey`, `requestContext.domainName` on `lambda-url`",
         event: [] LambdaFunctionUrlRequest,
+        feature: "lambda_function_urls",
         detect: |p| p.is_http_v2() && p.context.lambda_url_domain,
     }
     /// API Gateway HTTP API (payload 2.0) request.
@@ -418,6 +463,7 @@ kinds! {
         title: "API Gateway HTTP API (2.0)",
         marker: "`version` 2.0 + `routeKey` + `requestContext`",
         event: [] ApiGatewayV2httpRequest,
+        feature: "apigw",
         detect: |p| p.is_http_v2(),
     }
     /// API Gateway REST API proxy request.
@@ -425,6 +471,7 @@ kinds! {
         title: "API Gateway REST API proxy",
         marker: "`httpMethod` + `requestContext`",
         event: [] ApiGatewayProxyRequest,
+        feature: "apigw",
         detect: |p| p.has.http_method && p.has.request_context,
     }
     /// VPC Lattice request (v1 or v2).
@@ -432,6 +479,7 @@ kinds! {
         title: "VPC Lattice",
         marker: "`method` + `raw_path`, or `method` + `requestContext.serviceArn`",
         event: [] VpcLatticeRequestV2,
+        feature: "vpc_lattice",
         detect: |p| p.has.method && (p.has.raw_path || p.context.service_arn),
     }
     /// AppSync Lambda authorizer.
@@ -439,6 +487,7 @@ kinds! {
         title: "AppSync authorizer",
         marker: "`authorizationToken` + `requestContext.apiId`",
         event: [] AppSyncLambdaAuthorizerRequest,
+        feature: "appsync",
         detect: |p| p.has.authorization_token && p.context.api_id,
     }
     /// AppSync resolver (direct or batch).
@@ -446,6 +495,7 @@ kinds! {
         title: "AppSync resolver",
         marker: "`arguments` + `info` or `fieldName`, or `operation` `Invoke`/`BatchInvoke` (also a batch array)",
         event: [] AppSyncDirectResolverEvent,
+        feature: "appsync",
         arrays: true,
         detect: |p| (p.has.arguments && (p.has.info || p.has.field_name))
             || (p.has.payload && matches!(p.operation.as_deref(), Some("Invoke" | "BatchInvoke"))),
@@ -455,6 +505,7 @@ kinds! {
         title: "S3 Batch Operations",
         marker: "`invocationSchemaVersion` + `job` + `tasks`",
         event: [] S3BatchJobEvent,
+        feature: "s3",
         detect: |p| p.has.invocation_schema_version && p.has.job && p.has.tasks,
     }
     /// S3 Object Lambda access point request.
@@ -462,6 +513,7 @@ kinds! {
         title: "S3 Object Lambda",
         marker: "`configuration` + `getObjectContext` (or head/list contexts, or `userRequest`)",
         event: [] S3ObjectLambdaEvent,
+        feature: "s3",
         detect: |p| p.has.configuration
             && (p.has.get_object_context || p.has.head_object_context || p.has.list_objects_context
                 || p.has.list_objects_v2_context || p.has.user_request),
@@ -471,6 +523,7 @@ kinds! {
         title: "Secrets Manager rotation",
         marker: "`SecretId` + `ClientRequestToken` + `Step`",
         event: [] SecretsManagerSecretRotationEvent,
+        feature: "secretsmanager",
         detect: |p| p.has.secret_id && p.has.client_request_token && p.has.step,
     }
     /// CodePipeline job.
@@ -478,6 +531,7 @@ kinds! {
         title: "CodePipeline job",
         marker: "`CodePipeline.job`",
         event: [] CodePipelineJobEvent,
+        feature: "codepipeline_job",
         detect: |p| p.has.codepipeline_job,
     }
     /// CodeDeploy lifecycle hook.
@@ -485,6 +539,7 @@ kinds! {
         title: "CodeDeploy lifecycle hook",
         marker: "`DeploymentId` + `LifecycleEventHookExecutionId`",
         event: [] CodeDeployLifecycleEvent,
+        feature: "codedeploy",
         detect: |p| p.has.deployment_id && p.has.lifecycle_event_hook_execution_id,
     }
     /// Amazon Connect contact flow.
@@ -492,6 +547,7 @@ kinds! {
         title: "Amazon Connect contact flow",
         marker: "`Name` + `Details`",
         event: [] ConnectEvent,
+        feature: "connect",
         detect: |p| p.has.name && p.has.details,
     }
     /// Bedrock agent action group.
@@ -499,6 +555,7 @@ kinds! {
         title: "Bedrock agent action group",
         marker: "`messageVersion` + `agent` + `actionGroup`",
         event: [] AgentEvent,
+        feature: "bedrock_agent_runtime",
         detect: |p| p.has.message_version && p.has.agent && p.has.action_group,
     }
     /// Azure Event Grid subscription validation handshake.
@@ -554,6 +611,7 @@ kinds! {
         title: "AWS IoT button",
         marker: "`serialNumber` + `clickType`",
         event: [] IoTButtonEvent,
+        feature: "iot_button",
         detect: |p| p.has.serial_number && p.has.click_type,
     }
     /// AWS IoT 1-Click device event.
@@ -561,6 +619,7 @@ kinds! {
         title: "AWS IoT 1-Click",
         marker: "`deviceEvent` + `deviceInfo`",
         event: [] IoTOneClickEvent,
+        feature: "iot_1_click",
         detect: |p| p.has.device_event && p.has.device_info,
     }
     /// AWS IoT Core custom authorizer.
@@ -568,6 +627,7 @@ kinds! {
         title: "AWS IoT custom authorizer",
         marker: "`protocolData` + `connectionMetadata`",
         event: [] IoTCoreCustomAuthorizerRequest,
+        feature: "iot",
         detect: |p| p.has.protocol_data && p.has.connection_metadata,
     }
     /// AWS Client VPN connection handler.
@@ -575,6 +635,7 @@ kinds! {
         title: "Client VPN connection handler",
         marker: "`connection-id` + `endpoint-id`",
         event: [] ClientVpnConnectionHandlerRequest,
+        feature: "clientvpn",
         detect: |p| p.has.connection_id && p.has.endpoint_id,
     }
     /// CloudWatch dashboard custom widget.

@@ -138,6 +138,7 @@ macro_rules! detection {
             title: $title:literal,
             marker: $marker:literal,
             event: $gen:tt $ty:ty,
+            $(feature: $feature:literal,)?
             $(decode: $manual:ident,)?
             $(arrays: $arrays:literal,)?
             detect: |$p:ident| $detect:expr $(,)?

@@ -1,6 +1,11 @@
 //! Splitting a batch event into its records: in one pass where every record decodes, else
 //! record by record (one scan splits the event and reads the ids; each record's decoder reads
 //! that record), so that one record that does not decode is one failed record.
+//!
+//! The typed split serves the record types of `aws_lambda_events`: a build without any of
+//! their families (see `Kind::feature`) keeps only the scanning split of `Json<T>`.
+
+#![cfg_attr(not(any(feature = "sqs", feature = "sns", feature = "s3", feature = "kinesis", feature = "dynamodb", feature = "kafka", feature = "activemq", feature = "rabbitmq", feature = "firehose")), allow(dead_code))]
 
 use super::{Batch, BatchOrder, BatchRecord, BatchReport, BatchShape, Delivery, IdField, Identity, Layout};
 use crate::check::check_json;

@@ -6,7 +6,7 @@
 
 use super::{DecodeError, EventOf, RawEvent};
 use crate::batch::shapes;
-use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery, split_with};
+use crate::batch::{Delivery, split_with};
 use crate::kinds::marker;
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -183,6 +183,7 @@ crate::delivered::json_per_record_table!(json_per_record);
 crate::delivered::json_whole_table!(json_whole);
 
 /// CloudWatch Logs: the subscription's log events, each message decoded from JSON.
+#[cfg(feature = "cloudwatch_logs")]
 impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
     const PER_RECORD: bool = true;
 
@@ -193,6 +194,7 @@ impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
     }
 
     fn deliver(event: &RawEvent) -> Result<Delivery<Self>, DecodeError> {
+        use crate::batch::{Batch, BatchOrder, BatchRecord, BatchReport};
         let logs: super::LogsEvent = event.decode_json()?;
         let records = logs
             .aws_logs
@@ -235,6 +237,7 @@ impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
 /// assert_eq!(modify.old_image.as_ref().unwrap().status, "PLACED");
 /// assert_eq!(modify.new_image.as_ref().unwrap().status, "SHIPPED");
 /// ```
+#[cfg(feature = "dynamodb")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynamoDbChange<T> {
     /// `INSERT`, `MODIFY` or `REMOVE`.
@@ -247,6 +250,7 @@ pub struct DynamoDbChange<T> {
     pub old_image: Option<T>,
 }
 
+#[cfg(feature = "dynamodb")]
 impl<T: DeserializeOwned> EventOf<marker::DynamoDb> for DynamoDbChange<T> {
     const PER_RECORD: bool = true;
 

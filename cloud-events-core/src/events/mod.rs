@@ -5,6 +5,7 @@ mod alexa;
 pub(crate) mod cloud_providers;
 mod cloudfront;
 mod cloudwatch_widget;
+#[cfg(feature = "cognito")]
 mod cognito_userpool;
 mod envelope;
 mod eventbridge;
@@ -21,55 +22,92 @@ pub use cloud_providers::{
 };
 pub use cloudfront::{CloudFrontConfig, CloudFrontEvent, CloudFrontRecord, CloudFrontRecordBody};
 pub use cloudwatch_widget::CloudWatchWidgetEvent;
+#[cfg(feature = "cognito")]
 pub use cognito_userpool::CognitoUserPoolEvent;
-pub use envelope::{DynamoDbChange, Json, SnsNotification};
+#[cfg(feature = "dynamodb")]
+pub use envelope::DynamoDbChange;
+pub use envelope::{Json, SnsNotification};
 pub use eventbridge::EventBridgeEvent;
 pub use iot_events::{IotEventsEvent, IotEventsEventBody};
 pub use lex_v2::{LexV2Bot, LexV2Event};
 
 pub use crate::cloudevent::CloudEvent;
+#[cfg(feature = "activemq")]
 pub use aws_lambda_events::event::activemq::{ActiveMqEvent, ActiveMqMessage};
+#[cfg(feature = "alb")]
 pub use aws_lambda_events::event::alb::AlbTargetGroupRequest;
+#[cfg(feature = "apigw")]
 pub use aws_lambda_events::event::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayProxyRequest,
     ApiGatewayV2CustomAuthorizerV1Request, ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest,
     ApiGatewayWebsocketProxyRequest,
 };
+#[cfg(feature = "appsync")]
 pub use aws_lambda_events::event::appsync::{
     AppSyncDirectResolverEvent, AppSyncLambdaAuthorizerRequest, AppSyncResolverTemplate,
 };
+#[cfg(feature = "bedrock_agent_runtime")]
 pub use aws_lambda_events::event::bedrock_agent_runtime::AgentEvent;
+#[cfg(feature = "clientvpn")]
 pub use aws_lambda_events::event::clientvpn::ClientVpnConnectionHandlerRequest;
+#[cfg(feature = "cloudformation")]
 pub use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+#[cfg(feature = "cloudwatch_alarms")]
 pub use aws_lambda_events::event::cloudwatch_alarms::CloudWatchAlarm;
+#[cfg(feature = "cloudwatch_logs")]
 pub use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
+#[cfg(feature = "code_commit")]
 pub use aws_lambda_events::event::code_commit::CodeCommitEvent;
+#[cfg(feature = "codedeploy")]
 pub use aws_lambda_events::event::codedeploy::CodeDeployLifecycleEvent;
+#[cfg(feature = "codepipeline_job")]
 pub use aws_lambda_events::event::codepipeline_job::CodePipelineJobEvent;
+#[cfg(feature = "cognito")]
 pub use aws_lambda_events::event::cognito::{
     CognitoEvent, CognitoEventUserPoolsPostAuthentication, CognitoEventUserPoolsPostConfirmation,
     CognitoEventUserPoolsPreAuthentication, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGen,
 };
+#[cfg(feature = "config")]
 pub use aws_lambda_events::event::config::ConfigEvent;
+#[cfg(feature = "connect")]
 pub use aws_lambda_events::event::connect::ConnectEvent;
+#[cfg(feature = "documentdb")]
 pub use aws_lambda_events::event::documentdb::DocumentDbEvent;
+#[cfg(feature = "dynamodb")]
 pub use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord};
+#[cfg(feature = "firehose")]
 pub use aws_lambda_events::event::firehose::{KinesisFirehoseEvent, KinesisFirehoseEventRecord};
+#[cfg(feature = "iot")]
 pub use aws_lambda_events::event::iot::IoTCoreCustomAuthorizerRequest;
+#[cfg(feature = "iot_1_click")]
 pub use aws_lambda_events::event::iot_1_click::IoTOneClickEvent;
+#[cfg(feature = "iot_button")]
 pub use aws_lambda_events::event::iot_button::IoTButtonEvent;
+#[cfg(feature = "kafka")]
 pub use aws_lambda_events::event::kafka::{KafkaEvent, KafkaRecord};
+#[cfg(feature = "kinesis")]
 pub use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
+#[cfg(feature = "lambda_function_urls")]
 pub use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
+#[cfg(feature = "lex")]
 pub use aws_lambda_events::event::lex::LexEvent;
+#[cfg(feature = "rabbitmq")]
 pub use aws_lambda_events::event::rabbitmq::{RabbitMqEvent, RabbitMqMessage};
+#[cfg(feature = "s3")]
 pub use aws_lambda_events::event::s3::batch_job::S3BatchJobEvent;
+#[cfg(feature = "s3")]
 pub use aws_lambda_events::event::s3::object_lambda::S3ObjectLambdaEvent;
+#[cfg(feature = "s3")]
 pub use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+#[cfg(feature = "secretsmanager")]
 pub use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
+#[cfg(feature = "ses")]
 pub use aws_lambda_events::event::ses::SimpleEmailEvent;
+#[cfg(feature = "sns")]
 pub use aws_lambda_events::event::sns::{CloudWatchAlarmPayload, SnsEvent, SnsMessage, SnsRecord};
+#[cfg(feature = "sqs")]
 pub use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+#[cfg(feature = "vpc_lattice")]
 pub use aws_lambda_events::event::vpc_lattice::{VpcLatticeRequestV1, VpcLatticeRequestV2};
 
 use crate::batch::Delivery;
@@ -218,8 +256,9 @@ impl<T: DeserializeOwned> CloudEvent<T> {
 
 /// Kinds that deliver more than one type: the table names the usual one, these are the rest.
 macro_rules! also_delivers {
-    ($($marker:ident => $ty:ty),* $(,)?) => {
-        $(impl EventOf<marker::$marker> for $ty {
+    ($($feature:literal $marker:ident => $ty:ty),* $(,)?) => {
+        $(#[cfg(feature = $feature)]
+        impl EventOf<marker::$marker> for $ty {
             #[inline]
             fn decode(event: &RawEvent) -> Result<Self, DecodeError> {
                 event.decode_json()

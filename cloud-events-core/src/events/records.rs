@@ -1,17 +1,16 @@
 //! Record types: a handler that takes one is called once per record of the batch.
 
-use super::{
-    ActiveMqMessage, DecodeError, DynamoDbEventRecord, EventOf, KafkaRecord, KinesisEventRecord, RawEvent,
-    S3EventRecord, SnsRecord, SqsMessage,
-};
+#[allow(unused_imports)]
+use super::*;
+#[allow(unused_imports)]
 use crate::batch::{Delivery, shapes, split};
+#[allow(unused_imports)]
 use crate::kinds::marker;
-use aws_lambda_events::event::firehose::KinesisFirehoseEventRecord;
-use aws_lambda_events::event::rabbitmq::RabbitMqMessage;
 
 macro_rules! records_of {
-    ($($marker:ident => $record:ty, $shape:ident, $identity:expr;)*) => {
-        $(impl EventOf<marker::$marker> for $record {
+    ($($feature:literal $marker:ident => $record:ty, $shape:ident, $identity:expr;)*) => {
+        $(#[cfg(feature = $feature)]
+        impl EventOf<marker::$marker> for $record {
             const PER_RECORD: bool = true;
 
             #[inline]
@@ -32,6 +31,7 @@ macro_rules! records_of {
 crate::delivered::records_table!(records_of);
 
 /// `topic-partition@offset`.
+#[cfg(feature = "kafka")]
 fn kafka_identity(record: &KafkaRecord) -> crate::batch::Identity {
     let id = record
         .topic
