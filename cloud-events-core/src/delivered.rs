@@ -252,7 +252,10 @@ mod tests {
             assert_eq!(kind.feature(), Some(*feature), "{kind}: {ty}");
         }
         for (kind, ty, _) in BY_HAND {
-            assert!(kind.feature().is_some(), "{kind}: {ty} is gated by its kind's feature");
+            assert!(
+                kind.feature().is_some(),
+                "{kind}: {ty} is gated by its kind's feature"
+            );
         }
     }
 }

@@ -121,15 +121,16 @@ pub fn corpus() -> Option<PathBuf> {
 /// [`Kind::ALL`]: cloud_events_lambda::Kind::ALL
 pub fn kinds_markdown_table() -> String {
     let mut table = String::from(
-        "| route key | event | marker (first matching row wins) | handler receives |\n| --- | --- | --- | --- |\n",
+        "| route key | event | marker (first matching row wins) | handler receives | feature |\n| --- | --- | --- | --- | --- |\n",
     );
     for kind in cloud_events_lambda::Kind::ALL {
         table.push_str(&format!(
-            "| `{}` | {} | {} | `{}` |\n",
+            "| `{}` | {} | {} | `{}` | {} |\n",
             kind.key(),
             kind.title(),
             kind.marker(),
-            kind.event_type()
+            kind.event_type(),
+            kind.feature().map(|f| format!("`{f}`")).unwrap_or_else(|| "(always)".to_owned())
         ));
     }
     table

@@ -158,7 +158,20 @@ pub(crate) struct BatchShape {
 
 /// What the batch answer needs from a decoded record: its id, and whether its queue is an
 /// SQS FIFO queue (whose records are ordered).
-#[cfg_attr(not(any(feature = "sqs", feature = "sns", feature = "s3", feature = "kinesis", feature = "dynamodb", feature = "kafka", feature = "activemq", feature = "rabbitmq", feature = "firehose")), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        feature = "sqs",
+        feature = "sns",
+        feature = "s3",
+        feature = "kinesis",
+        feature = "dynamodb",
+        feature = "kafka",
+        feature = "activemq",
+        feature = "rabbitmq",
+        feature = "firehose"
+    )),
+    allow(dead_code)
+)]
 pub(crate) type Identity = (Option<String>, bool);
 
 /// How each kind's records are found, named, ordered and reported.

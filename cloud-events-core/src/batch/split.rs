@@ -5,7 +5,20 @@
 //! The typed split serves the record types of `aws_lambda_events`: a build without any of
 //! their families (see `Kind::feature`) keeps only the scanning split of `Json<T>`.
 
-#![cfg_attr(not(any(feature = "sqs", feature = "sns", feature = "s3", feature = "kinesis", feature = "dynamodb", feature = "kafka", feature = "activemq", feature = "rabbitmq", feature = "firehose")), allow(dead_code))]
+#![cfg_attr(
+    not(any(
+        feature = "sqs",
+        feature = "sns",
+        feature = "s3",
+        feature = "kinesis",
+        feature = "dynamodb",
+        feature = "kafka",
+        feature = "activemq",
+        feature = "rabbitmq",
+        feature = "firehose"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Batch, BatchOrder, BatchRecord, BatchReport, BatchShape, Delivery, IdField, Identity, Layout};
 use crate::check::check_json;
