@@ -6,13 +6,18 @@ Two throwaway crates are written to a scratch folder, each with its own target f
 this workspace's Cargo.lock (the same dependency versions):
 
 - ours: `#[on_event("aws.s3")]` on a function taking `S3Event`, and `cloud_events_lambda::run()`;
+- ours-trimmed: the same app with only the `s3` kind family
+  (`default-features = false, features = ["s3"]`);
 - hand-written: `lambda_runtime::run(service_fn(...))` on `LambdaEvent<S3Event>`, with
-  `aws_lambda_events` and only its `s3` feature, as the issue's figures were taken.
+  `aws_lambda_events` and only its `s3` feature, as the issue's figures were taken;
+- hand-written-logs: the same, starting with `lambda_runtime::tracing::init_default_subscriber()`
+  as AWS's examples do: logs as Lambda expects them (`AWS_LAMBDA_LOG_FORMAT`/`_LEVEL`), which
+  ours does too. Ratios are against hand-written; this one is for comparison.
 
 For each: a clean release build (with `--timings`, whose slowest units are listed), a release
 rebuild after editing the handler, a debug build, a debug rebuild after editing the handler,
-and the stripped release binary's size. Builds run one at a time (hand-written first, then
-ours, then again in the other order with `--rounds 2`).
+and the stripped release binary's size. Builds run one at a time, in an order that alternates
+from round to round.
 
     python3 bench/build_times.py [--rounds N] [--keep DIR]
 """
@@ -40,6 +45,20 @@ fn uploaded(event: S3Event) -> usize {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     cloud_events_lambda::run().await
+}
+"""
+
+HAND_LOGS_MAIN = """use aws_lambda_events::event::s3::S3Event;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+
+async fn uploaded(event: LambdaEvent<S3Event>) -> Result<usize, Error> {
+    Ok(event.payload.records.len() + EDIT)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    lambda_runtime::run(service_fn(uploaded)).await
 }
 """
 
@@ -71,35 +90,37 @@ publish = false
 """
 
 
-def write_apps(scratch):
+TOKIO = 'tokio = { version = "1", features = ["macros", "rt-multi-thread"] }'
+HAND_DEPS = (
+    'lambda_runtime = "1.5"\n'
+    'aws_lambda_events = { version = "1.2.1", default-features = false, features = ["s3"] }\n' + TOKIO
+)
+
+
+def apps():
+    """Each app's name, dependencies and main.rs."""
     lambda_path = os.path.join(ROOT, "cloud-events-lambda")
-    apps = {
-        "ours": (
-            cargo_toml(
-                "ours",
-                f'cloud-events-lambda = {{ path = "{lambda_path}" }}\n'
-                'tokio = { version = "1", features = ["macros", "rt-multi-thread"] }',
-            ),
+    return {
+        "ours": (f'cloud-events-lambda = {{ path = "{lambda_path}" }}\n' + TOKIO, OURS_MAIN),
+        "ours-trimmed": (
+            f'cloud-events-lambda = {{ path = "{lambda_path}", default-features = false, features = ["s3"] }}\n'
+            + TOKIO,
             OURS_MAIN,
         ),
-        "hand-written": (
-            cargo_toml(
-                "hand-written",
-                'lambda_runtime = "1.5"\n'
-                'aws_lambda_events = { version = "1.2.1", default-features = false, features = ["s3"] }\n'
-                'tokio = { version = "1", features = ["macros", "rt-multi-thread"] }',
-            ),
-            HAND_MAIN,
-        ),
+        "hand-written": (HAND_DEPS, HAND_MAIN),
+        "hand-written-logs": (HAND_DEPS, HAND_LOGS_MAIN),
     }
-    for name, (manifest, main) in apps.items():
+
+
+def write_apps(scratch):
+    for name, (deps, main) in apps().items():
         folder = os.path.join(scratch, name)
         os.makedirs(os.path.join(folder, "src"), exist_ok=True)
         with open(os.path.join(folder, "Cargo.toml"), "w") as f:
-            f.write(manifest)
+            f.write(cargo_toml(name, deps))
         shutil.copy(os.path.join(ROOT, "Cargo.lock"), os.path.join(folder, "Cargo.lock"))
         edit(folder, main, 0)
-    return list(apps)
+    return list(apps())
 
 
 def edit(folder, main, n):
@@ -153,10 +174,10 @@ def main():
     args = parser.parse_args()
     scratch = args.keep or tempfile.mkdtemp(prefix="build-times-")
     names = write_apps(scratch)
-    mains = {"ours": OURS_MAIN, "hand-written": HAND_MAIN}
+    mains = {name: main for name, (_, main) in apps().items()}
     results = {name: [] for name in names}
     for round_ in range(args.rounds):
-        order = ["hand-written", "ours"] if round_ % 2 == 0 else ["ours", "hand-written"]
+        order = names if round_ % 2 == 0 else names[::-1]
         for name in order:
             print(f"round {round_ + 1}: {name}...", file=sys.stderr)
             results[name].append(measure(os.path.join(scratch, name), mains[name]))
@@ -167,15 +188,22 @@ def main():
         "debug rebuild after editing the handler",
         "release binary, stripped (MB)",
     ]
-    print("| figure | ours | hand-written | ratio |")
-    print("| --- | ---: | ---: | ---: |")
+    base = "hand-written"
+    others = [name for name in names if name != base]
+    print("| figure | " + " | ".join(names) + " | " + " | ".join(f"{name} / {base}" for name in others) + " |")
+    print("| --- |" + " ---: |" * (len(names) + len(others)))
     for row in rows:
-        ours = [r[row] for r in results["ours"]]
-        hand = [r[row] for r in results["hand-written"]]
         unit = "" if "MB" in row else " s"
-        span = lambda xs: f"{min(xs):.2f}{unit}" if len(xs) == 1 else f"{min(xs):.2f} to {max(xs):.2f}{unit}"
-        ratios = [o / h for o, h in zip(ours, hand)]
-        print(f"| {row} | {span(ours)} | {span(hand)} | {min(ratios):.2f}x{'' if len(ratios) == 1 else f' to {max(ratios):.2f}x'} |")
+
+        def span(xs):
+            return f"{min(xs):.2f}{unit}" if len(xs) == 1 else f"{min(xs):.2f} to {max(xs):.2f}{unit}"
+
+        cells = [span([r[row] for r in results[name]]) for name in names]
+        for name in others:
+            # Per round: each app against the hand-written one built in the same round.
+            ratios = [o[row] / h[row] for o, h in zip(results[name], results[base])]
+            cells.append(f"{min(ratios):.2f}x" + ("" if len(ratios) == 1 else f" to {max(ratios):.2f}x"))
+        print(f"| {row} | " + " | ".join(cells) + " |")
     for name in names:
         print(f"\nSlowest units of {name}'s clean release build (last round, cargo --timings):\n")
         for unit, seconds in results[name][-1]["units"]:

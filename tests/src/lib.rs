@@ -130,7 +130,9 @@ pub fn kinds_markdown_table() -> String {
             kind.title(),
             kind.marker(),
             kind.event_type(),
-            kind.feature().map(|f| format!("`{f}`")).unwrap_or_else(|| "(always)".to_owned())
+            kind.feature()
+                .map(|f| format!("`{f}`"))
+                .unwrap_or_else(|| "(always)".to_owned())
         ));
     }
     table
