@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 
 /// What a Firehose transformation handler can return for its record, besides a value (which
 /// becomes the record's new data: a string as is, anything else as JSON) or `()` (the data
@@ -63,10 +64,42 @@ impl Serialize for Transformed {
     }
 }
 
+/// One call of a handler, boxed: what the batch machinery below runs, compiled once here
+/// instead of once per handler.
+type Call<'a> = Pin<Box<dyn Future<Output = Result<Value, DispatchError>> + Send + 'a>>;
+
+/// The records of a batch, each taken once to make its handler call. The one generic piece
+/// of a batch (`Pending`, per handler and record type) is this small; running the records,
+/// logging their failures and answering are not generic.
+trait Records<'a>: Send {
+    /// The call on record `index`, or why the record could not be decoded (or was taken).
+    fn take(&mut self, index: usize) -> Result<Call<'a>, String>;
+}
+
+struct Pending<'f, E, F> {
+    records: Vec<Option<Result<E, String>>>,
+    call: &'f F,
+}
+
+impl<'a, E, F, Fut> Records<'a> for Pending<'a, E, F>
+where
+    E: Send,
+    F: Fn(E) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, DispatchError>> + Send + 'a,
+{
+    fn take(&mut self, index: usize) -> Result<Call<'a>, String> {
+        match self.records.get_mut(index).and_then(Option::take) {
+            Some(Ok(record)) => Ok(Box::pin((self.call)(record))),
+            Some(Err(reason)) => Err(reason),
+            None => Err(format!("record {index} was run twice")),
+        }
+    }
+}
+
 /// Runs `call` with what the handler's event type delivers (`split` is its
 /// `EventOf::deliver`): the whole event once, or each record of a batch.
-pub async fn deliver<E, F, Fut>(
-    invocation: &Invocation,
+pub async fn deliver<'a, E, F, Fut>(
+    invocation: &'a Invocation,
     handler: &'static str,
     split: fn(&RawEvent) -> Result<Delivery<E>, DecodeError>,
     call: F,
@@ -74,7 +107,7 @@ pub async fn deliver<E, F, Fut>(
 where
     E: Send,
     F: Fn(E) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<Value, DispatchError>> + Send,
+    Fut: Future<Output = Result<Value, DispatchError>> + Send + 'a,
 {
     let delivery = split(invocation.event()).map_err(|e| {
         let kind = match e.limit {
@@ -83,58 +116,48 @@ where
         };
         DispatchError::new(kind, e.to_string())
     })?;
-    match delivery {
-        Delivery::Whole(event) => call(event).await,
-        Delivery::Records(batch) => run_batch(batch, handler, invocation, call).await,
-    }
-}
-
-async fn run_batch<E, F, Fut>(
-    batch: Batch<E>,
-    handler: &'static str,
-    invocation: &Invocation,
-    call: F,
-) -> Result<Value, DispatchError>
-where
-    E: Send,
-    F: Fn(E) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<Value, DispatchError>> + Send,
-{
     let Batch {
         records,
         report,
         order,
-    } = batch;
+    } = match delivery {
+        Delivery::Whole(event) => return call(event).await,
+        Delivery::Records(batch) => batch,
+    };
     let mut meta = BatchMeta {
-        ids: Vec::new(),
-        data: Vec::new(),
+        ids: Vec::with_capacity(records.len()),
+        data: Vec::with_capacity(records.len()),
         report,
         order,
     };
-    let mut inputs = Vec::with_capacity(records.len());
+    let mut pending = Pending {
+        records: Vec::with_capacity(records.len()),
+        call: &call,
+    };
     for record in records {
         meta.ids.push(record.id);
         meta.data.push(record.data);
-        inputs.push(record.record);
+        pending.records.push(Some(record.record));
     }
+    run_batch(meta, &mut pending, handler, invocation).await
+}
+
+async fn run_batch<'a>(
+    meta: BatchMeta,
+    records: &mut dyn Records<'a>,
+    handler: &'static str,
+    invocation: &Invocation,
+) -> Result<Value, DispatchError> {
+    let order = meta.order;
+    let concurrency = invocation.record_concurrency();
     // Split among handlers: run only this handler's records and leave the answer to the
     // dispatcher.
     if let Some(routed) = invocation.routed() {
         let mask = routed.mask.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let mine: Vec<(usize, Result<E, String>)> = inputs
-            .into_iter()
-            .enumerate()
-            .filter(|(index, _)| mask.get(*index) == Some(&true))
+        let indexes: Vec<usize> = (0..meta.ids.len())
+            .filter(|index| mask.get(*index) == Some(&true))
             .collect();
-        let indexes: Vec<usize> = mine.iter().map(|(index, _)| *index).collect();
-        let outcomes = run_records(
-            mine.into_iter().map(|(_, input)| input),
-            order,
-            invocation.record_concurrency(),
-            &call,
-            handler,
-        )
-        .await;
+        let outcomes = run_records(records, indexes.clone(), order, concurrency, handler).await;
         log_failures(
             invocation.classification().route_key(),
             handler,
@@ -149,7 +172,8 @@ where
         let _ = routed.meta.set(meta);
         return Ok(Value::Null);
     }
-    let outcomes = run_records(inputs, order, invocation.record_concurrency(), &call, handler).await;
+    let all = (0..meta.ids.len()).collect();
+    let outcomes = run_records(records, all, order, concurrency, handler).await;
     log_failures(
         invocation.classification().route_key(),
         handler,
@@ -159,56 +183,55 @@ where
     answer(&meta, outcomes)
 }
 
-/// Runs the handler on each input: concurrently up to `concurrency` when independent; in
-/// order, stopping at the first failure, when ordered.
-async fn run_records<E, F, Fut>(
-    inputs: impl IntoIterator<Item = Result<E, String>>,
+/// Runs the records at `indexes`: concurrently up to `concurrency` when independent; in
+/// order, stopping at the first failure, when ordered. A record's call is made only when it
+/// runs.
+async fn run_records<'a>(
+    records: &mut dyn Records<'a>,
+    indexes: Vec<usize>,
     order: BatchOrder,
     concurrency: usize,
-    call: &F,
     handler: &'static str,
-) -> Vec<Outcome>
-where
-    F: Fn(E) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<Value, DispatchError>> + Send,
-{
-    let run_one = |input: Result<E, String>| async move {
-        let record = input?;
-        match AssertUnwindSafe(call(record)).catch_unwind().await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(error.message),
-            Err(panic) => Err(format!("handler `{handler}` panicked: {}", panic_text(&*panic))),
-        }
-    };
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::with_capacity(indexes.len());
     match order {
         BatchOrder::Independent if concurrency > 1 => {
-            futures_util::stream::iter(inputs.into_iter().map(run_one))
-                .buffered(concurrency)
-                .collect()
-                .await
+            let calls = indexes
+                .into_iter()
+                .map(|index| run_one(records.take(index), handler));
+            let mut running = futures_util::stream::iter(calls).buffered(concurrency);
+            while let Some(outcome) = running.next().await {
+                outcomes.push(outcome);
+            }
         }
         // One at a time: a plain loop costs less than a stream of one.
         BatchOrder::Independent => {
-            let mut outcomes = Vec::new();
-            for input in inputs {
-                outcomes.push(run_one(input).await);
+            for index in indexes {
+                outcomes.push(run_one(records.take(index), handler).await);
             }
-            outcomes
         }
         BatchOrder::InOrder => {
-            let mut outcomes = Vec::new();
             let mut failed = false;
-            for input in inputs {
+            for index in indexes {
                 if failed {
                     outcomes.push(Err(NOT_PROCESSED.to_owned()));
                     continue;
                 }
-                let outcome = run_one(input).await;
+                let outcome = run_one(records.take(index), handler).await;
                 failed = outcome.is_err();
                 outcomes.push(outcome);
             }
-            outcomes
         }
+    }
+    outcomes
+}
+
+/// One record's call, its panic caught.
+async fn run_one(call: Result<Call<'_>, String>, handler: &'static str) -> Outcome {
+    match AssertUnwindSafe(call?).catch_unwind().await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(error.message),
+        Err(panic) => Err(format!("handler `{handler}` panicked: {}", panic_text(&*panic))),
     }
 }
 
