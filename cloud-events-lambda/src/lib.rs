@@ -32,6 +32,16 @@
 //! ```
 //!
 //! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
+//!
+//! # Cargo features
+//!
+//! One feature per family of kinds whose typed events come from `aws_lambda_events`, named as
+//! that crate names its features (`s3`, `sqs`, `sns`, `dynamodb`, `kinesis`, `apigw`...), all
+//! on by default; [`Kind::feature`] gives a kind's. `default-features = false, features =
+//! ["s3", "sqs"]` compiles only those families: the other kinds still classify and route (to
+//! handlers taking [`RawEvent`], `serde_json::Value` or `Json<T>`, or to the default handler),
+//! and naming a type of a family left out is an unresolved import that names its feature.
+//! `testing` adds the `testing` module, to dispatch events to an application's handlers in its tests.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The crate's map. An event's data path, in the order it flows: `runtime.rs` (Lambda) or
