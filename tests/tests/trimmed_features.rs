@@ -2,8 +2,8 @@
 //! ["s3"]`), built as users build it: a crate of its own outside this workspace (inside it,
 //! Cargo would unify its features with every other member's), with this workspace's
 //! `Cargo.lock`. Its S3 handler takes `S3Event`; SQS, whose family is off, still routes, to a
-//! handler taking `Json<T>`; and a handler that names `SqsEvent` does not compile, with the
-//! feature to enable named.
+//! handler taking `Json<T>`; and a handler that names `SqsEvent`, or takes `Json<T>` on
+//! `aws.logs`, does not compile, with the feature to enable named.
 //!
 //! The scratch crate and its target folder stay in `target/tmp` between runs, so that only the
 //! first run builds the dependencies.
@@ -52,7 +52,7 @@ async fn main() -> std::process::ExitCode {
 }
 "#;
 
-const LEFT_OUT: &str = r#"use cloud_events_lambda::events::{S3Event, SqsEvent};
+const LEFT_OUT: &str = r#"use cloud_events_lambda::events::{Json, S3Event, SqsEvent};
 use cloud_events_lambda::on_event;
 
 #[on_event("aws.s3")]
@@ -63,6 +63,11 @@ fn uploaded(event: S3Event) -> usize {
 #[on_event("aws.sqs")]
 fn queued(event: SqsEvent) -> usize {
     event.records.len()
+}
+
+#[on_event("aws.logs")]
+fn logged(line: Json<serde_json::Value>) -> bool {
+    line.0.is_object()
 }
 
 #[tokio::main]
@@ -154,6 +159,12 @@ fn an_app_trimmed_to_its_kinds_routes_every_kind_and_names_a_feature_left_out() 
     );
     assert!(stderr.contains("SqsEvent"), "{stderr}");
     assert!(stderr.contains("the `sqs` feature"), "{stderr}");
+    // `Json<T>` on `aws.logs` is the one delivery of a kind left out that names no type of
+    // it: its own message names the feature.
+    assert!(
+        stderr.contains("`Json<T>` on `aws.logs` needs the `cloudwatch_logs` feature"),
+        "{stderr}"
+    );
     assert!(
         !stderr.contains("S3Event`"),
         "S3Event is there with `s3`: {stderr}"

@@ -215,6 +215,29 @@ impl<T: DeserializeOwned> EventOf<marker::CloudWatchLogs> for Json<T> {
     }
 }
 
+/// Without `cloudwatch_logs`, `Json<T>` on `aws.logs` is refused at compile time, naming the
+/// feature: the log events are gzip-compressed inside `awslogs.data`, and their reader is
+/// `aws_lambda_events`' `LogsEvent`. No type implements this trait, so this impl never applies;
+/// it exists for its message.
+#[cfg(not(feature = "cloudwatch_logs"))]
+#[diagnostic::on_unimplemented(
+    message = "`Json<T>` on `aws.logs` needs the `cloudwatch_logs` feature of cloud-events-lambda",
+    label = "the log events are compressed, and read only with `cloudwatch_logs`",
+    note = "add `cloudwatch_logs` to the features of `cloud-events-lambda` in Cargo.toml, or take `RawEvent`"
+)]
+pub trait CloudWatchLogsFeature {}
+
+#[cfg(not(feature = "cloudwatch_logs"))]
+impl<T: DeserializeOwned + CloudWatchLogsFeature> EventOf<marker::CloudWatchLogs> for Json<T> {
+    const PER_RECORD: bool = true;
+
+    fn decode(_event: &RawEvent) -> Result<Self, DecodeError> {
+        Err(DecodeError::new::<Self>(
+            "compiled without the `cloudwatch_logs` feature",
+        ))
+    }
+}
+
 /// One DynamoDB stream change, with its images read into `T` (from DynamoDB's typed
 /// attribute values). An image the stream view does not carry, or an empty one (`INSERT` has
 /// no old image, `REMOVE` no new one), is `None`.
