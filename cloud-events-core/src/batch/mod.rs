@@ -6,7 +6,7 @@
 
 mod split;
 
-pub(crate) use split::{decode_record, split, split_with};
+pub(crate) use split::{Identity, decode_record, split, split_with};
 
 use crate::raw::DecodeError;
 use serde_json::value::RawValue;
@@ -155,24 +155,6 @@ pub(crate) struct BatchShape {
     pub(crate) report: BatchReport,
     pub(crate) order: BatchOrder,
 }
-
-/// What the batch answer needs from a decoded record: its id, and whether its queue is an
-/// SQS FIFO queue (whose records are ordered).
-#[cfg_attr(
-    not(any(
-        feature = "sqs",
-        feature = "sns",
-        feature = "s3",
-        feature = "kinesis",
-        feature = "dynamodb",
-        feature = "kafka",
-        feature = "activemq",
-        feature = "rabbitmq",
-        feature = "firehose"
-    )),
-    allow(dead_code)
-)]
-pub(crate) type Identity = (Option<String>, bool);
 
 /// How each kind's records are found, named, ordered and reported.
 pub(crate) mod shapes {

@@ -20,7 +20,7 @@
     allow(dead_code)
 )]
 
-use super::{Batch, BatchOrder, BatchRecord, BatchReport, BatchShape, Delivery, IdField, Identity, Layout};
+use super::{Batch, BatchOrder, BatchRecord, BatchReport, BatchShape, Delivery, IdField, Layout};
 use crate::check::check_json;
 use crate::raw::{DecodeError, RawEvent};
 use crate::scan::{Halt, Scanner, Step};
@@ -28,6 +28,10 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+
+/// What the batch answer needs from a decoded record: its id, and whether its queue is an
+/// SQS FIFO queue (whose records are ordered).
+pub(crate) type Identity = (Option<String>, bool);
 
 /// Decodes one record, turning a decoding error, or a panic in a decoder, into a reason.
 pub(crate) fn decode_record<R: DeserializeOwned>(raw: &str) -> Result<R, String> {

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 #[allow(unused_imports)]
-use crate::batch::{Delivery, shapes, split};
+use crate::batch::{Delivery, Identity, shapes, split};
 #[allow(unused_imports)]
 use crate::kinds::marker;
 
@@ -32,7 +32,7 @@ crate::delivered::records_table!(records_of);
 
 /// `topic-partition@offset`.
 #[cfg(feature = "kafka")]
-fn kafka_identity(record: &KafkaRecord) -> crate::batch::Identity {
+fn kafka_identity(record: &KafkaRecord) -> Identity {
     let id = record
         .topic
         .as_ref()
