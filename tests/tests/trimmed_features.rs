@@ -8,6 +8,7 @@
 //! The scratch crate and its target folder stay in `target/tmp` between runs, so that only the
 //! first run builds the dependencies.
 
+use cloud_events_tests::workspace_root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -76,22 +77,15 @@ async fn main() -> std::process::ExitCode {
 }
 "#;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
-
 /// Writes the scratch crate with `main` as its `src/main.rs`.
 fn scratch(main: &str) -> PathBuf {
     let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("trimmed-app");
     std::fs::create_dir_all(folder.join("src")).expect("scratch folder");
-    let lambda = workspace().join("cloud-events-lambda");
+    let lambda = workspace_root().join("cloud-events-lambda");
     let manifest = MANIFEST.replace("LAMBDA", &lambda.display().to_string());
     std::fs::write(folder.join("Cargo.toml"), manifest).expect("manifest");
     if !folder.join("Cargo.lock").exists() {
-        std::fs::copy(workspace().join("Cargo.lock"), folder.join("Cargo.lock")).expect("lock file");
+        std::fs::copy(workspace_root().join("Cargo.lock"), folder.join("Cargo.lock")).expect("lock file");
     }
     std::fs::write(folder.join("src/main.rs"), main).expect("main.rs");
     folder
@@ -120,7 +114,7 @@ fn an_app_trimmed_to_its_kinds_routes_every_kind_and_names_a_feature_left_out() 
         String::from_utf8_lossy(&built.stderr)
     );
     let binary = folder.join("target/debug/trimmed-app");
-    let corpus = workspace().join("cloud-events-core/samples");
+    let corpus = workspace_root().join("cloud-events-core/samples");
     let ran = Command::new(&binary)
         .arg("invoke")
         .arg(corpus.join("aws.s3.json"))
