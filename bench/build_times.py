@@ -48,20 +48,6 @@ async fn main() -> std::process::ExitCode {
 }
 """
 
-HAND_LOGS_MAIN = """use aws_lambda_events::event::s3::S3Event;
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-
-async fn uploaded(event: LambdaEvent<S3Event>) -> Result<usize, Error> {
-    Ok(event.payload.records.len() + EDIT)
-}
-
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    lambda_runtime::run(service_fn(uploaded)).await
-}
-"""
-
 HAND_MAIN = """use aws_lambda_events::event::s3::S3Event;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
@@ -74,6 +60,14 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(uploaded)).await
 }
 """
+
+
+# The same, logging as Lambda expects (AWS's examples start this way).
+HAND_LOGS_MAIN = HAND_MAIN.replace(
+    "async fn main() -> Result<(), Error> {\n",
+    "async fn main() -> Result<(), Error> {\n    lambda_runtime::tracing::init_default_subscriber();\n",
+)
+assert HAND_LOGS_MAIN != HAND_MAIN
 
 
 def cargo_toml(name, deps):

@@ -67,6 +67,13 @@ struct Usage {
     usage: String,
 }
 
+/// The options every command and the overview take.
+const OPTIONS: &str = "Options:\n  -h, --help  Print help\n";
+
+fn subcommand(name: &str) -> Option<&'static Subcommand> {
+    SUBCOMMANDS.iter().find(|sub| sub.name == name)
+}
+
 fn overview(program: &str) -> String {
     let width = SUBCOMMANDS.iter().map(|sub| sub.name.len()).max().unwrap_or(0);
     let mut text = format!("{ABOUT}\n\nUsage: {program} <COMMAND>\n\nCommands:\n");
@@ -74,7 +81,7 @@ fn overview(program: &str) -> String {
         text.push_str(&format!("  {:width$}  {}\n", sub.name, sub.about));
     }
     text.push_str(&format!(
-        "  {:width$}  Print this message or the help of the given command\n\nOptions:\n  -h, --help  Print help\n",
+        "  {:width$}  Print this message or the help of the given command\n\n{OPTIONS}",
         "help"
     ));
     text
@@ -87,11 +94,7 @@ fn usage_line(program: &str, sub: &Subcommand) -> String {
 }
 
 fn help_of(program: &str, sub: &Subcommand) -> String {
-    format!(
-        "{}\n\n{}\n\nOptions:\n  -h, --help  Print help\n",
-        sub.about,
-        usage_line(program, sub)
-    )
+    format!("{}\n\n{}\n\n{OPTIONS}", sub.about, usage_line(program, sub))
 }
 
 /// Reads the arguments after the program name.
@@ -120,12 +123,12 @@ fn parse(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<Requ
             Ok(Some(lexopt::Arg::Value(topic))) => topic.to_string_lossy().into_owned(),
             _ => return Ok(Request::Help(overview(program))),
         };
-        return match SUBCOMMANDS.iter().find(|sub| sub.name == topic) {
+        return match subcommand(&topic) {
             Some(sub) => Ok(Request::Help(help_of(program, sub))),
             None => Err(general(format!("unrecognized command '{topic}'"))),
         };
     }
-    let Some(sub) = SUBCOMMANDS.iter().find(|sub| sub.name == name) else {
+    let Some(sub) = subcommand(&name) else {
         return Err(general(format!("unrecognized command '{name}'")));
     };
     let specific = |message: String| Usage {
