@@ -19,6 +19,7 @@
 // `condition/` (the `when` language) stands apart.
 pub mod condition;
 mod delivered;
+mod idempotency_key;
 pub mod kinds;
 mod sample_fields;
 
@@ -44,6 +45,7 @@ mod raw;
 mod scan;
 
 pub use delivered::{Delivered, Receives};
+pub use idempotency_key::IdempotencyKey;
 pub use kinds::{Kind, KindMarker};
 pub use sample_fields::{SampleFields, closest_field};
 

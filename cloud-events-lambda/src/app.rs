@@ -238,6 +238,17 @@ impl App {
         self
     }
 
+    /// Where handlers marked `idempotent` keep their records (see the
+    /// [`idempotency`](crate::idempotency) module): the same as registering it with
+    /// [`App::dep`]; a `#[dependency(scope = "process")]` factory returning an
+    /// [`Idempotency`](crate::idempotency::Idempotency) serves as well, for a store built
+    /// asynchronously.
+    #[cfg(feature = "idempotency")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
+    pub fn idempotency(self, idempotency: crate::idempotency::Idempotency) -> Self {
+        self.dep(idempotency)
+    }
+
     /// The dispatcher over every registered handler and factory, with the start-up checks
     /// (no handler, a `Dep<T>` with no value nor factory, a factory cycle).
     ///

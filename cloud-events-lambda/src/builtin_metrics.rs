@@ -67,6 +67,9 @@ impl Metrics {
     /// | `HandlerDuration` | Milliseconds | `route`, `handler` | each handler run |
     /// | `BatchItemFailures` | Count | `route`, `handler` | each record of a batch reported failed |
     /// | `ColdStart` | Count | `function_name` | the first invocation of the process |
+    /// | `IdempotentReplays` | Count | `route`, `handler` | each duplicate answered with a stored answer |
+    /// | `IdempotencyInProgress` | Count | `route`, `handler` | each duplicate refused while its key is in progress |
+    /// | `IdempotencyStoreFailures` | Count | | each failed call to the idempotency store |
     ///
     /// Every metric also has the `service` dimension.
     ///
@@ -152,14 +155,20 @@ const HANDLER_ERRORS: &str = "HandlerErrors";
 const HANDLER_DURATION: &str = "HandlerDuration";
 const BATCH_ITEM_FAILURES: &str = "BatchItemFailures";
 const COLD_START: &str = "ColdStart";
+const IDEMPOTENT_REPLAYS: &str = "IdempotentReplays";
+const IDEMPOTENCY_IN_PROGRESS: &str = "IdempotencyInProgress";
+const IDEMPOTENCY_STORE_FAILURES: &str = "IdempotencyStoreFailures";
 
-const UNITS: [(&str, Unit); 6] = [
+const UNITS: [(&str, Unit); 9] = [
     (EVENTS, Unit::Count),
     (INVALID_EVENTS, Unit::Count),
     (HANDLER_ERRORS, Unit::Count),
     (HANDLER_DURATION, Unit::Milliseconds),
     (BATCH_ITEM_FAILURES, Unit::Count),
     (COLD_START, Unit::Count),
+    (IDEMPOTENT_REPLAYS, Unit::Count),
+    (IDEMPOTENCY_IN_PROGRESS, Unit::Count),
+    (IDEMPOTENCY_STORE_FAILURES, Unit::Count),
 ];
 
 fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
@@ -199,6 +208,24 @@ pub(crate) fn records_failed(route: &str, handler: &str, failed: usize) {
         let labels = [("route", route), ("handler", handler)];
         count_builtin(|| key(BATCH_ITEM_FAILURES, &labels), failed as u64);
     }
+}
+
+/// An idempotent handler's unit was answered with the answer stored by its first run.
+#[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
+pub(crate) fn idempotent_replayed(route: &str, handler: &str) {
+    count_builtin(|| key(IDEMPOTENT_REPLAYS, &[("route", route), ("handler", handler)]), 1);
+}
+
+/// An idempotent handler's unit was refused: another invocation has it in progress.
+#[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
+pub(crate) fn idempotency_in_progress(route: &str, handler: &str) {
+    count_builtin(|| key(IDEMPOTENCY_IN_PROGRESS, &[("route", route), ("handler", handler)]), 1);
+}
+
+/// A call to the idempotency store failed.
+#[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
+pub(crate) fn idempotency_store_failed() {
+    count_builtin(|| key(IDEMPOTENCY_STORE_FAILURES, &[]), 1);
 }
 
 /// Whether this is the process's first invocation with built-in metrics (true once).

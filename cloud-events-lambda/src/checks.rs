@@ -1,5 +1,6 @@
-//! Start-up checks of dependency injection: every `Dep<T>` a handler or factory needs is a
-//! registered value or made by a factory, without cycles.
+//! Start-up checks of dependency injection (every `Dep<T>` a handler or factory needs is a
+//! registered value or made by a factory, without cycles) and of idempotent handlers (a
+//! store, and a key for each).
 
 use crate::error::StartupError;
 use crate::invocation::Container;
@@ -17,6 +18,57 @@ pub(crate) fn check_dependencies(
             let mut chain = Vec::new();
             check_param(container, param, &mut chain)
                 .map_err(|problem| problem.into_error(handler, param))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every idempotent handler has a store to keep its records in, a key to take
+/// from its events, and records of its own (no other handler's key prefix).
+pub(crate) fn check_idempotency(
+    container: &Container,
+    handlers: &[&'static HandlerRegistration],
+) -> Result<(), StartupError> {
+    let mut prefixes: std::collections::HashMap<&str, &HandlerRegistration> = Default::default();
+    for &handler in handlers {
+        let Some(spec) = handler.idempotent else { continue };
+        let problem = |problem: String| StartupError::IdempotencyKey {
+            handler: handler.path(),
+            location: handler.location(),
+            problem,
+        };
+        #[cfg(feature = "idempotency")]
+        {
+            let store = std::any::TypeId::of::<crate::idempotency::Idempotency>();
+            if !container.values.contains(store) && !container.factories.contains_key(&store) {
+                return Err(StartupError::IdempotencyNotConfigured {
+                    handler: handler.path(),
+                    location: handler.location(),
+                });
+            }
+        }
+        #[cfg(not(feature = "idempotency"))]
+        let _ = container;
+        if let (None, crate::registry::Route::Kind(kind)) = (spec.key, handler.route) {
+            let receives = if handler.per_record {
+                cloud_events_core::Receives::EachRecord
+            } else {
+                cloud_events_core::Receives::WholeEvent
+            };
+            if kind.idempotency_key_for(receives).is_none() {
+                return Err(problem(format!(
+                    "`{}` events carry no id that stays the same when they are delivered again: name the key, as in idempotent(key = \"body.orderId\")",
+                    kind.key()
+                )));
+            }
+        }
+        let prefix = spec.prefix.unwrap_or(handler.name);
+        if let Some(other) = prefixes.insert(prefix, handler) {
+            return Err(problem(format!(
+                "its idempotency records would share the key prefix `{prefix}` with handler `{}` ({}): give one of them `idempotent(prefix = \"...\")`",
+                other.path(),
+                other.location()
+            )));
         }
     }
     Ok(())

@@ -6,7 +6,7 @@
 use crate::builtin_metrics::{
     Metrics, cold_start, event_invalid, event_routed, function_name, take_cold_start,
 };
-use crate::checks::check_dependencies;
+use crate::checks::{check_dependencies, check_idempotency};
 use crate::context::Context;
 use crate::dependencies::Dependencies;
 use crate::error::{DispatchError, ErrorKind, StartupError, for_logs, panicked};
@@ -112,6 +112,7 @@ impl Dispatcher {
         let index = RouteIndex::build(handlers)?;
         let container = Container::new(dependencies, factories)?;
         check_dependencies(&container, &index.handlers)?;
+        check_idempotency(&container, &index.handlers)?;
         Ok(Dispatcher {
             index,
             container: Arc::new(container),
@@ -572,6 +573,7 @@ mod tests {
                     per_record: false,
                     adapted: false,
                     rank: $rank,
+                    idempotent: None,
                     name: stringify!($name),
                     module_path: "tests",
                     file: file!(),
@@ -644,6 +646,7 @@ mod tests {
             per_record: false,
             adapted: false,
             rank: 0,
+            idempotent: None,
             name: "panics",
             module_path: "tests",
             file: file!(),
@@ -664,6 +667,7 @@ mod tests {
             per_record: false,
             adapted: false,
             rank: 3,
+            idempotent: None,
             name: "fails",
             module_path: "tests",
             file: file!(),
@@ -887,6 +891,7 @@ mod tests {
             per_record: false,
             adapted: false,
             rank: 0,
+            idempotent: None,
             name: "slow",
             module_path: "tests",
             file: file!(),

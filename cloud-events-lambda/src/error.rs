@@ -50,6 +50,18 @@ pub enum ErrorKind {
     /// The event is beyond one of the app's [`Limits`](crate::Limits) (payload size, records,
     /// nesting depth). `errorType`: `LimitExceeded`.
     LimitExceeded,
+    /// An idempotent handler's key is being handled by another invocation now (its record
+    /// is in progress). `errorType`: `IdempotencyAlreadyInProgress`.
+    IdempotencyInProgress,
+    /// An idempotent handler's key was handled before with other values of its validated
+    /// fields (`idempotent(validate = "...")`). `errorType`: `IdempotencyValidationFailed`.
+    IdempotencyValidation,
+    /// An idempotent handler's event or record has no key (its key path is absent or null,
+    /// or its kind has no default key). `errorType`: `IdempotencyKeyMissing`.
+    IdempotencyKeyMissing,
+    /// The idempotency store could not be reached or refused a call: the handler did not
+    /// run. `errorType`: `IdempotencyStoreFailed`.
+    IdempotencyStore,
 }
 
 impl ErrorKind {
@@ -74,6 +86,10 @@ impl ErrorKind {
             ErrorKind::BatchFailed => "BatchFailed",
             ErrorKind::DeadlineExceeded => "DeadlineExceeded",
             ErrorKind::LimitExceeded => "LimitExceeded",
+            ErrorKind::IdempotencyInProgress => "IdempotencyAlreadyInProgress",
+            ErrorKind::IdempotencyValidation => "IdempotencyValidationFailed",
+            ErrorKind::IdempotencyKeyMissing => "IdempotencyKeyMissing",
+            ErrorKind::IdempotencyStore => "IdempotencyStoreFailed",
         }
     }
 }
@@ -240,6 +256,27 @@ pub enum StartupError {
         value: String,
         /// What it takes.
         expected: &'static str,
+    },
+    /// A handler is marked `idempotent` and the app has no idempotency store.
+    #[error(
+        "handler `{handler}` ({location}) is idempotent but no idempotency store is configured: give the app one, `App::new().idempotency(Idempotency::new(DynamoDbStore::from_env(table).await))` on Lambda (feature `idempotency-dynamodb`) or `Idempotency::new(InMemoryStore::new())` in tests and local runs, or write a #[dependency(scope = \"process\")] fn returning an `Idempotency`"
+    )]
+    IdempotencyNotConfigured {
+        /// The handler's path.
+        handler: String,
+        /// Its source location.
+        location: String,
+    },
+    /// An idempotent handler's key cannot be taken from its events: its kind has no default
+    /// key and it names none, or two idempotent handlers would share records.
+    #[error("handler `{handler}` ({location}): {problem}")]
+    IdempotencyKey {
+        /// The handler's path.
+        handler: String,
+        /// Its source location.
+        location: String,
+        /// What is wrong, and how to fix it.
+        problem: String,
     },
 }
 

@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::dependencies::Dependencies;
 use crate::error::{DispatchError, StartupError};
 use crate::param::Param;
+use crate::releases::Releases;
 use crate::routed::RoutedRun;
 use cloud_events_core::{Classification, RawEvent};
 use std::any::{Any, TypeId};
@@ -28,6 +29,7 @@ pub struct Invocation {
     cache: ValueCache,
     record_concurrency: usize,
     routed: Option<RoutedRun>,
+    releases: Arc<Releases>,
 }
 
 impl Invocation {
@@ -38,6 +40,7 @@ impl Invocation {
         container: Arc<Container>,
         record_concurrency: usize,
         routed: Option<RoutedRun>,
+        releases: Arc<Releases>,
     ) -> Self {
         Invocation {
             event,
@@ -47,6 +50,7 @@ impl Invocation {
             cache: ValueCache::default(),
             record_concurrency,
             routed,
+            releases,
         }
     }
 
@@ -84,6 +88,12 @@ impl Invocation {
 
     pub(crate) fn routed(&self) -> Option<&RoutedRun> {
         self.routed.as_ref()
+    }
+
+    /// What its handlers have claimed, to give back if it is cut short.
+    #[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
+    pub(crate) fn releases(&self) -> &Releases {
+        &self.releases
     }
 }
 

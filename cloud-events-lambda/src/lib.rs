@@ -65,6 +65,9 @@ mod dispatch;
 mod emf;
 mod error;
 mod factory;
+#[cfg(feature = "idempotency")]
+#[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
+pub mod idempotency;
 mod inject;
 mod invocation;
 mod limits;
@@ -74,6 +77,7 @@ mod param;
 mod per_record;
 mod recorder;
 mod registry;
+mod releases;
 mod route_index;
 mod routed;
 mod run;
@@ -175,7 +179,7 @@ pub use limits::Limits;
 pub use metrics;
 pub use param::Param;
 pub use per_record::Transformed;
-pub use registry::{Filter, HandlerRegistration, Pattern, Route};
+pub use registry::{Filter, HandlerRegistration, Idempotent, Pattern, Route};
 pub use selection::Selection;
 pub use strategy::{ErrorPolicy, Options, Strategy};
 
@@ -209,7 +213,30 @@ pub mod __private {
     pub use crate::output::{handler_failed, json_answer};
     pub use crate::param::Param;
     pub use crate::per_record::deliver;
-    pub use crate::registry::{Filter, HandlerFuture, HandlerRegistration, Pattern, Route, decode_any};
+    #[cfg(feature = "idempotency")]
+    pub use crate::idempotency::batch::{idempotent_default, idempotent_deliver};
+    pub use crate::registry::{
+        Filter, HandlerFuture, HandlerRegistration, Idempotent, Pattern, Route, decode_any,
+    };
+    /// Expands to nothing when the `idempotency` feature is on, else to the compile error
+    /// that names it (at the handler's `idempotent`).
+    #[cfg(feature = "idempotency")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __idempotency_feature {
+        () => {};
+    }
+    #[cfg(not(feature = "idempotency"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __idempotency_feature {
+        () => {
+            ::core::compile_error!(
+                "`idempotent` handlers need the `idempotency` feature of cloud-events-lambda: `cloud-events-lambda = { version = \"0.1\", features = [\"idempotency\"] }` (and `idempotency-dynamodb` for the DynamoDB store)"
+            );
+        };
+    }
+    pub use crate::__idempotency_feature as idempotency_feature;
     pub use cloud_events_core::events::EventOf;
     pub use cloud_events_core::kinds::marker;
     pub use inventory;

@@ -66,17 +66,30 @@ impl Serialize for Transformed {
 
 /// One call of a handler, boxed: what the batch machinery below runs, compiled once here
 /// instead of once per handler.
-type Call<'a> = Pin<Box<dyn Future<Output = Result<Value, DispatchError>> + Send + 'a>>;
+pub(crate) type Call<'a> = Pin<Box<dyn Future<Output = Result<Value, DispatchError>> + Send + 'a>>;
+
+/// Work a batch does before or after its records run.
+pub(crate) type Step<'s> = Pin<Box<dyn Future<Output = ()> + Send + 's>>;
 
 /// The records of a batch, each taken once to make its handler call. The one generic piece
 /// of a batch (`Pending`, per handler and record type) is this small; running the records,
 /// logging their failures and answering are not generic.
-trait Records<'a>: Send {
+pub(crate) trait Records<'a>: Send {
     /// The call on record `index`, or why the record could not be decoded (or was taken).
     fn take(&mut self, index: usize) -> Result<Call<'a>, String>;
+
+    /// Before the records at `indexes` run (idempotent handlers claim them all at once).
+    fn prepare<'s>(&'s mut self, _indexes: &'s [usize]) -> Step<'s> {
+        Box::pin(std::future::ready(()))
+    }
+
+    /// After they ran, before the batch is answered.
+    fn finish(&mut self) -> Step<'_> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
-struct Pending<'f, E, F> {
+pub(crate) struct Pending<'f, E, F> {
     records: Vec<Option<Result<E, String>>>,
     call: &'f F,
 }
@@ -109,21 +122,35 @@ where
     F: Fn(E) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Value, DispatchError>> + Send + 'a,
 {
-    let delivery = split(invocation.event()).map_err(|e| {
+    let batch = match delivery(invocation, split)? {
+        Delivery::Whole(event) => return call(event).await,
+        Delivery::Records(batch) => batch,
+    };
+    let (meta, mut pending) = pending(batch, &call);
+    run_batch(meta, &mut pending, handler, invocation).await
+}
+
+/// What the handler's event type delivers of the invocation's event.
+pub(crate) fn delivery<E>(
+    invocation: &Invocation,
+    split: fn(&RawEvent) -> Result<Delivery<E>, DecodeError>,
+) -> Result<Delivery<E>, DispatchError> {
+    split(invocation.event()).map_err(|e| {
         let kind = match e.limit {
             Some(_) => ErrorKind::LimitExceeded,
             None => ErrorKind::EventDecode,
         };
         DispatchError::new(kind, e.to_string())
-    })?;
+    })
+}
+
+/// A batch's records, each waiting for its call, and what its answer needs.
+pub(crate) fn pending<E, F>(batch: Batch<E>, call: &F) -> (BatchMeta, Pending<'_, E, F>) {
     let Batch {
         records,
         report,
         order,
-    } = match delivery {
-        Delivery::Whole(event) => return call(event).await,
-        Delivery::Records(batch) => batch,
-    };
+    } = batch;
     let mut meta = BatchMeta {
         ids: Vec::with_capacity(records.len()),
         data: Vec::with_capacity(records.len()),
@@ -132,17 +159,17 @@ where
     };
     let mut pending = Pending {
         records: Vec::with_capacity(records.len()),
-        call: &call,
+        call,
     };
     for record in records {
         meta.ids.push(record.id);
         meta.data.push(record.data);
         pending.records.push(Some(record.record));
     }
-    run_batch(meta, &mut pending, handler, invocation).await
+    (meta, pending)
 }
 
-async fn run_batch<'a>(
+pub(crate) async fn run_batch<'a>(
     meta: BatchMeta,
     records: &mut dyn Records<'a>,
     handler: &'static str,
@@ -157,7 +184,9 @@ async fn run_batch<'a>(
         let indexes: Vec<usize> = (0..meta.ids.len())
             .filter(|index| mask.get(*index) == Some(&true))
             .collect();
+        records.prepare(&indexes).await;
         let outcomes = run_records(records, indexes.clone(), order, concurrency, handler).await;
+        records.finish().await;
         log_failures(
             invocation.classification().route_key(),
             handler,
@@ -172,8 +201,10 @@ async fn run_batch<'a>(
         let _ = routed.meta.set(meta);
         return Ok(Value::Null);
     }
-    let all = (0..meta.ids.len()).collect();
+    let all: Vec<usize> = (0..meta.ids.len()).collect();
+    records.prepare(&all).await;
     let outcomes = run_records(records, all, order, concurrency, handler).await;
+    records.finish().await;
     log_failures(
         invocation.classification().route_key(),
         handler,

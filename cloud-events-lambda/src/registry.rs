@@ -221,6 +221,8 @@ pub struct HandlerRegistration {
     pub adapted: bool,
     /// Among matching handlers, the highest rank wins.
     pub rank: i32,
+    /// `idempotent`: each unit it takes (the event, or each record) runs once per key.
+    pub idempotent: Option<&'static Idempotent>,
     /// The function's name.
     pub name: &'static str,
     /// The module the function is in (`module_path!()`).
@@ -316,6 +318,44 @@ impl fmt::Debug for HandlerRegistration {
 }
 
 inventory::collect!(HandlerRegistration);
+
+/// What `idempotent(...)` says of a handler (feature `idempotency`; see the `idempotency`
+/// module).
+///
+/// ```standalone_crate
+/// # #[cfg(feature = "idempotency")] mod handlers {
+/// use cloud_events_lambda::{RawEvent, on_event};
+///
+/// #[on_event("aws.apigateway.v2", idempotent(key = "body.orderId", validate = "body.amount", expires_after = "15m"))]
+/// fn order(_event: RawEvent) {}
+/// # }
+/// # fn main() {
+/// # #[cfg(feature = "idempotency")] {
+/// use cloud_events_lambda::{Dependencies, Dispatcher, Idempotent, Options};
+/// use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore};
+/// let mut dependencies = Dependencies::new();
+/// dependencies.insert(Idempotency::new(InMemoryStore::new()));
+/// let dispatcher = Dispatcher::new(dependencies, Options::default()).unwrap();
+/// let spec = dispatcher.handlers()[0].idempotent.unwrap();
+/// assert_eq!(spec.key, Some("body.orderId"));
+/// assert_eq!(spec.expires_after, 900);
+/// # }
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idempotent {
+    /// `key = "..."`: the path of the key in the event (or record); `None` takes the key
+    /// the kind's source guarantees unique ([`Kind::idempotency_key`]).
+    pub key: Option<&'static str>,
+    /// `validate = "..."`: the path of fields a duplicate must match.
+    pub validate: Option<&'static str>,
+    /// `expires_after`: how long a completed record counts, in seconds (default one hour).
+    pub expires_after: u64,
+    /// `prefix = "..."`: the records' id prefix; by default `FUNCTION.HANDLER` (the Lambda
+    /// function's name, then the handler's), which stays put when the code moves between
+    /// modules.
+    pub prefix: Option<&'static str>,
+}
 
 /// Every registered handler, in link order (the dispatcher sorts them).
 pub fn registered() -> impl Iterator<Item = &'static HandlerRegistration> {

@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::error::{DispatchError, ErrorKind, for_logs, panicked};
 use crate::invocation::{Container, Invocation};
 use crate::registry::HandlerRegistration;
+use crate::releases::Releases;
 use crate::routed::{NOT_PROCESSED, Outcome, RoutedRun};
 use crate::selection::{Selection, running_names};
 use crate::strategy::{ErrorPolicy, Options, Strategy};
@@ -39,6 +40,7 @@ impl Runner<'_> {
             Selection::Ambiguous(tied) => return self.ambiguous(tied),
         };
         let budget = self.budget(&context);
+        let releases = Arc::new(Releases::default());
         let invocation = Invocation::new(
             event.clone().with_record_limit(self.options.limits.max_records),
             classification,
@@ -46,6 +48,7 @@ impl Runner<'_> {
             Arc::clone(self.container),
             self.options.record_concurrency,
             assignment.is_some().then(RoutedRun::default),
+            Arc::clone(&releases),
         );
         let work = async {
             match assignment {
@@ -56,6 +59,7 @@ impl Runner<'_> {
         match within(budget, work).await {
             Ok(result) => result,
             Err(_) => {
+                self.give_back(&releases).await;
                 let names: Vec<&str> = running_names(handlers, assignment.map(Vec::as_slice)).collect();
                 if crate::recorder::builtin_on() {
                     let route = invocation.classification().route_key();
@@ -84,6 +88,7 @@ impl Runner<'_> {
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
         let budget = self.budget(&context);
+        let releases = Arc::new(Releases::default());
         let count = plan.len();
         let work = async {
             let mut values = Vec::with_capacity(count);
@@ -96,6 +101,7 @@ impl Runner<'_> {
                     Arc::clone(self.container),
                     self.options.record_concurrency,
                     None,
+                    Arc::clone(&releases),
                 );
                 match run(handler, &invocation).await {
                     Ok(value) => values.push(value),
@@ -117,12 +123,27 @@ impl Runner<'_> {
                 serde_json::Value::Array(values)
             })
         };
-        within(budget, work).await.unwrap_or_else(|_| {
-            Err(DispatchError::new(
-                ErrorKind::DeadlineExceeded,
-                "adapted CloudEvent handlers were still running near the deadline",
-            ))
-        })
+        match within(budget, work).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                self.give_back(&releases).await;
+                Err(DispatchError::new(
+                    ErrorKind::DeadlineExceeded,
+                    "adapted CloudEvent handlers were still running near the deadline",
+                ))
+            }
+        }
+    }
+
+    /// Gives back what the handlers cut short at the deadline had claimed (idempotency
+    /// records in progress), within the deadline margin.
+    async fn give_back(&self, releases: &Releases) {
+        if tokio::time::timeout(self.options.deadline_margin, releases.release_all())
+            .await
+            .is_err()
+        {
+            tracing::warn!("claims of the cancelled handlers were not all given back before the deadline");
+        }
     }
 
     /// How long handlers may run: until `deadline_margin` before the deadline. A deadline

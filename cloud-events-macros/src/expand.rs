@@ -3,8 +3,10 @@
 
 use crate::check::{Injected, Role, made_type, signature};
 use crate::parse::{
-    Attribute, FactorySpec, FilterSpec, HandlerSpec, PatternSpec, RouteSpec, parse, parse_factory,
+    Attribute, FactorySpec, FilterSpec, HandlerSpec, IdempotentSpec, PatternSpec, RouteSpec, parse,
+    parse_factory,
 };
+use cloud_events_core::Kind;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ItemFn;
@@ -38,6 +40,9 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         crate::event_param::check_event(event, &spec.route)?;
         if let (Some(when), RouteSpec::Kind(kind)) = (&spec.when, &spec.route) {
             crate::when_paths::check_when(when, *kind, event)?;
+        }
+        if let (Some(idempotent), RouteSpec::Kind(kind)) = (&spec.idempotent, &spec.route) {
+            check_idempotent_key(idempotent, *kind, event)?;
         }
     }
     let krate = private();
@@ -98,6 +103,22 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
         let __output = #call;
         #output
     };
+    // The handler's `Idempotent`, one static read by the wrapper and the registration.
+    let idempotent_name = format_ident!("__cloud_events_idempotent_{}", name);
+    let (idempotent_field, idempotent_item) = match &spec.idempotent {
+        Some(idempotent) => {
+            let value = idempotent_spec(idempotent);
+            let check = quote_spanned!(idempotent.span=> #krate::idempotency_feature!(););
+            let item = quote! {
+                #check
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                static #idempotent_name: #krate::Idempotent = #value;
+            };
+            (quote!(::core::option::Option::Some(&#idempotent_name)), item)
+        }
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
     // The event type's checks (does the kind deliver it?) are spanned on the parameter.
     let body = match &spec.route {
         RouteSpec::Kind(kind) => {
@@ -105,21 +126,36 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
             let split = quote_spanned! {event_ty.span()=>
                 <#event_ty as #krate::EventOf<#krate::marker::#marker>>::deliver
             };
-            quote! {
-                #krate::deliver(__invocation, #name_text, #split, |__event: #event_ty| async move { #run }).await
+            match &spec.idempotent {
+                None => quote! {
+                    #krate::deliver(__invocation, #name_text, #split, |__event: #event_ty| async move { #run }).await
+                },
+                Some(_) => quote! {
+                    #krate::idempotent_deliver(__invocation, #name_text, &#idempotent_name, #split, |__event: #event_ty| async move { #run }).await
+                },
             }
         }
         RouteSpec::Default => {
             let decode = quote_spanned! {event_ty.span()=> #krate::decode_any::<#event_ty>(__invocation)? };
-            quote! {
-                let __event = #decode;
-                #run
+            match &spec.idempotent {
+                None => quote! {
+                    let __event = #decode;
+                    #run
+                },
+                Some(_) => quote! {
+                    #krate::idempotent_default(__invocation, #name_text, &#idempotent_name, async move {
+                        let __event = #decode;
+                        #run
+                    }).await
+                },
             }
         }
     };
 
     Ok(quote! {
         #function
+
+        #idempotent_item
 
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -135,6 +171,7 @@ pub fn expand(attribute: Attribute, args: TokenStream, item: TokenStream) -> syn
                 per_record: #per_record,
                 adapted: #adapted,
                 rank: #rank,
+                idempotent: #idempotent_field,
                 name: #name_text,
                 module_path: ::core::module_path!(),
                 file: ::core::file!(),
@@ -247,6 +284,58 @@ impl Injection {
         }
         out
     }
+}
+
+/// `Idempotent { .. }` for the registration and the wrapper.
+fn idempotent_spec(spec: &IdempotentSpec) -> TokenStream {
+    let krate = private();
+    let text = |text: &Option<syn::LitStr>| match text {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (key, validate, prefix) = (text(&spec.key), text(&spec.validate), text(&spec.prefix));
+    let expires_after = spec.expires_after;
+    quote! {
+        #krate::Idempotent {
+            key: #key,
+            validate: #validate,
+            expires_after: #expires_after,
+            prefix: #prefix,
+        }
+    }
+}
+
+/// An idempotent handler of `kind` taking `event` has a key: one it names (checked against
+/// the kind's sample like a `when` path), or the one its kind's source gives.
+fn check_idempotent_key(spec: &IdempotentSpec, kind: Kind, event: &syn::Type) -> syn::Result<()> {
+    let mut errors = crate::parse::Errors::default();
+    for (path, what) in [(&spec.key, "idempotency `key`"), (&spec.validate, "`validate`")] {
+        if let Some(path) = path
+            && let Err(error) = crate::when_paths::check_path(path, what, kind, event)
+        {
+            errors.push(error);
+        }
+    }
+    if spec.key.is_none()
+        && let Some(receives) = crate::when_paths::receives(kind, event)
+        && kind.idempotency_key_for(receives).is_none()
+    {
+        let why = match kind.idempotency_key() {
+            Some(_) => format!(
+                "`{}` events have an id, but a handler called once per record needs one per record",
+                kind.key()
+            ),
+            None => format!(
+                "`{}` events carry no id that stays the same when they are delivered again (a retried request is a new request with a new id)",
+                kind.key()
+            ),
+        };
+        errors.at(
+            spec.span,
+            format!("{why}: name the key, as in `idempotent(key = \"body.orderId\")`, with the path of a field that identifies the work"),
+        );
+    }
+    errors.finish()
 }
 
 fn filter(spec: &HandlerSpec) -> TokenStream {

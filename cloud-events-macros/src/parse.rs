@@ -45,7 +45,24 @@ pub struct HandlerSpec {
     /// CloudEvents.
     pub adapted: bool,
     pub rank: i32,
+    /// `idempotent` or `idempotent(...)`.
+    pub idempotent: Option<IdempotentSpec>,
 }
+
+/// What `idempotent(...)` says.
+pub struct IdempotentSpec {
+    /// The `idempotent` word, where errors about the handler's key point.
+    pub span: Span,
+    pub key: Option<LitStr>,
+    pub validate: Option<LitStr>,
+    /// Seconds.
+    pub expires_after: u64,
+    pub prefix: Option<LitStr>,
+}
+
+/// A completed record counts for an hour unless `expires_after` says otherwise (Powertools'
+/// default).
+const DEFAULT_EXPIRY_SECONDS: u64 = 3600;
 
 /// What `#[dependency(...)]` says about the factory.
 pub struct FactorySpec {
@@ -73,11 +90,12 @@ impl Errors {
     }
 }
 
-/// One argument: `"aws.s3"`, `default`, or `name = value`.
+/// One argument: `"aws.s3"`, `default`, `name = value`, or `name(arguments)`.
 enum Arg {
     Key(LitStr),
     Flag(Ident),
     Named(Ident, Expr),
+    Call(Ident, Punctuated<Arg, Token![,]>),
 }
 
 impl Parse for Arg {
@@ -90,14 +108,19 @@ impl Parse for Arg {
         if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
             Ok(Arg::Named(name, input.parse()?))
+        } else if input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            Ok(Arg::Call(name, Punctuated::parse_terminated(&content)?))
         } else {
             Ok(Arg::Flag(name))
         }
     }
 }
 
-const ON_EVENT_ARGS: &str = "#[on_event] takes a route key string (\"aws.s3\") or `default`, then `rank = N`, `when = \"...\"`, and for aws.events `source`/`detail_type`, for cloudevents `source`/`type`/`subject`, for aws.iotevents `event_name`";
-const ON_CLOUDEVENT_ARGS: &str = "#[on_cloudevent] takes `source = \"...\"`, `type = \"...\"`, `subject = \"...\"`, `when = \"...\"`, `adapted = true` and `rank = N`";
+const ON_EVENT_ARGS: &str = "#[on_event] takes a route key string (\"aws.s3\") or `default`, then `rank = N`, `when = \"...\"`, `idempotent`, and for aws.events `source`/`detail_type`, for cloudevents `source`/`type`/`subject`, for aws.iotevents `event_name`";
+const ON_CLOUDEVENT_ARGS: &str = "#[on_cloudevent] takes `source = \"...\"`, `type = \"...\"`, `subject = \"...\"`, `when = \"...\"`, `adapted = true`, `idempotent` and `rank = N`";
+const IDEMPOTENT_ARGS: &str = "`idempotent` takes `key = \"body.orderId\"` (the key's path; by default the id the event source gives each event or record), `validate = \"body.amount\"` (fields a duplicate must match), `expires_after = \"1h\"` (how long an answer is kept: seconds, or a number with `s`, `m`, `h` or `d`) and `prefix = \"...\"` (the records' id prefix)";
 
 pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec> {
     let args = Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args)?;
@@ -109,6 +132,7 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
         when: None,
         rank: 0,
         adapted: false,
+        idempotent: None,
     };
     let mut rank_given = false;
     // Shorthands are checked against the kind once it is known.
@@ -180,7 +204,18 @@ pub fn parse(attribute: Attribute, args: TokenStream) -> syn::Result<HandlerSpec
                     None => errors.at(value_span(&value), format!("`{name}` takes a string literal, e.g. `{name} = \"...\"`")),
                 }
             }
+            (_, Arg::Flag(flag)) if flag == "idempotent" => {
+                set_idempotent(&mut spec.idempotent, &flag, Punctuated::new(), &mut errors)
+            }
+            (_, Arg::Call(name, args)) if name == "idempotent" => {
+                set_idempotent(&mut spec.idempotent, &name, args, &mut errors)
+            }
+            (_, Arg::Named(name, _)) if name == "idempotent" => errors.at(
+                name.span(),
+                format!("write `idempotent` alone or with arguments in parentheses: `idempotent(key = \"...\")`; {IDEMPOTENT_ARGS}"),
+            ),
             (_, Arg::Flag(flag)) => errors.at(flag.span(), format!("unknown argument `{flag}`: {accepted}")),
+            (_, Arg::Call(name, _)) => errors.at(name.span(), format!("unknown argument `{name}`: {accepted}")),
             (_, Arg::Named(name, _)) => errors.at(name.span(), format!("unknown argument `{name}`: {accepted}")),
         }
     }
@@ -254,6 +289,9 @@ pub fn parse_factory(args: TokenStream) -> syn::Result<FactorySpec> {
             Arg::Named(name, _) | Arg::Flag(name) => {
                 errors.at(name.span(), format!("unknown argument `{name}`: #[dependency] takes `scope = \"process\" | \"invocation\" | \"transient\"`"))
             }
+            Arg::Call(name, _) => {
+                errors.at(name.span(), format!("unknown argument `{name}`: #[dependency] takes `scope = \"process\" | \"invocation\" | \"transient\"`"))
+            }
             Arg::Key(key) => errors.at(key.span(), "#[dependency] takes `scope = \"...\"`"),
         }
     }
@@ -261,6 +299,107 @@ pub fn parse_factory(args: TokenStream) -> syn::Result<FactorySpec> {
     Ok(FactorySpec {
         scope: scope.unwrap_or("invocation"),
     })
+}
+
+/// Reads `idempotent` or `idempotent(...)` into `slot`.
+fn set_idempotent(
+    slot: &mut Option<IdempotentSpec>,
+    word: &Ident,
+    args: Punctuated<Arg, Token![,]>,
+    errors: &mut Errors,
+) {
+    if slot.is_some() {
+        errors.at(word.span(), "`idempotent` is given twice: keep one");
+        return;
+    }
+    let mut spec = IdempotentSpec {
+        span: word.span(),
+        key: None,
+        validate: None,
+        expires_after: DEFAULT_EXPIRY_SECONDS,
+        prefix: None,
+    };
+    let mut expiry_given = false;
+    for arg in args {
+        let (name, value) = match arg {
+            Arg::Named(name, value) => (name, value),
+            Arg::Flag(name) | Arg::Call(name, _) => {
+                errors.at(name.span(), format!("unknown argument `{name}` of `idempotent`: {IDEMPOTENT_ARGS}"));
+                continue;
+            }
+            Arg::Key(text) => {
+                errors.at(text.span(), format!("name the argument: `key = {:?}`; {IDEMPOTENT_ARGS}", text.value()));
+                continue;
+            }
+        };
+        let given_twice = match name.to_string().as_str() {
+            "key" => spec.key.is_some(),
+            "validate" => spec.validate.is_some(),
+            "prefix" => spec.prefix.is_some(),
+            "expires_after" => expiry_given,
+            _ => {
+                errors.at(name.span(), format!("unknown argument `{name}` of `idempotent`: {IDEMPOTENT_ARGS}"));
+                continue;
+            }
+        };
+        if given_twice {
+            errors.at(name.span(), format!("`{name}` is given twice: keep one"));
+            continue;
+        }
+        if name == "expires_after" {
+            expiry_given = true;
+            match expiry_seconds(&value) {
+                Ok(seconds) => spec.expires_after = seconds,
+                Err(message) => errors.at(value_span(&value), message),
+            }
+            continue;
+        }
+        let Some(text) = string_literal(&value) else {
+            errors.at(value_span(&value), format!("`{name}` takes a string literal, e.g. `{name} = \"body.orderId\"`"));
+            continue;
+        };
+        if name == "prefix" {
+            if text.value().is_empty() || text.value().contains('#') {
+                errors.at(text.span(), "`prefix` cannot be empty or hold `#` (it comes before the `#` and the key's hash in each record's id)");
+            }
+            spec.prefix = Some(text);
+            continue;
+        }
+        if let Err(error) = cloud_events_core::condition::Path::parse(&text.value()) {
+            errors.at(text.span(), format!("invalid `{name}` path: {error}"));
+        }
+        if name == "key" {
+            spec.key = Some(text);
+        } else {
+            spec.validate = Some(text);
+        }
+    }
+    *slot = Some(spec);
+}
+
+/// `expires_after = 3600` or `"90s"`, `"15m"`, `"1h"`, `"7d"`, in seconds.
+fn expiry_seconds(value: &Expr) -> Result<u64, String> {
+    const HOW: &str = "`expires_after` takes seconds (`expires_after = 3600`) or a string of a whole number and a unit: \"90s\", \"15m\", \"1h\" or \"7d\"";
+    let seconds = match value {
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<u64>().map_err(|_| HOW.to_owned())?,
+        _ => {
+            let text = string_literal(value).ok_or(HOW)?.value();
+            let unit_at = text.find(|c: char| !c.is_ascii_digit()).ok_or(HOW)?;
+            let number: u64 = text[..unit_at].parse().map_err(|_| HOW.to_owned())?;
+            let unit = match &text[unit_at..] {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
+                _ => return Err(HOW.to_owned()),
+            };
+            number.checked_mul(unit).ok_or(HOW)?
+        }
+    };
+    if seconds == 0 {
+        return Err("`expires_after` must be at least one second".to_owned());
+    }
+    Ok(seconds)
 }
 
 fn pattern(text: &LitStr) -> Result<PatternSpec, String> {

@@ -13,17 +13,33 @@ pub fn check_when(when: &LitStr, kind: Kind, event: &Type) -> syn::Result<()> {
     let Ok(condition) = Condition::parse(&when.value()) else {
         return Ok(()); // reported by the attribute's parser
     };
-    let Some(shape) = shape(event) else {
-        return Ok(());
+    let mut paths = Vec::new();
+    collect_paths(&condition, &mut paths);
+    check_paths(&paths, when, "`when`", kind, event)
+}
+
+/// Checks one path the handler's attribute names (`idempotent(key = "...")`), called `what`.
+pub fn check_path(text: &LitStr, what: &str, kind: Kind, event: &Type) -> syn::Result<()> {
+    let Ok(path) = Path::parse(&text.value()) else {
+        return Ok(()); // reported by the attribute's parser
     };
-    let receives = if shape == "RawEvent" || shape == "Value" {
-        Receives::WholeEvent
-    } else {
-        match deliveries_of(kind, &shape).first() {
-            Some(delivered) => delivered.receives,
-            // A type the framework does not know: the compiler speaks for it.
-            None => return Ok(()),
-        }
+    check_paths(&[&path], text, what, kind, event)
+}
+
+/// How a handler taking `event` receives `kind`'s events, where the framework knows the type.
+pub fn receives(kind: Kind, event: &Type) -> Option<Receives> {
+    let shape = shape(event)?;
+    if shape == "RawEvent" || shape == "Value" {
+        return Some(Receives::WholeEvent);
+    }
+    deliveries_of(kind, &shape).first().map(|delivered| delivered.receives)
+}
+
+/// Checks `paths`, written in the literal `lit` as `what`'s, against `kind`'s sample fields.
+fn check_paths(paths: &[&Path], lit: &LitStr, what: &str, kind: Kind, event: &Type) -> syn::Result<()> {
+    // A type the framework does not know: the compiler speaks for it.
+    let Some(receives) = receives(kind, event) else {
+        return Ok(());
     };
     let fields = kind.sample_fields();
     let record_types: Vec<String> = kind
@@ -32,9 +48,7 @@ pub fn check_when(when: &LitStr, kind: Kind, event: &Type) -> syn::Result<()> {
         .filter(|d| d.receives == Receives::EachRecord)
         .map(|d| format!("`{}`", d.ty))
         .collect();
-    let mut paths = Vec::new();
-    collect_paths(&condition, &mut paths);
-    for path in paths {
+    for path in paths.iter().copied() {
         let Some(Segment::Key(first)) = path.segments.first() else {
             continue;
         };
@@ -46,14 +60,14 @@ pub fn check_when(when: &LitStr, kind: Kind, event: &Type) -> syn::Result<()> {
                 }
                 if record.as_ref().is_some_and(|r| r.contains(first)) && !record_types.is_empty() {
                     format!(
-                        "`when` path `{written}`: `{}` events have no top-level `{first}`, their records have; a handler taking `{}` is called once per event (write `Records[0].{written}` for its first record), one taking {} once per record, with `when` checked against each",
+                        "{what} path `{written}`: `{}` events have no top-level `{first}`, their records have; a handler taking `{}` is called once per event (write `Records[0].{written}` for its first record), one taking {} once per record, with {what} checked against each",
                         kind.key(),
                         event_text(event),
                         record_types.join(" or ")
                     )
                 } else if let Some(field) = closest_field(first, &fields.event) {
                     format!(
-                        "`when` path `{written}`: `{}` events have no field `{first}`; did you mean `{field}`?",
+                        "{what} path `{written}`: `{}` events have no field `{first}`; did you mean `{field}`?",
                         kind.key()
                     )
                 } else {
@@ -74,12 +88,12 @@ pub fn check_when(when: &LitStr, kind: Kind, event: &Type) -> syn::Result<()> {
                         }),
                     };
                     format!(
-                        "`when` path `{written}`: a handler taking `{}` is called once per record, with `when` checked against each record: write the path from the record (`{from_record}`)",
+                        "{what} path `{written}`: a handler taking `{}` is called once per record, with {what} checked against each record: write the path from the record (`{from_record}`)",
                         event_text(event)
                     )
                 } else if let Some(field) = closest_field(first, record) {
                     format!(
-                        "`when` path `{written}`: `{}` records have no field `{first}`; did you mean `{field}`?",
+                        "{what} path `{written}`: `{}` records have no field `{first}`; did you mean `{field}`?",
                         kind.key()
                     )
                 } else {
@@ -88,7 +102,7 @@ pub fn check_when(when: &LitStr, kind: Kind, event: &Type) -> syn::Result<()> {
             }
             (Receives::EachRecord, None) => continue,
         };
-        return Err(syn::Error::new(when.span(), message));
+        return Err(syn::Error::new(lit.span(), message));
     }
     Ok(())
 }
