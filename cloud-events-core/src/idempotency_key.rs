@@ -88,7 +88,13 @@ impl Kind {
     /// ```
     pub const fn idempotency_key_for(self, receives: Receives) -> Option<IdempotencyKey> {
         match (self.idempotency_key(), receives) {
-            (Some(IdempotencyKey { of: Receives::WholeEvent, .. }), Receives::EachRecord) => None,
+            (
+                Some(IdempotencyKey {
+                    of: Receives::WholeEvent,
+                    ..
+                }),
+                Receives::EachRecord,
+            ) => None,
             (key, _) => key,
         }
     }
@@ -102,7 +108,9 @@ mod tests {
     #[test]
     fn every_default_key_parses_and_is_in_the_kinds_sample() {
         for kind in Kind::ALL {
-            let Some(key) = kind.idempotency_key() else { continue };
+            let Some(key) = kind.idempotency_key() else {
+                continue;
+            };
             let sample: serde_json::Value = serde_json::from_str(kind.sample()).unwrap();
             let roots: Vec<serde_json::Value> = match key.of {
                 crate::Receives::WholeEvent => vec![sample],
@@ -114,9 +122,10 @@ mod tests {
                         .or_else(|| Some(serde_json::Value::Array(vec![sample.clone()])))
                         .unwrap();
                     match records {
-                        serde_json::Value::Object(groups) => {
-                            groups.values().flat_map(|g| g.as_array().cloned().unwrap_or_default()).collect()
-                        }
+                        serde_json::Value::Object(groups) => groups
+                            .values()
+                            .flat_map(|g| g.as_array().cloned().unwrap_or_default())
+                            .collect(),
                         serde_json::Value::Array(list) => list,
                         other => vec![other],
                     }

@@ -213,13 +213,19 @@ pub(crate) fn records_failed(route: &str, handler: &str, failed: usize) {
 /// An idempotent handler's unit was answered with the answer stored by its first run.
 #[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
 pub(crate) fn idempotent_replayed(route: &str, handler: &str) {
-    count_builtin(|| key(IDEMPOTENT_REPLAYS, &[("route", route), ("handler", handler)]), 1);
+    count_builtin(
+        || key(IDEMPOTENT_REPLAYS, &[("route", route), ("handler", handler)]),
+        1,
+    );
 }
 
 /// An idempotent handler's unit was refused: another invocation has it in progress.
 #[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
 pub(crate) fn idempotency_in_progress(route: &str, handler: &str) {
-    count_builtin(|| key(IDEMPOTENCY_IN_PROGRESS, &[("route", route), ("handler", handler)]), 1);
+    count_builtin(
+        || key(IDEMPOTENCY_IN_PROGRESS, &[("route", route), ("handler", handler)]),
+        1,
+    );
 }
 
 /// A call to the idempotency store failed.

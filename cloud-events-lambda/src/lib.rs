@@ -208,13 +208,13 @@ macro_rules! link {
 pub mod __private {
     //! What the macros' expansions name. Not a public API.
     pub use crate::factory::{factory_result, factory_value};
+    #[cfg(feature = "idempotency")]
+    pub use crate::idempotency::batch::{idempotent_default, idempotent_deliver};
     pub use crate::inject::{FromInvocation, dep_requirement, resolve_with_args};
     pub use crate::invocation::{DepArgs, FactoryFuture, FactoryRegistration, Invocation, Scope};
     pub use crate::output::{handler_failed, json_answer};
     pub use crate::param::Param;
     pub use crate::per_record::deliver;
-    #[cfg(feature = "idempotency")]
-    pub use crate::idempotency::batch::{idempotent_default, idempotent_deliver};
     pub use crate::registry::{
         Filter, HandlerFuture, HandlerRegistration, Idempotent, Pattern, Route, decode_any,
     };

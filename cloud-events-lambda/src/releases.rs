@@ -24,7 +24,10 @@ impl Releases {
     /// Owes `release` until [`Releases::settle`] is called with the token returned.
     pub(crate) fn owe(&self, release: Release) -> u64 {
         let token = self.next.fetch_add(1, Ordering::Relaxed);
-        self.owed.lock().unwrap_or_else(|p| p.into_inner()).push((token, release));
+        self.owed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((token, release));
         token
     }
 

@@ -324,11 +324,17 @@ fn set_idempotent(
         let (name, value) = match arg {
             Arg::Named(name, value) => (name, value),
             Arg::Flag(name) | Arg::Call(name, _) => {
-                errors.at(name.span(), format!("unknown argument `{name}` of `idempotent`: {IDEMPOTENT_ARGS}"));
+                errors.at(
+                    name.span(),
+                    format!("unknown argument `{name}` of `idempotent`: {IDEMPOTENT_ARGS}"),
+                );
                 continue;
             }
             Arg::Key(text) => {
-                errors.at(text.span(), format!("name the argument: `key = {:?}`; {IDEMPOTENT_ARGS}", text.value()));
+                errors.at(
+                    text.span(),
+                    format!("name the argument: `key = {:?}`; {IDEMPOTENT_ARGS}", text.value()),
+                );
                 continue;
             }
         };
@@ -338,7 +344,10 @@ fn set_idempotent(
             "prefix" => spec.prefix.is_some(),
             "expires_after" => expiry_given,
             _ => {
-                errors.at(name.span(), format!("unknown argument `{name}` of `idempotent`: {IDEMPOTENT_ARGS}"));
+                errors.at(
+                    name.span(),
+                    format!("unknown argument `{name}` of `idempotent`: {IDEMPOTENT_ARGS}"),
+                );
                 continue;
             }
         };
@@ -355,7 +364,10 @@ fn set_idempotent(
             continue;
         }
         let Some(text) = string_literal(&value) else {
-            errors.at(value_span(&value), format!("`{name}` takes a string literal, e.g. `{name} = \"body.orderId\"`"));
+            errors.at(
+                value_span(&value),
+                format!("`{name}` takes a string literal, e.g. `{name} = \"body.orderId\"`"),
+            );
             continue;
         };
         if name == "prefix" {
@@ -381,7 +393,9 @@ fn set_idempotent(
 fn expiry_seconds(value: &Expr) -> Result<u64, String> {
     const HOW: &str = "`expires_after` takes seconds (`expires_after = 3600`) or a string of a whole number and a unit: \"90s\", \"15m\", \"1h\" or \"7d\"";
     let seconds = match value {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse::<u64>().map_err(|_| HOW.to_owned())?,
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse::<u64>().map_err(|_| HOW.to_owned())?,
         _ => {
             let text = string_literal(value).ok_or(HOW)?.value();
             let unit_at = text.find(|c: char| !c.is_ascii_digit()).ok_or(HOW)?;

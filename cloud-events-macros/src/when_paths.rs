@@ -32,7 +32,9 @@ pub fn receives(kind: Kind, event: &Type) -> Option<Receives> {
     if shape == "RawEvent" || shape == "Value" {
         return Some(Receives::WholeEvent);
     }
-    deliveries_of(kind, &shape).first().map(|delivered| delivered.receives)
+    deliveries_of(kind, &shape)
+        .first()
+        .map(|delivered| delivered.receives)
 }
 
 /// Checks `paths`, written in the literal `lit` as `what`'s, against `kind`'s sample fields.

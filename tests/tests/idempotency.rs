@@ -5,7 +5,8 @@
 use cloud_events_lambda::events::{S3EventRecord, SqsMessage};
 use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore, Status};
 use cloud_events_lambda::{
-    CloudEvent, Context, Dependencies, Dispatcher, Kind, Options, RawEvent, StartupError, on_cloudevent, on_event,
+    CloudEvent, Context, Dependencies, Dispatcher, Kind, Options, RawEvent, StartupError, on_cloudevent,
+    on_event,
 };
 use cloud_events_tests::events::sqs_batch;
 use serde_json::{Value, json};
@@ -18,7 +19,10 @@ static EFFECTS: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
 
 fn effect(order: &str) -> usize {
     let mut effects = EFFECTS.lock().unwrap();
-    let count = effects.get_or_insert_with(HashMap::new).entry(order.to_owned()).or_default();
+    let count = effects
+        .get_or_insert_with(HashMap::new)
+        .entry(order.to_owned())
+        .or_default();
     *count += 1;
     *count
 }
@@ -35,7 +39,8 @@ fn effects(order: &str) -> usize {
 /// A body `{"orderId": .., "amount": .., "then": "ok" | "fail" | "panic" | "slow"}`.
 #[on_event("aws.sqs", idempotent(validate = "body.amount"))]
 async fn capture(message: SqsMessage) -> Result<Value, String> {
-    let body: Value = serde_json::from_str(message.body.as_deref().unwrap_or("{}")).map_err(|e| e.to_string())?;
+    let body: Value =
+        serde_json::from_str(message.body.as_deref().unwrap_or("{}")).map_err(|e| e.to_string())?;
     let order = body["orderId"].as_str().unwrap_or("?").to_owned();
     match body["then"].as_str() {
         Some("slow") => tokio::time::sleep(Duration::from_millis(300)).await,
@@ -57,7 +62,11 @@ async fn payment(event: CloudEvent<Value>) -> Result<String, String> {
     if data["fail"] == true {
         return Err("payment refused".to_owned());
     }
-    Ok(format!("paid-{}-{}", event.id, effect(&format!("ce-{}", event.id))))
+    Ok(format!(
+        "paid-{}-{}",
+        event.id,
+        effect(&format!("ce-{}", event.id))
+    ))
 }
 
 /// An HTTP API has no id that survives a retry: the key is named.
@@ -108,7 +117,10 @@ fn failed(answer: &Value) -> Vec<String> {
 async fn a_redelivered_batch_replays_each_answer_and_the_effect_happens_once() {
     let store = InMemoryStore::new();
     let dispatcher = app(&store);
-    let event = batch(&[order("dup-1", 10.0, "ok"), order("dup-2", 20.0, "ok")], &["dup-m1", "dup-m2"]);
+    let event = batch(
+        &[order("dup-1", 10.0, "ok"), order("dup-2", 20.0, "ok")],
+        &["dup-m1", "dup-m2"],
+    );
     let first = dispatch(&dispatcher, &event).await.unwrap();
     let again = dispatch(&dispatcher, &event).await.unwrap();
     assert_eq!(failed(&first), Vec::<String>::new());
@@ -121,7 +133,10 @@ async fn a_redelivered_batch_replays_each_answer_and_the_effect_happens_once() {
         .filter(|r| r.status == Status::Completed)
         .filter_map(|r| r.data.as_deref())
         .collect();
-    assert!(completed.contains(&r#"{"amount":10.0,"order":"dup-1","receipt":"r-dup-1-1"}"#), "{completed:?}");
+    assert!(
+        completed.contains(&r#"{"amount":10.0,"order":"dup-1","receipt":"r-dup-1-1"}"#),
+        "{completed:?}"
+    );
     // A batch's claims are made at once, its completions in the background: 2 calls a
     // record the first time, 1 on the duplicate.
     drop(records);
@@ -136,7 +151,10 @@ async fn a_whole_events_answer_is_replayed_bit_for_bit() {
     let first = dispatch(&dispatcher, &event).await.unwrap();
     let again = dispatch(&dispatcher, &event).await.unwrap();
     assert_eq!(first, "paid-pay-1-1");
-    assert_eq!(serde_json::to_vec(&first).unwrap(), serde_json::to_vec(&again).unwrap());
+    assert_eq!(
+        serde_json::to_vec(&first).unwrap(),
+        serde_json::to_vec(&again).unwrap()
+    );
     assert_eq!(effects("ce-pay-1"), 1);
     // The key is the spec's own uniqueness rule: the same id from another source is another event.
     let other = event.replace("/payments", "/refunds");
@@ -149,13 +167,19 @@ async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs() {
     let dispatcher = app(&store);
     for then in ["fail", "panic"] {
         let id = format!("retry-{then}");
-        let bad = batch(&[order(&id, 5.0, then), order(&format!("{id}-ok"), 5.0, "ok")], &[&id, "ok"]);
+        let bad = batch(
+            &[order(&id, 5.0, then), order(&format!("{id}-ok"), 5.0, "ok")],
+            &[&id, "ok"],
+        );
         let answer = dispatch(&dispatcher, &bad).await.unwrap();
         assert_eq!(failed(&answer), [id.clone()]);
         assert_eq!(effects(&id), 0);
         // The retry (now succeeding) runs.
         let good = batch(&[order(&id, 5.0, "ok")], &[&id]);
-        assert_eq!(failed(&dispatch(&dispatcher, &good).await.unwrap()), Vec::<String>::new());
+        assert_eq!(
+            failed(&dispatch(&dispatcher, &good).await.unwrap()),
+            Vec::<String>::new()
+        );
         assert_eq!(effects(&id), 1, "{then}");
     }
     let event = json!({"specversion": "1.0", "id": "pay-fail", "source": "/payments", "type": "com.example.payment.captured", "data": {"fail": true}});
@@ -163,7 +187,10 @@ async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs() {
     assert_eq!(error.error_type(), "HandlerFailed");
     let mut fixed = event.clone();
     fixed["data"] = json!({});
-    assert_eq!(dispatch(&dispatcher, &fixed.to_string()).await.unwrap(), "paid-pay-fail-1");
+    assert_eq!(
+        dispatch(&dispatcher, &fixed.to_string()).await.unwrap(),
+        "paid-pay-fail-1"
+    );
 }
 
 #[tokio::test]
@@ -176,21 +203,37 @@ async fn a_handler_cancelled_at_the_deadline_gives_its_record_back() {
         deadline_ms: now + 600,
         ..Context::local(1, "payments")
     };
-    let error = dispatcher.dispatch(&event.to_string(), context).await.unwrap_err();
+    let error = dispatcher
+        .dispatch(&event.to_string(), context)
+        .await
+        .unwrap_err();
     assert_eq!(error.error_type(), "DeadlineExceeded");
-    assert!(store.records().is_empty(), "the record was deleted: {:?}", store.records());
+    assert!(
+        store.records().is_empty(),
+        "the record was deleted: {:?}",
+        store.records()
+    );
     let mut quick = event.clone();
     quick["data"] = json!({});
-    assert_eq!(dispatch(&dispatcher, &quick.to_string()).await.unwrap(), "paid-pay-slow-1");
+    assert_eq!(
+        dispatch(&dispatcher, &quick.to_string()).await.unwrap(),
+        "paid-pay-slow-1"
+    );
 }
 
 #[tokio::test]
 async fn a_duplicate_with_another_amount_is_refused() {
     let store = InMemoryStore::new();
     let dispatcher = app(&store);
-    let first = batch(&[order("val-1", 10.0, "ok"), order("val-x", 1.0, "ok")], &["val-m1", "val-mx"]);
+    let first = batch(
+        &[order("val-1", 10.0, "ok"), order("val-x", 1.0, "ok")],
+        &["val-m1", "val-mx"],
+    );
     dispatch(&dispatcher, &first).await.unwrap();
-    let tampered = batch(&[order("val-1", 99.0, "ok"), order("val-x", 1.0, "ok")], &["val-m1", "val-mx"]);
+    let tampered = batch(
+        &[order("val-1", 99.0, "ok"), order("val-x", 1.0, "ok")],
+        &["val-m1", "val-mx"],
+    );
     let answer = dispatch(&dispatcher, &tampered).await.unwrap();
     assert_eq!(failed(&answer), ["val-m1"]);
     assert_eq!(effects("val-1"), 1);
@@ -208,7 +251,10 @@ async fn a_key_missing_at_run_time_is_an_error_and_the_handler_does_not_run() {
     assert_eq!(store.requests(), 0);
     // With the key: runs, under the prefix it names.
     event["body"] = json!("{\"orderId\": \"o-1\"}");
-    assert_eq!(dispatch(&dispatcher, &event.to_string()).await.unwrap(), "created");
+    assert_eq!(
+        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
+        "created"
+    );
     assert!(store.records().keys().all(|id| id.starts_with("orders-api#")));
 }
 
@@ -227,13 +273,19 @@ async fn a_duplicate_within_one_batch_runs_once_and_neither_record_is_lost() {
     let store = InMemoryStore::new();
     let dispatcher = app(&store);
     let twice = order("in-batch", 7.0, "ok");
-    let event = batch(&[twice.clone(), order("in-batch-2", 1.0, "ok"), twice], &["same", "other", "same"]);
+    let event = batch(
+        &[twice.clone(), order("in-batch-2", 1.0, "ok"), twice],
+        &["same", "other", "same"],
+    );
     let answer = dispatch(&dispatcher, &event).await.unwrap();
     assert_eq!(failed(&answer), Vec::<String>::new());
     assert_eq!(effects("in-batch"), 1);
     // Across batches too.
     let next = batch(&[order("in-batch", 7.0, "ok")], &["same"]);
-    assert_eq!(failed(&dispatch(&dispatcher, &next).await.unwrap()), Vec::<String>::new());
+    assert_eq!(
+        failed(&dispatch(&dispatcher, &next).await.unwrap()),
+        Vec::<String>::new()
+    );
     assert_eq!(effects("in-batch"), 1);
 }
 
@@ -247,7 +299,11 @@ async fn two_concurrent_invocations_of_one_key_run_it_once() {
     // One ran; the other's record is reported failed (SQS redelivers it later) and the
     // whole batch, being that one record, fails with it.
     let outcomes = [a, b];
-    let errors: Vec<String> = outcomes.iter().filter_map(|o| o.as_ref().err()).map(|e| e.message.clone()).collect();
+    let errors: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err())
+        .map(|e| e.message.clone())
+        .collect();
     assert_eq!(errors.len(), 1, "{outcomes:?}");
     assert!(errors[0].contains("IdempotencyAlreadyInProgress"), "{errors:?}");
 }
@@ -257,16 +313,26 @@ async fn a_store_down_fails_the_records_without_running_them_then_recovers() {
     let store = InMemoryStore::new();
     let dispatcher = app(&store);
     store.set_unavailable(true);
-    let event = batch(&[order("down-1", 1.0, "ok"), order("down-2", 1.0, "ok")], &["down-m1", "down-m2"]);
+    let event = batch(
+        &[order("down-1", 1.0, "ok"), order("down-2", 1.0, "ok")],
+        &["down-m1", "down-m2"],
+    );
     let error = dispatch(&dispatcher, &event).await.unwrap_err();
     assert_eq!(error.error_type(), "BatchFailed");
-    assert!(error.message.contains("IdempotencyStoreFailed"), "{}", error.message);
+    assert!(
+        error.message.contains("IdempotencyStoreFailed"),
+        "{}",
+        error.message
+    );
     assert_eq!((effects("down-1"), effects("down-2")), (0, 0));
     let whole = json!({"specversion": "1.0", "id": "pay-down", "source": "/payments", "type": "com.example.payment.captured", "data": {}});
     let error = dispatch(&dispatcher, &whole.to_string()).await.unwrap_err();
     assert_eq!(error.error_type(), "IdempotencyStoreFailed");
     store.set_unavailable(false);
-    assert_eq!(failed(&dispatch(&dispatcher, &event).await.unwrap()), Vec::<String>::new());
+    assert_eq!(
+        failed(&dispatch(&dispatcher, &event).await.unwrap()),
+        Vec::<String>::new()
+    );
     assert_eq!((effects("down-1"), effects("down-2")), (1, 1));
 }
 
@@ -275,11 +341,20 @@ async fn a_record_past_its_expiry_runs_again() {
     let store = InMemoryStore::new();
     let dispatcher = app(&store);
     let event = json!({"specversion": "1.0", "id": "pay-ttl", "source": "/payments", "type": "com.example.payment.captured", "data": {}});
-    assert_eq!(dispatch(&dispatcher, &event.to_string()).await.unwrap(), "paid-pay-ttl-1");
-    assert_eq!(dispatch(&dispatcher, &event.to_string()).await.unwrap(), "paid-pay-ttl-1");
+    assert_eq!(
+        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
+        "paid-pay-ttl-1"
+    );
+    assert_eq!(
+        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
+        "paid-pay-ttl-1"
+    );
     // `expires_after = "2s"`: counted in whole seconds, so past it within three.
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    assert_eq!(dispatch(&dispatcher, &event.to_string()).await.unwrap(), "paid-pay-ttl-2");
+    assert_eq!(
+        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
+        "paid-pay-ttl-2"
+    );
 }
 
 #[test]

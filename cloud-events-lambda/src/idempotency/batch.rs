@@ -211,10 +211,15 @@ impl Keys {
             .map_err(|error| DispatchError::new(ErrorKind::InvalidEvent, error.to_string()))?;
         let key = if self.from_records {
             let kind = invocation.classification().kind().unwrap_or(Kind::CloudEvents);
-            let records = cloud_events_core::batch::records_of(kind, invocation.event().json()).unwrap_or_default();
+            let records =
+                cloud_events_core::batch::records_of(kind, invocation.event().json()).unwrap_or_default();
             records
                 .iter()
-                .map(|raw| serde_json::from_str::<Value>(raw.get()).ok().and_then(|r| key_value(&r, &self.paths)))
+                .map(|raw| {
+                    serde_json::from_str::<Value>(raw.get())
+                        .ok()
+                        .and_then(|r| key_value(&r, &self.paths))
+                })
                 .collect::<Option<Vec<Value>>>()
                 .filter(|keys| !keys.is_empty())
                 .map(Value::Array)
@@ -235,7 +240,11 @@ impl Keys {
                 .map(|(index, raw)| {
                     let record: Value = serde_json::from_str(raw.get())
                         .map_err(|error| DispatchError::new(ErrorKind::EventDecode, error.to_string()))?;
-                    self.unit(key_value(&record, &self.paths), &record, &format!("record {index}"))
+                    self.unit(
+                        key_value(&record, &self.paths),
+                        &record,
+                        &format!("record {index}"),
+                    )
                 })
                 .collect(),
             _ => {
@@ -319,10 +328,9 @@ impl<'a> Claimed<'_, 'a> {
             }
         }
         let idempotency = &self.idempotency;
-        let begins = futures_util::future::join_all(
-            claims.iter().map(|(_, unit)| idempotency.begin(unit, clock)),
-        )
-        .await;
+        let begins =
+            futures_util::future::join_all(claims.iter().map(|(_, unit)| idempotency.begin(unit, clock)))
+                .await;
         for ((index, unit), begin) in claims.into_iter().zip(begins) {
             self.states[index] = Some(match begin {
                 Begin::Run => State::Run(watch::channel(None).0),

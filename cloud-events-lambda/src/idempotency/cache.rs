@@ -46,7 +46,9 @@ impl LocalCache {
             inner.order.push_back(record.id);
         }
         while inner.records.len() > self.capacity {
-            let Some(oldest) = inner.order.pop_front() else { break };
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
             inner.records.remove(&oldest);
         }
         // Ids removed on expiry stay in `order` until they come up; keep it bounded too.
@@ -57,7 +59,11 @@ impl LocalCache {
     }
 
     pub(crate) fn remove(&self, id: &str) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).records.remove(id);
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .records
+            .remove(id);
     }
 }
 

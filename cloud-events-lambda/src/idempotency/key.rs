@@ -13,12 +13,18 @@ use std::fmt::Write;
 pub(crate) fn key_value(root: &Value, paths: &[Path]) -> Option<Value> {
     match paths {
         [one] => present(one, root),
-        many => many.iter().map(|path| present(path, root)).collect::<Option<Vec<_>>>().map(Value::Array),
+        many => many
+            .iter()
+            .map(|path| present(path, root))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
     }
 }
 
 fn present(path: &Path, root: &Value) -> Option<Value> {
-    path.resolve(root).filter(|value| !value.is_null()).map(|value| value.into_owned())
+    path.resolve(root)
+        .filter(|value| !value.is_null())
+        .map(|value| value.into_owned())
 }
 
 /// The MD5 of `value`'s JSON as Python writes it, in hexadecimal.
@@ -133,7 +139,10 @@ mod tests {
     fn values_are_written_as_pythons_json_dumps_with_sorted_keys() {
         // Each expectation is what CPython 3.11 prints for json.dumps(v, sort_keys=True).
         assert_eq!(dumps(json!("abc")), r#""abc""#);
-        assert_eq!(dumps(json!({"b": 1, "a": [true, null, "x"]})), r#"{"a": [true, null, "x"], "b": 1}"#);
+        assert_eq!(
+            dumps(json!({"b": 1, "a": [true, null, "x"]})),
+            r#"{"a": [true, null, "x"], "b": 1}"#
+        );
         assert_eq!(dumps(json!("café ☕ 😀")), r#""caf\u00e9 \u2615 \ud83d\ude00""#);
         assert_eq!(dumps(json!("a\"b\\c\n\u{1}")), r#""a\"b\\c\n\u0001""#);
         assert_eq!(dumps(json!(12.0)), "12.0");
@@ -149,11 +158,18 @@ mod tests {
     fn hashes_are_the_md5_of_that_text() {
         // hashlib.md5(json.dumps(v, sort_keys=True).encode()).hexdigest() in CPython 3.11.
         assert_eq!(hash(&json!("abc")), "ebd9f4c7b06cb0aaf5d13d80e49d8b90");
-        assert_eq!(hash(&json!({"b": 1, "a": [true, null, "x"]})), "ed443da6c33c8ba1f11420e3c411e9ad");
+        assert_eq!(
+            hash(&json!({"b": 1, "a": [true, null, "x"]})),
+            "ed443da6c33c8ba1f11420e3c411e9ad"
+        );
         assert_eq!(hash(&json!("café ☕ 😀")), "abe71af9cb0a02fa40b6d737abf9e3ea");
         assert_eq!(hash(&json!(1.5e-7)), "47c31e6069972e027788ec602a1b7a8a");
         assert_eq!(
-            hash(&json!(["acme-invoices-prod", "2026/11/invoice-000731.pdf", "0055AED6DCD90281E5"])),
+            hash(&json!([
+                "acme-invoices-prod",
+                "2026/11/invoice-000731.pdf",
+                "0055AED6DCD90281E5"
+            ])),
             "02e3d4b309dca45818858ce9e4e26110"
         );
         assert_ne!(hash(&json!("1")), hash(&json!(1)));
@@ -165,7 +181,10 @@ mod tests {
         let paths = |texts: &[&str]| texts.iter().map(|t| Path::parse(t).unwrap()).collect::<Vec<_>>();
         assert_eq!(key_value(&record, &paths(&["messageId"])), Some(json!("m-1")));
         assert_eq!(key_value(&record, &paths(&["body.orderId"])), Some(json!("o-7")));
-        assert_eq!(key_value(&record, &paths(&["messageId", "body.orderId"])), Some(json!(["m-1", "o-7"])));
+        assert_eq!(
+            key_value(&record, &paths(&["messageId", "body.orderId"])),
+            Some(json!(["m-1", "o-7"]))
+        );
         assert_eq!(key_value(&record, &paths(&["body.n"])), None);
         assert_eq!(key_value(&record, &paths(&["messageId", "body.missing"])), None);
     }

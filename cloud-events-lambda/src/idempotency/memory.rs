@@ -92,7 +92,9 @@ impl InMemoryStore {
                 tokio::time::sleep(latency).await;
             }
             if self.shared.unavailable.load(Ordering::SeqCst) {
-                return Err(StoreError::Unavailable("the in-memory store is set unavailable".to_owned()));
+                return Err(StoreError::Unavailable(
+                    "the in-memory store is set unavailable".to_owned(),
+                ));
             }
             work(&mut self.records())
         })

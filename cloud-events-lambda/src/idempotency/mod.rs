@@ -303,7 +303,10 @@ fn settle(unit: &Unit, existing: &Record, now_ms: u64) -> Option<Begin> {
                 Ok(value) => Begin::Replay(value),
                 Err(error) => Begin::Refused(DispatchError::new(
                     ErrorKind::IdempotencyStore,
-                    format!("idempotency record `{}` holds an answer that is not JSON: {error}", unit.id),
+                    format!(
+                        "idempotency record `{}` holds an answer that is not JSON: {error}",
+                        unit.id
+                    ),
                 )),
             },
         },

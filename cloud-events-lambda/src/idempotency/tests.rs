@@ -21,10 +21,16 @@ async fn a_claim_runs_once_then_its_answer_is_replayed() {
     let a = unit("f.h#a");
     assert!(matches!(idempotency.begin(&a, clock()).await, Begin::Run));
     // While it runs, a duplicate is refused as in progress.
-    let Begin::Refused(error) = idempotency.begin(&a, clock()).await else { panic!() };
+    let Begin::Refused(error) = idempotency.begin(&a, clock()).await else {
+        panic!()
+    };
     assert_eq!(error.error_type(), "IdempotencyAlreadyInProgress");
-    idempotency.complete(&a, &json!({"receipt": "r-1", "amount": 12.5}), HOUR).await;
-    let Begin::Replay(answer) = idempotency.begin(&a, clock()).await else { panic!() };
+    idempotency
+        .complete(&a, &json!({"receipt": "r-1", "amount": 12.5}), HOUR)
+        .await;
+    let Begin::Replay(answer) = idempotency.begin(&a, clock()).await else {
+        panic!()
+    };
     assert_eq!(answer, json!({"receipt": "r-1", "amount": 12.5}));
     let record = store.record("f.h#a").unwrap();
     assert_eq!(record.status, Status::Completed);
@@ -57,7 +63,10 @@ async fn an_in_progress_record_past_its_deadline_is_taken_over() {
     assert!(matches!(idempotency.begin(&a, short).await, Begin::Run));
     assert!(matches!(idempotency.begin(&a, clock()).await, Begin::Refused(_)));
     tokio::time::sleep(Duration::from_millis(60)).await;
-    assert!(matches!(idempotency.begin(&a, clock()).await, Begin::Run), "taken over");
+    assert!(
+        matches!(idempotency.begin(&a, clock()).await, Begin::Run),
+        "taken over"
+    );
 }
 
 #[tokio::test]
@@ -81,12 +90,17 @@ async fn a_duplicate_with_other_validated_fields_is_refused() {
     };
     assert!(matches!(idempotency.begin(&paid, clock()).await, Begin::Run));
     idempotency.complete(&paid, &json!("ok"), HOUR).await;
-    assert!(matches!(idempotency.begin(&paid, clock()).await, Begin::Replay(_)));
+    assert!(matches!(
+        idempotency.begin(&paid, clock()).await,
+        Begin::Replay(_)
+    ));
     let other = Unit {
         validation: Some(key::hash(&json!(99))),
         ..paid
     };
-    let Begin::Refused(error) = idempotency.begin(&other, clock()).await else { panic!() };
+    let Begin::Refused(error) = idempotency.begin(&other, clock()).await else {
+        panic!()
+    };
     assert_eq!(error.error_type(), "IdempotencyValidationFailed");
 }
 
@@ -95,9 +109,15 @@ async fn an_unreachable_store_refuses_and_never_runs() {
     let store = InMemoryStore::new();
     let idempotency = Idempotency::new(store.clone());
     store.set_unavailable(true);
-    let Begin::Refused(error) = idempotency.begin(&unit("f.h#a"), clock()).await else { panic!() };
+    let Begin::Refused(error) = idempotency.begin(&unit("f.h#a"), clock()).await else {
+        panic!()
+    };
     assert_eq!(error.error_type(), "IdempotencyStoreFailed");
-    assert!(error.message.contains("the handler did not run"), "{}", error.message);
+    assert!(
+        error.message.contains("the handler did not run"),
+        "{}",
+        error.message
+    );
 }
 
 #[tokio::test]
@@ -150,7 +170,9 @@ async fn an_answer_too_large_to_keep_completes_the_record_without_it() {
     assert_eq!((record.status, record.data), (Status::Completed, None));
     // Not run again: answered null (the refused put's record is read with a get).
     let calls = inner.requests();
-    let Begin::Replay(answer) = idempotency.begin(&a, clock()).await else { panic!() };
+    let Begin::Replay(answer) = idempotency.begin(&a, clock()).await else {
+        panic!()
+    };
     assert_eq!(answer, Value::Null);
     assert_eq!(inner.requests(), calls + 2);
 }
