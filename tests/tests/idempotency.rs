@@ -1,17 +1,21 @@
-//! Idempotent handlers with the in-memory store: each unit runs once per key, duplicates get
-//! the stored answer, failures, panics and the deadline give the record back, refusals get
-//! their `errorType` (or fail their record alone), batches claim their records at once.
+//! Idempotent handlers, each scenario run twice: with the in-memory store, and with the
+//! DynamoDB store against dynalite (a real implementation of DynamoDB's API, started by the
+//! test on 127.0.0.1). Each unit runs once per key, duplicates get the stored answer,
+//! failures, panics and the deadline give the record back, refusals get their `errorType`
+//! (or fail their record alone), batches claim their records at once.
 
 use cloud_events_lambda::events::{S3EventRecord, SqsMessage};
-use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore, Status};
+use cloud_events_lambda::idempotency::{DynamoDbStore, Idempotency, IdempotencyStore, InMemoryStore, Record, Status};
 use cloud_events_lambda::{
     CloudEvent, Context, Dependencies, Dispatcher, Kind, Options, RawEvent, StartupError, on_cloudevent,
     on_event,
 };
+use cloud_events_tests::dynalite::{Dynalite, Proxy};
 use cloud_events_tests::events::sqs_batch;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How many times each order's effect happened.
@@ -46,6 +50,10 @@ async fn capture(message: SqsMessage) -> Result<Value, String> {
         Some("slow") => tokio::time::sleep(Duration::from_millis(300)).await,
         Some("fail") => return Err(format!("card declined for {order}")),
         Some("panic") => panic!("gateway exploded for {order}"),
+        Some("big") => {
+            effect(&order);
+            return Ok(json!({ "order": order, "padding": "x".repeat(500 * 1024) }));
+        }
         _ => {}
     }
     let nth = effect(&order);
@@ -80,9 +88,137 @@ fn stored(record: S3EventRecord) -> Option<String> {
     record.s3.object.key
 }
 
-fn app(store: &InMemoryStore) -> Dispatcher {
+/// Where a scenario keeps its records, and how it looks at them.
+enum Backend {
+    Memory(InMemoryStore),
+    Dynamo {
+        server: Option<Dynalite>,
+        port: u16,
+        binary: PathBuf,
+        data: PathBuf,
+        proxy: Proxy,
+        client: aws_sdk_dynamodb::Client,
+        table: String,
+    },
+}
+
+/// A dispatcher over this file's handlers with one store, and a view of that store.
+struct Harness {
+    dispatcher: Dispatcher,
+    backend: Backend,
+    /// Tells the scenario's orders apart from the other backend's.
+    tag: &'static str,
+    /// The in-memory store's calls already counted.
+    counted: std::sync::atomic::AtomicUsize,
+}
+
+impl Harness {
+    fn memory() -> Harness {
+        let store = InMemoryStore::new();
+        Harness {
+            dispatcher: dispatcher(Idempotency::new(store.clone())),
+            backend: Backend::Memory(store),
+            tag: "mem",
+            counted: Default::default(),
+        }
+    }
+
+    /// A dynalite of its own (with its table), behind a counting proxy; `None` (the test
+    /// then says it skipped) if dynalite cannot be had on this machine.
+    async fn dynalite(name: &str) -> Option<Harness> {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).to_path_buf();
+        let binary = match cloud_events_tests::dynalite::find_or_install(&dir) {
+            Ok(binary) => binary,
+            Err(why) => {
+                eprintln!("skipped: {why}");
+                return None;
+            }
+        };
+        let data = dir.join(format!("dynalite-data-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        let server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
+        let proxy = Proxy::start(server.port(), Duration::ZERO).await;
+        let client = cloud_events_tests::dynalite::client(&proxy.endpoint());
+        let table = format!("idempotency-{name}");
+        cloud_events_tests::dynalite::create_table(&client, &table).await.expect("the table is created");
+        proxy.take();
+        Some(Harness {
+            dispatcher: dispatcher(Idempotency::new(DynamoDbStore::new(client.clone(), &table))),
+            counted: Default::default(),
+            backend: Backend::Dynamo {
+                port: server.port(),
+                server: Some(server),
+                binary,
+                data,
+                proxy,
+                client,
+                table,
+            },
+            tag: "ddb",
+        })
+    }
+
+    fn order(&self, name: &str) -> String {
+        format!("{}-{name}", self.tag)
+    }
+
+    async fn dispatch(&self, json: &str) -> Result<Value, cloud_events_lambda::DispatchError> {
+        self.dispatcher.dispatch(json, Context::local(1, "payments")).await
+    }
+
+    /// The requests the store got since the last call, by operation.
+    fn requests(&self) -> Vec<String> {
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = store.requests();
+                let before = self.counted.swap(now, std::sync::atomic::Ordering::SeqCst);
+                vec!["call".to_owned(); now - before]
+            }
+            Backend::Dynamo { proxy, .. } => proxy.take(),
+        }
+    }
+
+    /// Every record in the store.
+    async fn records(&self) -> Vec<Record> {
+        match &self.backend {
+            Backend::Memory(store) => store.records().values().cloned().collect(),
+            Backend::Dynamo { client, table, .. } => {
+                let scan = client.scan().table_name(table).send().await.expect("a scan");
+                let store = DynamoDbStore::new(client.clone(), table);
+                let mut records = Vec::new();
+                for item in scan.items() {
+                    let id = item["id"].as_s().expect("an id");
+                    records.push(store.get(id).await.expect("a get").expect("the record"));
+                }
+                records
+            }
+        }
+    }
+
+    /// Makes the store unreachable (`false`) or reachable again.
+    fn set_reachable(&mut self, reachable: bool) {
+        match &mut self.backend {
+            Backend::Memory(store) => store.set_unavailable(!reachable),
+            Backend::Dynamo {
+                server,
+                port,
+                binary,
+                data,
+                ..
+            } => {
+                if reachable {
+                    *server = Some(Dynalite::start(binary, data, Some(*port)).expect("dynalite starts again"));
+                } else if let Some(running) = server.take() {
+                    running.stop();
+                }
+            }
+        }
+    }
+}
+
+fn dispatcher(idempotency: Idempotency) -> Dispatcher {
     let mut dependencies = Dependencies::new();
-    dependencies.insert(Idempotency::new(store.clone()));
+    dependencies.insert(idempotency);
     Dispatcher::new(dependencies, Options::default()).expect("starts")
 }
 
@@ -99,8 +235,8 @@ fn batch(bodies: &[String], ids: &[&str]) -> String {
     event.to_string()
 }
 
-async fn dispatch(dispatcher: &Dispatcher, json: &str) -> Result<Value, cloud_events_lambda::DispatchError> {
-    dispatcher.dispatch(json, Context::local(1, "payments")).await
+fn payment_event(id: &str, data: Value) -> String {
+    json!({"specversion": "1.0", "id": id, "source": "/payments", "type": "com.example.payment.captured", "data": data}).to_string()
 }
 
 /// An SQS batch answer as the failed ids.
@@ -113,248 +249,234 @@ fn failed(answer: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_redelivered_batch_replays_each_answer_and_the_effect_happens_once() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let event = batch(
-        &[order("dup-1", 10.0, "ok"), order("dup-2", 20.0, "ok")],
-        &["dup-m1", "dup-m2"],
-    );
-    let first = dispatch(&dispatcher, &event).await.unwrap();
-    let again = dispatch(&dispatcher, &event).await.unwrap();
+/// Each scenario as two tests: `memory::NAME` and `dynalite::NAME`.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::memory()).await;
+                }
+            )*
+        }
+        mod dynalite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(harness) = super::Harness::dynalite(stringify!($name)).await {
+                        super::$name(harness).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+scenarios!(
+    a_redelivered_batch_replays_each_answer_and_the_effect_happens_once,
+    a_whole_events_answer_is_replayed_bit_for_bit,
+    a_failed_or_panicking_record_is_given_back_and_its_retry_runs,
+    a_handler_cancelled_at_the_deadline_gives_its_record_back,
+    a_duplicate_with_another_amount_is_refused,
+    a_key_missing_at_run_time_is_an_error_and_the_handler_does_not_run,
+    s3_records_are_keyed_by_bucket_key_and_sequencer_as_powertools_keys_them,
+    a_duplicate_within_one_batch_runs_once_and_neither_record_is_lost,
+    two_concurrent_invocations_of_one_key_run_it_once,
+    a_store_down_fails_the_records_without_running_them_then_recovers,
+    a_record_past_its_expiry_runs_again,
+    an_answer_larger_than_the_store_keeps_is_answered_then_replayed_as_null,
+);
+
+async fn a_redelivered_batch_replays_each_answer_and_the_effect_happens_once(h: Harness) {
+    let (one, two) = (h.order("dup-1"), h.order("dup-2"));
+    let event = batch(&[order(&one, 10.0, "ok"), order(&two, 20.0, "ok")], &["dup-m1", "dup-m2"]);
+    let first = h.dispatch(&event).await.unwrap();
+    let first_requests = h.requests();
+    let again = h.dispatch(&event).await.unwrap();
+    let again_requests = h.requests();
     assert_eq!(failed(&first), Vec::<String>::new());
     assert_eq!(first.to_string(), again.to_string());
-    assert_eq!((effects("dup-1"), effects("dup-2")), (1, 1));
-    // Two records, each `COMPLETED` with its handler's answer, bit for bit.
-    let records = store.records();
-    let completed: Vec<&str> = records
-        .values()
+    assert_eq!((effects(&one), effects(&two)), (1, 1));
+    let completed: Vec<String> = h
+        .records()
+        .await
+        .into_iter()
         .filter(|r| r.status == Status::Completed)
-        .filter_map(|r| r.data.as_deref())
+        .filter_map(|r| r.data)
         .collect();
-    assert!(
-        completed.contains(&r#"{"amount":10.0,"order":"dup-1","receipt":"r-dup-1-1"}"#),
-        "{completed:?}"
-    );
-    // A batch's claims are made at once, its completions in the background: 2 calls a
-    // record the first time, 1 on the duplicate.
-    drop(records);
-    assert_eq!(store.requests(), 2 * 2 + 2);
+    let expected = format!(r#"{{"amount":10.0,"order":"{one}","receipt":"r-{one}-1"}}"#);
+    assert!(completed.contains(&expected), "{completed:?}");
+    // Counted at the store: a put then an update a record the first time; on the
+    // duplicate, a put a record (and, where the server does not return the item that
+    // refused the put, as dynalite does not, a consistent get).
+    match &h.backend {
+        Backend::Memory(_) => assert_eq!((first_requests.len(), again_requests.len()), (4, 2)),
+        Backend::Dynamo { .. } => {
+            let mut sorted = first_requests.clone();
+            sorted.sort();
+            assert_eq!(sorted, ["PutItem", "PutItem", "UpdateItem", "UpdateItem"]);
+            let mut sorted = again_requests.clone();
+            sorted.sort();
+            assert_eq!(sorted, ["GetItem", "GetItem", "PutItem", "PutItem"]);
+        }
+    }
 }
 
-#[tokio::test]
-async fn a_whole_events_answer_is_replayed_bit_for_bit() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let event = json!({"specversion": "1.0", "id": "pay-1", "source": "/payments", "type": "com.example.payment.captured", "data": {}}).to_string();
-    let first = dispatch(&dispatcher, &event).await.unwrap();
-    let again = dispatch(&dispatcher, &event).await.unwrap();
-    assert_eq!(first, "paid-pay-1-1");
-    assert_eq!(
-        serde_json::to_vec(&first).unwrap(),
-        serde_json::to_vec(&again).unwrap()
-    );
-    assert_eq!(effects("ce-pay-1"), 1);
+async fn a_whole_events_answer_is_replayed_bit_for_bit(h: Harness) {
+    let id = h.order("pay-1");
+    let event = payment_event(&id, json!({}));
+    let first = h.dispatch(&event).await.unwrap();
+    let again = h.dispatch(&event).await.unwrap();
+    assert_eq!(first, format!("paid-{id}-1"));
+    assert_eq!(serde_json::to_vec(&first).unwrap(), serde_json::to_vec(&again).unwrap());
+    assert_eq!(effects(&format!("ce-{id}")), 1);
     // The key is the spec's own uniqueness rule: the same id from another source is another event.
     let other = event.replace("/payments", "/refunds");
-    assert_eq!(dispatch(&dispatcher, &other).await.unwrap(), "paid-pay-1-2");
+    assert_eq!(h.dispatch(&other).await.unwrap(), format!("paid-{id}-2"));
 }
 
-#[tokio::test]
-async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
+async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs(h: Harness) {
     for then in ["fail", "panic"] {
-        let id = format!("retry-{then}");
-        let bad = batch(
-            &[order(&id, 5.0, then), order(&format!("{id}-ok"), 5.0, "ok")],
-            &[&id, "ok"],
-        );
-        let answer = dispatch(&dispatcher, &bad).await.unwrap();
+        let id = h.order(&format!("retry-{then}"));
+        let ok = format!("{id}-ok");
+        let bad = batch(&[order(&id, 5.0, then), order(&ok, 5.0, "ok")], &[&id, &ok]);
+        let answer = h.dispatch(&bad).await.unwrap();
         assert_eq!(failed(&answer), [id.clone()]);
         assert_eq!(effects(&id), 0);
         // The retry (now succeeding) runs.
         let good = batch(&[order(&id, 5.0, "ok")], &[&id]);
-        assert_eq!(
-            failed(&dispatch(&dispatcher, &good).await.unwrap()),
-            Vec::<String>::new()
-        );
+        assert_eq!(failed(&h.dispatch(&good).await.unwrap()), Vec::<String>::new());
         assert_eq!(effects(&id), 1, "{then}");
     }
-    let event = json!({"specversion": "1.0", "id": "pay-fail", "source": "/payments", "type": "com.example.payment.captured", "data": {"fail": true}});
-    let error = dispatch(&dispatcher, &event.to_string()).await.unwrap_err();
+    let id = h.order("pay-fail");
+    let error = h.dispatch(&payment_event(&id, json!({"fail": true}))).await.unwrap_err();
     assert_eq!(error.error_type(), "HandlerFailed");
-    let mut fixed = event.clone();
-    fixed["data"] = json!({});
-    assert_eq!(
-        dispatch(&dispatcher, &fixed.to_string()).await.unwrap(),
-        "paid-pay-fail-1"
-    );
+    assert_eq!(h.dispatch(&payment_event(&id, json!({}))).await.unwrap(), format!("paid-{id}-1"));
 }
 
-#[tokio::test]
-async fn a_handler_cancelled_at_the_deadline_gives_its_record_back() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let event = json!({"specversion": "1.0", "id": "pay-slow", "source": "/payments", "type": "com.example.payment.captured", "data": {"slow": true}});
+async fn a_handler_cancelled_at_the_deadline_gives_its_record_back(h: Harness) {
+    let id = h.order("pay-slow");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
     let context = Context {
-        deadline_ms: now + 600,
+        deadline_ms: now + 800,
         ..Context::local(1, "payments")
     };
-    let error = dispatcher
-        .dispatch(&event.to_string(), context)
-        .await
-        .unwrap_err();
+    let slow = payment_event(&id, json!({"slow": true}));
+    let error = h.dispatcher.dispatch(&slow, context).await.unwrap_err();
     assert_eq!(error.error_type(), "DeadlineExceeded");
-    assert!(
-        store.records().is_empty(),
-        "the record was deleted: {:?}",
-        store.records()
-    );
-    let mut quick = event.clone();
-    quick["data"] = json!({});
-    assert_eq!(
-        dispatch(&dispatcher, &quick.to_string()).await.unwrap(),
-        "paid-pay-slow-1"
-    );
+    let records = h.records().await;
+    assert!(records.is_empty(), "the record was deleted: {records:?}");
+    assert_eq!(h.dispatch(&payment_event(&id, json!({}))).await.unwrap(), format!("paid-{id}-1"));
 }
 
-#[tokio::test]
-async fn a_duplicate_with_another_amount_is_refused() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let first = batch(
-        &[order("val-1", 10.0, "ok"), order("val-x", 1.0, "ok")],
-        &["val-m1", "val-mx"],
-    );
-    dispatch(&dispatcher, &first).await.unwrap();
-    let tampered = batch(
-        &[order("val-1", 99.0, "ok"), order("val-x", 1.0, "ok")],
-        &["val-m1", "val-mx"],
-    );
-    let answer = dispatch(&dispatcher, &tampered).await.unwrap();
+async fn a_duplicate_with_another_amount_is_refused(h: Harness) {
+    let (one, other) = (h.order("val-1"), h.order("val-x"));
+    let first = batch(&[order(&one, 10.0, "ok"), order(&other, 1.0, "ok")], &["val-m1", "val-mx"]);
+    h.dispatch(&first).await.unwrap();
+    let tampered = batch(&[order(&one, 99.0, "ok"), order(&other, 1.0, "ok")], &["val-m1", "val-mx"]);
+    let answer = h.dispatch(&tampered).await.unwrap();
     assert_eq!(failed(&answer), ["val-m1"]);
-    assert_eq!(effects("val-1"), 1);
+    assert_eq!(effects(&one), 1);
 }
 
-#[tokio::test]
-async fn a_key_missing_at_run_time_is_an_error_and_the_handler_does_not_run() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
+async fn a_key_missing_at_run_time_is_an_error_and_the_handler_does_not_run(h: Harness) {
     let mut event: Value = serde_json::from_str(Kind::ApiGatewayV2.sample()).unwrap();
     event["body"] = json!("{\"note\": \"no order id\"}");
-    let error = dispatch(&dispatcher, &event.to_string()).await.unwrap_err();
+    let error = h.dispatch(&event.to_string()).await.unwrap_err();
     assert_eq!(error.error_type(), "IdempotencyKeyMissing");
     assert!(error.message.contains("`body.orderId`"), "{}", error.message);
-    assert_eq!(store.requests(), 0);
+    assert!(h.requests().is_empty());
     // With the key: runs, under the prefix it names.
     event["body"] = json!("{\"orderId\": \"o-1\"}");
-    assert_eq!(
-        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
-        "created"
-    );
-    assert!(store.records().keys().all(|id| id.starts_with("orders-api#")));
+    assert_eq!(h.dispatch(&event.to_string()).await.unwrap(), "created");
+    let records = h.records().await;
+    assert!(!records.is_empty() && records.iter().all(|r| r.id.starts_with("orders-api#")), "{records:?}");
 }
 
-#[tokio::test]
-async fn s3_records_are_keyed_by_bucket_key_and_sequencer_as_powertools_keys_them() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    dispatch(&dispatcher, Kind::S3.sample()).await.unwrap();
+async fn s3_records_are_keyed_by_bucket_key_and_sequencer_as_powertools_keys_them(h: Harness) {
+    h.dispatch(Kind::S3.sample()).await.unwrap();
     // hashlib.md5(json.dumps([bucket, key, sequencer], sort_keys=True).encode()) in CPython.
-    let ids: Vec<String> = store.records().keys().cloned().collect();
+    let ids: Vec<String> = h.records().await.into_iter().map(|r| r.id).collect();
     assert_eq!(ids, ["payments.stored#a330b82559ec64854c20e4ccc97c9adb"]);
 }
 
-#[tokio::test]
-async fn a_duplicate_within_one_batch_runs_once_and_neither_record_is_lost() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let twice = order("in-batch", 7.0, "ok");
+async fn a_duplicate_within_one_batch_runs_once_and_neither_record_is_lost(h: Harness) {
+    let (twice, other) = (h.order("in-batch"), h.order("in-batch-2"));
     let event = batch(
-        &[twice.clone(), order("in-batch-2", 1.0, "ok"), twice],
+        &[order(&twice, 7.0, "ok"), order(&other, 1.0, "ok"), order(&twice, 7.0, "ok")],
         &["same", "other", "same"],
     );
-    let answer = dispatch(&dispatcher, &event).await.unwrap();
+    let answer = h.dispatch(&event).await.unwrap();
     assert_eq!(failed(&answer), Vec::<String>::new());
-    assert_eq!(effects("in-batch"), 1);
+    assert_eq!(effects(&twice), 1);
     // Across batches too.
-    let next = batch(&[order("in-batch", 7.0, "ok")], &["same"]);
-    assert_eq!(
-        failed(&dispatch(&dispatcher, &next).await.unwrap()),
-        Vec::<String>::new()
-    );
-    assert_eq!(effects("in-batch"), 1);
+    let next = batch(&[order(&twice, 7.0, "ok")], &["same"]);
+    assert_eq!(failed(&h.dispatch(&next).await.unwrap()), Vec::<String>::new());
+    assert_eq!(effects(&twice), 1);
 }
 
-#[tokio::test]
-async fn two_concurrent_invocations_of_one_key_run_it_once() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let event = batch(&[order("race-1", 3.0, "slow")], &["race-m1"]);
-    let (a, b) = tokio::join!(dispatch(&dispatcher, &event), dispatch(&dispatcher, &event));
-    assert_eq!(effects("race-1"), 1);
+async fn two_concurrent_invocations_of_one_key_run_it_once(h: Harness) {
+    let id = h.order("race-1");
+    let event = batch(&[order(&id, 3.0, "slow")], &["race-m1"]);
+    let (a, b) = tokio::join!(h.dispatch(&event), h.dispatch(&event));
+    assert_eq!(effects(&id), 1);
     // One ran; the other's record is reported failed (SQS redelivers it later) and the
     // whole batch, being that one record, fails with it.
     let outcomes = [a, b];
-    let errors: Vec<String> = outcomes
-        .iter()
-        .filter_map(|o| o.as_ref().err())
-        .map(|e| e.message.clone())
-        .collect();
+    let errors: Vec<String> = outcomes.iter().filter_map(|o| o.as_ref().err()).map(|e| e.message.clone()).collect();
     assert_eq!(errors.len(), 1, "{outcomes:?}");
     assert!(errors[0].contains("IdempotencyAlreadyInProgress"), "{errors:?}");
 }
 
-#[tokio::test]
-async fn a_store_down_fails_the_records_without_running_them_then_recovers() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    store.set_unavailable(true);
-    let event = batch(
-        &[order("down-1", 1.0, "ok"), order("down-2", 1.0, "ok")],
-        &["down-m1", "down-m2"],
-    );
-    let error = dispatch(&dispatcher, &event).await.unwrap_err();
+async fn a_store_down_fails_the_records_without_running_them_then_recovers(mut h: Harness) {
+    let (one, two) = (h.order("down-1"), h.order("down-2"));
+    let event = batch(&[order(&one, 1.0, "ok"), order(&two, 1.0, "ok")], &["down-m1", "down-m2"]);
+    let warm = payment_event(&h.order("pay-up"), json!({}));
+    h.dispatch(&warm).await.unwrap();
+    h.set_reachable(false);
+    let error = h.dispatch(&event).await.unwrap_err();
     assert_eq!(error.error_type(), "BatchFailed");
-    assert!(
-        error.message.contains("IdempotencyStoreFailed"),
-        "{}",
-        error.message
-    );
-    assert_eq!((effects("down-1"), effects("down-2")), (0, 0));
-    let whole = json!({"specversion": "1.0", "id": "pay-down", "source": "/payments", "type": "com.example.payment.captured", "data": {}});
-    let error = dispatch(&dispatcher, &whole.to_string()).await.unwrap_err();
+    assert!(error.message.contains("IdempotencyStoreFailed"), "{}", error.message);
+    assert_eq!((effects(&one), effects(&two)), (0, 0));
+    let whole = payment_event(&h.order("pay-down"), json!({}));
+    let error = h.dispatch(&whole).await.unwrap_err();
     assert_eq!(error.error_type(), "IdempotencyStoreFailed");
-    store.set_unavailable(false);
-    assert_eq!(
-        failed(&dispatch(&dispatcher, &event).await.unwrap()),
-        Vec::<String>::new()
-    );
-    assert_eq!((effects("down-1"), effects("down-2")), (1, 1));
+    assert!(error.message.contains("the handler did not run"), "{}", error.message);
+    h.set_reachable(true);
+    assert_eq!(failed(&h.dispatch(&event).await.unwrap()), Vec::<String>::new());
+    assert_eq!((effects(&one), effects(&two)), (1, 1));
+    // What was kept before the outage still counts.
+    h.dispatch(&warm).await.unwrap();
+    assert_eq!(effects(&format!("ce-{}", h.order("pay-up"))), 1);
 }
 
-#[tokio::test]
-async fn a_record_past_its_expiry_runs_again() {
-    let store = InMemoryStore::new();
-    let dispatcher = app(&store);
-    let event = json!({"specversion": "1.0", "id": "pay-ttl", "source": "/payments", "type": "com.example.payment.captured", "data": {}});
-    assert_eq!(
-        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
-        "paid-pay-ttl-1"
-    );
-    assert_eq!(
-        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
-        "paid-pay-ttl-1"
-    );
+async fn a_record_past_its_expiry_runs_again(h: Harness) {
+    let id = h.order("pay-ttl");
+    let event = payment_event(&id, json!({}));
+    assert_eq!(h.dispatch(&event).await.unwrap(), format!("paid-{id}-1"));
+    assert_eq!(h.dispatch(&event).await.unwrap(), format!("paid-{id}-1"));
     // `expires_after = "2s"`: counted in whole seconds, so past it within three.
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    assert_eq!(
-        dispatch(&dispatcher, &event.to_string()).await.unwrap(),
-        "paid-pay-ttl-2"
-    );
+    assert_eq!(h.dispatch(&event).await.unwrap(), format!("paid-{id}-2"));
+}
+
+async fn an_answer_larger_than_the_store_keeps_is_answered_then_replayed_as_null(h: Harness) {
+    let id = h.order("big-1");
+    let event = batch(&[order(&id, 1.0, "big"), order(&h.order("big-ok"), 1.0, "ok")], &["big-m1", "big-m2"]);
+    // A batch answers with failures only; the record is completed either way.
+    assert_eq!(failed(&h.dispatch(&event).await.unwrap()), Vec::<String>::new());
+    let records = h.records().await;
+    let big = records.iter().find(|r| r.data.as_deref().is_none_or(|d| d.contains("padding")) && r.status == Status::Completed);
+    match &h.backend {
+        // No limit: kept whole.
+        Backend::Memory(_) => assert!(big.is_some_and(|r| r.data.as_ref().is_some_and(|d| d.len() > 500 * 1024))),
+        // Over DynamoDB's 400 KB: completed without its answer, so a duplicate does not run.
+        Backend::Dynamo { .. } => assert!(big.is_some_and(|r| r.data.is_none()), "{records:?}"),
+    }
+    // Delivered again: not run again.
+    assert_eq!(failed(&h.dispatch(&event).await.unwrap()), Vec::<String>::new());
+    assert_eq!(effects(&id), 1);
 }
 
 #[test]

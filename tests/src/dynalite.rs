@@ -1,0 +1,249 @@
+//! `dynalite` (npm), an implementation of DynamoDB's API that validates requests as DynamoDB
+//! does, started on a free port of 127.0.0.1 and killed when dropped; and a proxy in front of
+//! it that counts the requests the server gets and can delay them (a stand-in for the network
+//! between Lambda and DynamoDB).
+//!
+//! What it does that a test must know (found by trying it): it does not return the item of
+//! a failed conditional write (`ReturnValuesOnConditionCheckFailure` is accepted and
+//! ignored), and `--path DIR` keeps its tables on disk, so that a server stopped and started
+//! again on the same port has them still.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The version the tests are written against.
+pub const VERSION: &str = "3.2.2";
+
+/// The dynalite command: `$DYNALITE`, else installed with npm under `dir` (kept for the next
+/// run). `Err` says why it cannot be had.
+pub fn find_or_install(dir: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("DYNALITE") {
+        return Ok(PathBuf::from(path));
+    }
+    let prefix = dir.join("dynalite-npm");
+    let binary = prefix.join("node_modules").join(".bin").join("dynalite");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    std::fs::create_dir_all(&prefix).map_err(|e| e.to_string())?;
+    let output = Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(format!("dynalite@{VERSION}"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("npm: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "npm install dynalite@{VERSION} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    binary
+        .is_file()
+        .then_some(binary)
+        .ok_or_else(|| "npm installed dynalite but its binary is missing".to_owned())
+}
+
+/// A running dynalite; killed on drop.
+pub struct Dynalite {
+    child: Child,
+    port: u16,
+}
+
+impl Dynalite {
+    /// Starts `binary` on `port` (a free one if `None`), keeping its tables in `path`, and
+    /// waits (at most 20 s) until it listens.
+    pub fn start(binary: &Path, path: &Path, port: Option<u16>) -> Result<Dynalite, String> {
+        let port = match port {
+            Some(port) => port,
+            None => free_port()?,
+        };
+        std::fs::create_dir_all(path).map_err(|e| e.to_string())?;
+        let child = Command::new(binary)
+            .args(["--port", &port.to_string(), "--createTableMs", "0", "--path"])
+            .arg(path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", binary.display()))?;
+        let mut server = Dynalite { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("dynalite did not listen within 20 s".to_owned());
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("dynalite exited with {status}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(server)
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it and waits until it is gone.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Dynalite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+/// A client of the server at `endpoint`, with fixed credentials and region, and retries
+/// bounded so that a stopped server fails fast.
+pub fn client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(5))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates Powertools' idempotency table `name` (partition key `id`, a string).
+pub async fn create_table(client: &Client, name: &str) -> Result<(), String> {
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+    Ok(())
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a server: it names each DynamoDB request it passes
+/// (`PutItem`, `UpdateItem`...), and holds each one `delay` before passing it on.
+pub struct Proxy {
+    port: u16,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    /// Starts the proxy to `127.0.0.1:upstream` on a tokio task.
+    pub async fn start(upstream: u16, delay: Duration) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let port = listener.local_addr().expect("an address").port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let seen = Arc::clone(&seen);
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await else {
+                        return;
+                    };
+                    let _ = client.set_nodelay(true);
+                    let _ = server.set_nodelay(true);
+                    pipe(client, server, seen, delay).await;
+                });
+            }
+        });
+        Proxy { port, requests }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The requests passed so far, by operation, and forgets them.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.requests.lock().unwrap())
+    }
+}
+
+const TARGET: &[u8] = b"x-amz-target: dynamodb_20120810.";
+
+async fn pipe(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    seen: Arc<Mutex<Vec<String>>>,
+    delay: Duration,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upstream = async move {
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = match client_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let lower = buffer[..n].to_ascii_lowercase();
+            let operations: Vec<String> = lower
+                .windows(TARGET.len())
+                .enumerate()
+                .filter(|(_, window)| *window == TARGET)
+                .map(|(at, _)| {
+                    let rest = &buffer[at + TARGET.len()..n];
+                    let end = rest.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(rest.len());
+                    String::from_utf8_lossy(&rest[..end]).into_owned()
+                })
+                .collect();
+            if !operations.is_empty() {
+                seen.lock().unwrap().extend(operations);
+                tokio::time::sleep(delay).await;
+            }
+            if server_write.write_all(&buffer[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_write.shutdown().await;
+    };
+    let downstream = async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(upstream, downstream);
+}
