@@ -3,7 +3,7 @@
 //! Cargo would unify its features with every other member's), with this workspace's
 //! `Cargo.lock`. Its S3 handler takes `S3Event`; SQS, whose family is off, still routes, to a
 //! handler taking `Json<T>`; and a handler that names `SqsEvent`, or takes `Json<T>` on
-//! `aws.logs`, does not compile, with the feature to enable named.
+//! `aws.logs`, or is `idempotent`, does not compile, with the feature to enable named.
 //!
 //! The scratch crate and its target folder stay in `target/tmp` between runs, so that only the
 //! first run builds the dependencies.
@@ -69,6 +69,11 @@ fn queued(event: SqsEvent) -> usize {
 #[on_event("aws.logs")]
 fn logged(line: Json<serde_json::Value>) -> bool {
     line.0.is_object()
+}
+
+#[on_event("aws.s3", rank = 1, idempotent)]
+fn once(event: S3Event) -> usize {
+    event.records.len()
 }
 
 #[tokio::main]
@@ -162,5 +167,10 @@ fn an_app_trimmed_to_its_kinds_routes_every_kind_and_names_a_feature_left_out() 
     assert!(
         !stderr.contains("S3Event`"),
         "S3Event is there with `s3`: {stderr}"
+    );
+    // `idempotent` without the `idempotency` feature: said in our words, at the attribute.
+    assert!(
+        stderr.contains("`idempotent` handlers need the `idempotency` feature of cloud-events-lambda"),
+        "{stderr}"
     );
 }
