@@ -91,8 +91,8 @@ pub mod testing;
 pub use app::{App, run};
 pub use builtin_metrics::Metrics;
 pub use cloud_events_core::{
-    Classification, ClassifyError, CloudEvent, CloudEventError, Kind, RawEvent, adapt, batch, classify,
-    cloudevent, condition, events, kinds,
+    Classification, ClassifyError, CloudEvent, CloudEventError, IdempotencyKey, Kind, RawEvent, Receives,
+    adapt, batch, classify, cloudevent, condition, events, kinds,
 };
 /// Makes the values of `Dep<T>` parameters that no [`App::dep`] value provides:
 ///

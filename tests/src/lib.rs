@@ -205,3 +205,21 @@ pub fn adapters_markdown_table() -> String {
     }
     table
 }
+
+/// The README's table of default idempotency keys: every kind that has one, from
+/// `Kind::idempotency_key`.
+pub fn idempotency_keys_markdown_table() -> String {
+    use cloud_events_lambda::{Kind, Receives};
+    let mut table = String::from("| route key | key of | fields |\n| --- | --- | --- |\n");
+    for kind in Kind::ALL {
+        let Some(key) = kind.idempotency_key() else { continue };
+        let of = match key.of {
+            Receives::EachRecord => "each record",
+            _ => "the event",
+        };
+        let fields: Vec<String> = key.paths.iter().map(|path| format!("`{path}`")).collect();
+        table.push_str(&format!("| `{}` | {of} | {} |\n", kind.key(), fields.join(" + ")));
+    }
+    table
+}
+

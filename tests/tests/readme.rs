@@ -3,11 +3,18 @@
 //!
 //! After changing the kinds table: `UPDATE_README=1 cargo test -p cloud-events-tests --test readme`.
 
-use cloud_events_tests::{adapters_markdown_table, kinds_markdown_table, workspace_root};
+use cloud_events_tests::{
+    adapters_markdown_table, idempotency_keys_markdown_table, kinds_markdown_table, workspace_root,
+};
 
 #[test]
 fn readme_kinds_table_matches_the_kinds_table() {
     check_generated("kinds-table", &kinds_markdown_table());
+}
+
+#[test]
+fn readme_idempotency_keys_match_the_kinds() {
+    check_generated("idempotency-keys", &idempotency_keys_markdown_table());
 }
 
 #[test]
