@@ -41,7 +41,10 @@ fn dispatcher(idempotency: Idempotency) -> Dispatcher {
 }
 
 fn idempotency(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("idempotency/batch_of_10");
     let store = InMemoryStore::new();
     let dispatcher = dispatcher(Idempotency::new(store.clone()));
@@ -59,12 +62,16 @@ fn idempotency(c: &mut Criterion) {
         )
     });
     let seen = batch("once", 0);
-    runtime.block_on(dispatcher.dispatch(&seen, Context::local(1, "bench"))).unwrap();
+    runtime
+        .block_on(dispatcher.dispatch(&seen, Context::local(1, "bench")))
+        .unwrap();
     group.bench_function("duplicate", |b| {
         b.iter(|| runtime.block_on(dispatcher.dispatch(black_box(&seen), Context::local(1, "bench"))))
     });
     let cached = dispatcher_with_cache();
-    runtime.block_on(cached.dispatch(&seen, Context::local(1, "bench"))).unwrap();
+    runtime
+        .block_on(cached.dispatch(&seen, Context::local(1, "bench")))
+        .unwrap();
     group.bench_function("duplicate_local_cache", |b| {
         b.iter(|| runtime.block_on(cached.dispatch(black_box(&seen), Context::local(1, "bench"))))
     });

@@ -29,7 +29,7 @@ pub struct Invocation {
     cache: ValueCache,
     record_concurrency: usize,
     routed: Option<RoutedRun>,
-    releases: Arc<Releases>,
+    releases: Option<Arc<Releases>>,
 }
 
 impl Invocation {
@@ -40,7 +40,7 @@ impl Invocation {
         container: Arc<Container>,
         record_concurrency: usize,
         routed: Option<RoutedRun>,
-        releases: Arc<Releases>,
+        releases: Option<Arc<Releases>>,
     ) -> Self {
         Invocation {
             event,
@@ -90,10 +90,11 @@ impl Invocation {
         self.routed.as_ref()
     }
 
-    /// What its handlers have claimed, to give back if it is cut short.
+    /// What its handlers have claimed, to give back if it is cut short; there only when an
+    /// idempotent handler runs.
     #[cfg_attr(not(feature = "idempotency"), allow(dead_code))]
-    pub(crate) fn releases(&self) -> &Releases {
-        &self.releases
+    pub(crate) fn releases(&self) -> Option<&Releases> {
+        self.releases.as_deref()
     }
 }
 

@@ -40,7 +40,7 @@ impl Runner<'_> {
             Selection::Ambiguous(tied) => return self.ambiguous(tied),
         };
         let budget = self.budget(&context);
-        let releases = Arc::new(Releases::default());
+        let releases = claims_of(handlers.iter().copied());
         let invocation = Invocation::new(
             event.clone().with_record_limit(self.options.limits.max_records),
             classification,
@@ -48,7 +48,7 @@ impl Runner<'_> {
             Arc::clone(self.container),
             self.options.record_concurrency,
             assignment.is_some().then(RoutedRun::default),
-            Arc::clone(&releases),
+            releases.clone(),
         );
         let work = async {
             match assignment {
@@ -59,7 +59,7 @@ impl Runner<'_> {
         match within(budget, work).await {
             Ok(result) => result,
             Err(_) => {
-                self.give_back(&releases).await;
+                self.give_back(releases.as_deref()).await;
                 let names: Vec<&str> = running_names(handlers, assignment.map(Vec::as_slice)).collect();
                 if crate::recorder::builtin_on() {
                     let route = invocation.classification().route_key();
@@ -88,7 +88,7 @@ impl Runner<'_> {
         context: Context,
     ) -> Result<serde_json::Value, DispatchError> {
         let budget = self.budget(&context);
-        let releases = Arc::new(Releases::default());
+        let releases = claims_of(plan.iter().map(|(_, _, handler)| *handler));
         let count = plan.len();
         let work = async {
             let mut values = Vec::with_capacity(count);
@@ -101,7 +101,7 @@ impl Runner<'_> {
                     Arc::clone(self.container),
                     self.options.record_concurrency,
                     None,
-                    Arc::clone(&releases),
+                    releases.clone(),
                 );
                 match run(handler, &invocation).await {
                     Ok(value) => values.push(value),
@@ -126,7 +126,7 @@ impl Runner<'_> {
         match within(budget, work).await {
             Ok(answer) => answer,
             Err(_) => {
-                self.give_back(&releases).await;
+                self.give_back(releases.as_deref()).await;
                 Err(DispatchError::new(
                     ErrorKind::DeadlineExceeded,
                     "adapted CloudEvent handlers were still running near the deadline",
@@ -137,7 +137,8 @@ impl Runner<'_> {
 
     /// Gives back what the handlers cut short at the deadline had claimed (idempotency
     /// records in progress), within the deadline margin.
-    async fn give_back(&self, releases: &Releases) {
+    async fn give_back(&self, releases: Option<&Releases>) {
+        let Some(releases) = releases else { return };
         if tokio::time::timeout(self.options.deadline_margin, releases.release_all())
             .await
             .is_err()
@@ -301,6 +302,13 @@ async fn run_routed(
         })
         .collect();
     crate::per_record::answer(meta, outcomes)
+}
+
+/// Where the claims of `handlers` are kept while they run: only idempotent handlers make any.
+fn claims_of(mut handlers: impl Iterator<Item = &'static HandlerRegistration>) -> Option<Arc<Releases>> {
+    handlers
+        .any(|handler| handler.idempotent.is_some())
+        .then(Arc::default)
 }
 
 /// Runs `work`, cancelled after `budget` if there is one.

@@ -10,7 +10,9 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -171,7 +173,9 @@ pub struct Proxy {
 impl Proxy {
     /// Starts the proxy to `127.0.0.1:upstream` on a tokio task.
     pub async fn start(upstream: u16, delay: Duration) -> Proxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
         let port = listener.local_addr().expect("an address").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&requests);
@@ -227,7 +231,10 @@ async fn pipe(
                 .filter(|(_, window)| *window == TARGET)
                 .map(|(at, _)| {
                     let rest = &buffer[at + TARGET.len()..n];
-                    let end = rest.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(rest.len());
+                    let end = rest
+                        .iter()
+                        .position(|b| !b.is_ascii_alphanumeric())
+                        .unwrap_or(rest.len());
                     String::from_utf8_lossy(&rest[..end]).into_owned()
                 })
                 .collect();

@@ -212,7 +212,9 @@ pub fn idempotency_keys_markdown_table() -> String {
     use cloud_events_lambda::{Kind, Receives};
     let mut table = String::from("| route key | key of | fields |\n| --- | --- | --- |\n");
     for kind in Kind::ALL {
-        let Some(key) = kind.idempotency_key() else { continue };
+        let Some(key) = kind.idempotency_key() else {
+            continue;
+        };
         let of = match key.of {
             Receives::EachRecord => "each record",
             _ => "the event",
@@ -222,4 +224,3 @@ pub fn idempotency_keys_markdown_table() -> String {
     }
     table
 }
-

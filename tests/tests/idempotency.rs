@@ -5,7 +5,9 @@
 //! (or fail their record alone), batches claim their records at once.
 
 use cloud_events_lambda::events::{S3EventRecord, SqsMessage};
-use cloud_events_lambda::idempotency::{DynamoDbStore, Idempotency, IdempotencyStore, InMemoryStore, Record, Status};
+use cloud_events_lambda::idempotency::{
+    DynamoDbStore, Idempotency, IdempotencyStore, InMemoryStore, Record, Status,
+};
 use cloud_events_lambda::{
     CloudEvent, Context, Dependencies, Dispatcher, Kind, Options, RawEvent, StartupError, on_cloudevent,
     on_event,
@@ -14,8 +16,8 @@ use cloud_events_tests::dynalite::{Dynalite, Proxy};
 use cloud_events_tests::events::sqs_batch;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How many times each order's effect happened.
@@ -140,7 +142,9 @@ impl Harness {
         let proxy = Proxy::start(server.port(), Duration::ZERO).await;
         let client = cloud_events_tests::dynalite::client(&proxy.endpoint());
         let table = format!("idempotency-{name}");
-        cloud_events_tests::dynalite::create_table(&client, &table).await.expect("the table is created");
+        cloud_events_tests::dynalite::create_table(&client, &table)
+            .await
+            .expect("the table is created");
         proxy.take();
         Some(Harness {
             dispatcher: dispatcher(Idempotency::new(DynamoDbStore::new(client.clone(), &table))),
@@ -163,7 +167,9 @@ impl Harness {
     }
 
     async fn dispatch(&self, json: &str) -> Result<Value, cloud_events_lambda::DispatchError> {
-        self.dispatcher.dispatch(json, Context::local(1, "payments")).await
+        self.dispatcher
+            .dispatch(json, Context::local(1, "payments"))
+            .await
     }
 
     /// The requests the store got since the last call, by operation.
@@ -207,7 +213,8 @@ impl Harness {
                 ..
             } => {
                 if reachable {
-                    *server = Some(Dynalite::start(binary, data, Some(*port)).expect("dynalite starts again"));
+                    *server =
+                        Some(Dynalite::start(binary, data, Some(*port)).expect("dynalite starts again"));
                 } else if let Some(running) = server.take() {
                     running.stop();
                 }
@@ -290,7 +297,10 @@ scenarios!(
 
 async fn a_redelivered_batch_replays_each_answer_and_the_effect_happens_once(h: Harness) {
     let (one, two) = (h.order("dup-1"), h.order("dup-2"));
-    let event = batch(&[order(&one, 10.0, "ok"), order(&two, 20.0, "ok")], &["dup-m1", "dup-m2"]);
+    let event = batch(
+        &[order(&one, 10.0, "ok"), order(&two, 20.0, "ok")],
+        &["dup-m1", "dup-m2"],
+    );
     let first = h.dispatch(&event).await.unwrap();
     let first_requests = h.requests();
     let again = h.dispatch(&event).await.unwrap();
@@ -329,7 +339,10 @@ async fn a_whole_events_answer_is_replayed_bit_for_bit(h: Harness) {
     let first = h.dispatch(&event).await.unwrap();
     let again = h.dispatch(&event).await.unwrap();
     assert_eq!(first, format!("paid-{id}-1"));
-    assert_eq!(serde_json::to_vec(&first).unwrap(), serde_json::to_vec(&again).unwrap());
+    assert_eq!(
+        serde_json::to_vec(&first).unwrap(),
+        serde_json::to_vec(&again).unwrap()
+    );
     assert_eq!(effects(&format!("ce-{id}")), 1);
     // The key is the spec's own uniqueness rule: the same id from another source is another event.
     let other = event.replace("/payments", "/refunds");
@@ -350,9 +363,15 @@ async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs(h: Harnes
         assert_eq!(effects(&id), 1, "{then}");
     }
     let id = h.order("pay-fail");
-    let error = h.dispatch(&payment_event(&id, json!({"fail": true}))).await.unwrap_err();
+    let error = h
+        .dispatch(&payment_event(&id, json!({"fail": true})))
+        .await
+        .unwrap_err();
     assert_eq!(error.error_type(), "HandlerFailed");
-    assert_eq!(h.dispatch(&payment_event(&id, json!({}))).await.unwrap(), format!("paid-{id}-1"));
+    assert_eq!(
+        h.dispatch(&payment_event(&id, json!({}))).await.unwrap(),
+        format!("paid-{id}-1")
+    );
 }
 
 async fn a_handler_cancelled_at_the_deadline_gives_its_record_back(h: Harness) {
@@ -367,14 +386,23 @@ async fn a_handler_cancelled_at_the_deadline_gives_its_record_back(h: Harness) {
     assert_eq!(error.error_type(), "DeadlineExceeded");
     let records = h.records().await;
     assert!(records.is_empty(), "the record was deleted: {records:?}");
-    assert_eq!(h.dispatch(&payment_event(&id, json!({}))).await.unwrap(), format!("paid-{id}-1"));
+    assert_eq!(
+        h.dispatch(&payment_event(&id, json!({}))).await.unwrap(),
+        format!("paid-{id}-1")
+    );
 }
 
 async fn a_duplicate_with_another_amount_is_refused(h: Harness) {
     let (one, other) = (h.order("val-1"), h.order("val-x"));
-    let first = batch(&[order(&one, 10.0, "ok"), order(&other, 1.0, "ok")], &["val-m1", "val-mx"]);
+    let first = batch(
+        &[order(&one, 10.0, "ok"), order(&other, 1.0, "ok")],
+        &["val-m1", "val-mx"],
+    );
     h.dispatch(&first).await.unwrap();
-    let tampered = batch(&[order(&one, 99.0, "ok"), order(&other, 1.0, "ok")], &["val-m1", "val-mx"]);
+    let tampered = batch(
+        &[order(&one, 99.0, "ok"), order(&other, 1.0, "ok")],
+        &["val-m1", "val-mx"],
+    );
     let answer = h.dispatch(&tampered).await.unwrap();
     assert_eq!(failed(&answer), ["val-m1"]);
     assert_eq!(effects(&one), 1);
@@ -391,7 +419,10 @@ async fn a_key_missing_at_run_time_is_an_error_and_the_handler_does_not_run(h: H
     event["body"] = json!("{\"orderId\": \"o-1\"}");
     assert_eq!(h.dispatch(&event.to_string()).await.unwrap(), "created");
     let records = h.records().await;
-    assert!(!records.is_empty() && records.iter().all(|r| r.id.starts_with("orders-api#")), "{records:?}");
+    assert!(
+        !records.is_empty() && records.iter().all(|r| r.id.starts_with("orders-api#")),
+        "{records:?}"
+    );
 }
 
 async fn s3_records_are_keyed_by_bucket_key_and_sequencer_as_powertools_keys_them(h: Harness) {
@@ -404,7 +435,11 @@ async fn s3_records_are_keyed_by_bucket_key_and_sequencer_as_powertools_keys_the
 async fn a_duplicate_within_one_batch_runs_once_and_neither_record_is_lost(h: Harness) {
     let (twice, other) = (h.order("in-batch"), h.order("in-batch-2"));
     let event = batch(
-        &[order(&twice, 7.0, "ok"), order(&other, 1.0, "ok"), order(&twice, 7.0, "ok")],
+        &[
+            order(&twice, 7.0, "ok"),
+            order(&other, 1.0, "ok"),
+            order(&twice, 7.0, "ok"),
+        ],
         &["same", "other", "same"],
     );
     let answer = h.dispatch(&event).await.unwrap();
@@ -424,25 +459,40 @@ async fn two_concurrent_invocations_of_one_key_run_it_once(h: Harness) {
     // One ran; the other's record is reported failed (SQS redelivers it later) and the
     // whole batch, being that one record, fails with it.
     let outcomes = [a, b];
-    let errors: Vec<String> = outcomes.iter().filter_map(|o| o.as_ref().err()).map(|e| e.message.clone()).collect();
+    let errors: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err())
+        .map(|e| e.message.clone())
+        .collect();
     assert_eq!(errors.len(), 1, "{outcomes:?}");
     assert!(errors[0].contains("IdempotencyAlreadyInProgress"), "{errors:?}");
 }
 
 async fn a_store_down_fails_the_records_without_running_them_then_recovers(mut h: Harness) {
     let (one, two) = (h.order("down-1"), h.order("down-2"));
-    let event = batch(&[order(&one, 1.0, "ok"), order(&two, 1.0, "ok")], &["down-m1", "down-m2"]);
+    let event = batch(
+        &[order(&one, 1.0, "ok"), order(&two, 1.0, "ok")],
+        &["down-m1", "down-m2"],
+    );
     let warm = payment_event(&h.order("pay-up"), json!({}));
     h.dispatch(&warm).await.unwrap();
     h.set_reachable(false);
     let error = h.dispatch(&event).await.unwrap_err();
     assert_eq!(error.error_type(), "BatchFailed");
-    assert!(error.message.contains("IdempotencyStoreFailed"), "{}", error.message);
+    assert!(
+        error.message.contains("IdempotencyStoreFailed"),
+        "{}",
+        error.message
+    );
     assert_eq!((effects(&one), effects(&two)), (0, 0));
     let whole = payment_event(&h.order("pay-down"), json!({}));
     let error = h.dispatch(&whole).await.unwrap_err();
     assert_eq!(error.error_type(), "IdempotencyStoreFailed");
-    assert!(error.message.contains("the handler did not run"), "{}", error.message);
+    assert!(
+        error.message.contains("the handler did not run"),
+        "{}",
+        error.message
+    );
     h.set_reachable(true);
     assert_eq!(failed(&h.dispatch(&event).await.unwrap()), Vec::<String>::new());
     assert_eq!((effects(&one), effects(&two)), (1, 1));
@@ -463,14 +513,21 @@ async fn a_record_past_its_expiry_runs_again(h: Harness) {
 
 async fn an_answer_larger_than_the_store_keeps_is_answered_then_replayed_as_null(h: Harness) {
     let id = h.order("big-1");
-    let event = batch(&[order(&id, 1.0, "big"), order(&h.order("big-ok"), 1.0, "ok")], &["big-m1", "big-m2"]);
+    let event = batch(
+        &[order(&id, 1.0, "big"), order(&h.order("big-ok"), 1.0, "ok")],
+        &["big-m1", "big-m2"],
+    );
     // A batch answers with failures only; the record is completed either way.
     assert_eq!(failed(&h.dispatch(&event).await.unwrap()), Vec::<String>::new());
     let records = h.records().await;
-    let big = records.iter().find(|r| r.data.as_deref().is_none_or(|d| d.contains("padding")) && r.status == Status::Completed);
+    let big = records
+        .iter()
+        .find(|r| r.data.as_deref().is_none_or(|d| d.contains("padding")) && r.status == Status::Completed);
     match &h.backend {
         // No limit: kept whole.
-        Backend::Memory(_) => assert!(big.is_some_and(|r| r.data.as_ref().is_some_and(|d| d.len() > 500 * 1024))),
+        Backend::Memory(_) => {
+            assert!(big.is_some_and(|r| r.data.as_ref().is_some_and(|d| d.len() > 500 * 1024)))
+        }
         // Over DynamoDB's 400 KB: completed without its answer, so a duplicate does not run.
         Backend::Dynamo { .. } => assert!(big.is_some_and(|r| r.data.is_none()), "{records:?}"),
     }

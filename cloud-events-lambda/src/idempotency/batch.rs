@@ -101,9 +101,11 @@ async fn run_whole(
         }
         Begin::Run => {
             let releases = invocation.releases();
-            let token = releases.owe(release(idempotency, unit));
+            let token = releases.map(|releases| releases.owe(release(idempotency, unit)));
             let outcome = AssertUnwindSafe(work).catch_unwind().await;
-            releases.settle(token);
+            if let (Some(releases), Some(token)) = (releases, token) {
+                releases.settle(token);
+            }
             match outcome {
                 Ok(Ok(value)) => {
                     idempotency.complete(unit, &value, keys.expires_after).await;
@@ -367,9 +369,11 @@ impl<'a> Claimed<'_, 'a> {
         let releases = self.invocation.releases();
         let expires_after = self.expires_after;
         Ok(Box::pin(async move {
-            let token = releases.owe(release(&idempotency, &unit));
+            let token = releases.map(|releases| releases.owe(release(&idempotency, &unit)));
             let outcome = AssertUnwindSafe(call).catch_unwind().await;
-            releases.settle(token);
+            if let (Some(releases), Some(token)) = (releases, token) {
+                releases.settle(token);
+            }
             let shared = match &outcome {
                 Ok(Ok(value)) => Ok(value.clone()),
                 Ok(Err(error)) => Err(error.message.clone()),

@@ -3,7 +3,8 @@
 //!
 //! ```standalone_crate
 //! use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore};
-//! use cloud_events_lambda::{App, Context, Json, Kind, on_event};
+//! use cloud_events_lambda::events::Json;
+//! use cloud_events_lambda::{App, Context, Kind, on_event};
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Order { #[serde(rename = "orderId")] order_id: String }

@@ -82,7 +82,7 @@ impl Record {
     /// assert!(running.replaceable(1_500_001)); // its invocation's deadline has passed
     /// let done = Record { status: Status::Completed, ..running };
     /// assert!(!done.replaceable(1_500_001));
-    /// assert!(done.replaceable(2_000_001)); // expired
+    /// assert!(done.replaceable(2_001_000)); // expired
     /// ```
     pub fn replaceable(&self, now_ms: u64) -> bool {
         self.expiration < now_ms / 1000

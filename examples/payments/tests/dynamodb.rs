@@ -31,7 +31,9 @@ impl Table {
         let _ = std::fs::remove_dir_all(&data);
         let server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
         let client = dynalite::client(&server.endpoint());
-        dynalite::create_table(&client, "payments-idempotency").await.expect("the table");
+        dynalite::create_table(&client, "payments-idempotency")
+            .await
+            .expect("the table");
         let ledger = dir.join(format!("payments-ledger-{name}-{}", std::process::id()));
         let _ = std::fs::remove_file(&ledger);
         let env = [
@@ -45,7 +47,11 @@ impl Table {
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
         .collect();
-        Some(Table { _server: server, env, ledger })
+        Some(Table {
+            _server: server,
+            env,
+            ledger,
+        })
     }
 
     /// The ledger's lines: one per capture.
@@ -88,27 +94,45 @@ const BOTH: [&str; 2] = ["pay-1001 12950 EUR", "pay-1002 4990 EUR"];
 
 #[tokio::test]
 async fn two_processes_with_one_batch_capture_each_payment_once() {
-    let Some(table) = Table::new("two-processes").await else { return };
+    let Some(table) = Table::new("two-processes").await else {
+        return;
+    };
     let a = table.invoke("events/payments.json", 1_000).output();
     let b = table.invoke("events/payments.json", 1_000).output();
     let (a, b) = tokio::join!(a, b);
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(table.captures(), BOTH);
     // The other process was told each payment is in progress: its batch failed whole.
-    let logs = format!("{}{}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
     assert!(logs.contains("IdempotencyAlreadyInProgress"), "{logs}");
     // Delivered again later: both receipts replayed, nothing captured.
     let again = table.invoke("events/payments.json", 0).output().await.unwrap();
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
-    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), r#"{"batchItemFailures":[]}"#);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        r#"{"batchItemFailures":[]}"#
+    );
     assert_eq!(table.captures(), BOTH);
 }
 
 #[tokio::test]
 async fn one_process_serving_two_invocations_at_once_captures_once() {
-    let Some(table) = Table::new("concurrency").await else { return };
+    let Some(table) = Table::new("concurrency").await else {
+        return;
+    };
     let payments = event("events/payments.json");
-    let invocations = vec![Invocation::new("first", &payments), Invocation::new("second", &payments)];
+    let invocations = vec![
+        Invocation::new("first", &payments),
+        Invocation::new("second", &payments),
+    ];
     let outcome = serve(
         invocations,
         Run {
@@ -119,17 +143,43 @@ async fn one_process_serving_two_invocations_at_once_captures_once() {
     .await;
     assert_eq!(outcome.answers.len(), 2, "{}", outcome.stderr);
     assert_eq!(table.captures(), BOTH);
-    let refused = outcome
-        .answers
-        .iter()
-        .filter(|received| matches!(&received.answer, Answer::Error { body, .. } if body["errorMessage"].as_str().is_some_and(|m| m.contains("IdempotencyAlreadyInProgress"))))
-        .count();
-    assert_eq!(refused, 1, "{:?}", outcome.answers);
+    // Each message ran in one invocation and was refused as in progress by the other (which
+    // reported it failed, or failed whole when it had claimed neither).
+    let ids = [
+        "5f1c9a40-6e2b-4c8d-9f3a-1b2c3d4e5f01",
+        "5f1c9a40-6e2b-4c8d-9f3a-1b2c3d4e5f02",
+    ];
+    let mut refused = Vec::new();
+    for received in &outcome.answers {
+        match &received.answer {
+            Answer::Response(body) => refused.extend(
+                body["batchItemFailures"]
+                    .as_array()
+                    .expect("a partial batch response")
+                    .iter()
+                    .map(|item| item["itemIdentifier"].as_str().unwrap().to_owned()),
+            ),
+            Answer::Error { body, .. } => {
+                let message = body["errorMessage"].as_str().unwrap_or_default();
+                assert!(message.contains("IdempotencyAlreadyInProgress"), "{message}");
+                refused.extend(ids.iter().map(|id| (*id).to_owned()));
+            }
+        }
+    }
+    refused.sort();
+    assert_eq!(refused, ids, "{:?}", outcome.answers);
+    assert!(
+        outcome.stderr.contains("IdempotencyAlreadyInProgress"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[tokio::test]
 async fn a_process_killed_mid_capture_is_taken_over_after_its_deadline() {
-    let Some(table) = Table::new("killed").await else { return };
+    let Some(table) = Table::new("killed").await else {
+        return;
+    };
     let payments = event("events/payments.json");
     // The capture takes 10 s; the invocation's deadline is 3 s away; the process is killed
     // after 1.5 s, leaving both records in progress until that deadline.
@@ -146,8 +196,15 @@ async fn a_process_killed_mid_capture_is_taken_over_after_its_deadline() {
     assert!(table.captures().is_empty());
     // Redelivered after it: taken over, captured once.
     tokio::time::sleep(Duration::from_millis(2_000)).await;
-    let outcome = serve(vec![Invocation::new("redelivered", &payments)], table.run(0, Duration::from_secs(60))).await;
+    let outcome = serve(
+        vec![Invocation::new("redelivered", &payments)],
+        table.run(0, Duration::from_secs(60)),
+    )
+    .await;
     let answer = &outcome.answers[0].answer;
-    assert!(matches!(answer, Answer::Response(body) if body["batchItemFailures"] == serde_json::json!([])), "{answer:?}");
+    assert!(
+        matches!(answer, Answer::Response(body) if body["batchItemFailures"] == serde_json::json!([])),
+        "{answer:?}"
+    );
     assert_eq!(table.captures(), BOTH);
 }
