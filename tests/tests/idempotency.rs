@@ -355,7 +355,7 @@ async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs(h: Harnes
         let ok = format!("{id}-ok");
         let bad = batch(&[order(&id, 5.0, then), order(&ok, 5.0, "ok")], &[&id, &ok]);
         let answer = h.dispatch(&bad).await.unwrap();
-        assert_eq!(failed(&answer), [id.clone()]);
+        assert_eq!(failed(&answer), std::slice::from_ref(&id));
         assert_eq!(effects(&id), 0);
         // The retry (now succeeding) runs.
         let good = batch(&[order(&id, 5.0, "ok")], &[&id]);
