@@ -123,15 +123,22 @@ async fn main() {
     let in_memory = dispatcher(Idempotency::new(InMemoryStore::new().with_latency(LATENCY)));
     let (mut first_dynalite, mut again_dynalite, mut first_memory, mut again_memory) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // dynalite's own time (node, one thread, tables on disk), with nothing held.
+    let (mut first_bare, mut again_bare) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         let event = batch(round, 10);
         first_dynalite.push(timed(&held, &event).await);
         again_dynalite.push(timed(&held, &event).await);
+        let event = batch(1_000 + round, 10);
+        first_bare.push(timed(&plain, &event).await);
+        again_bare.push(timed(&plain, &event).await);
         first_memory.push(timed(&in_memory, &event).await);
         again_memory.push(timed(&in_memory, &event).await);
     }
     range("10-record batch, first run, dynalite + 20 ms", &first_dynalite);
     range("10-record batch, duplicate, dynalite + 20 ms", &again_dynalite);
+    range("10-record batch, first run, dynalite, nothing held", &first_bare);
+    range("10-record batch, duplicate, dynalite, nothing held", &again_bare);
     range("10-record batch, first run, in-memory + 20 ms", &first_memory);
     range("10-record batch, duplicate, in-memory + 20 ms", &again_memory);
     server.stop();
