@@ -141,7 +141,7 @@ impl Metrics {
             );
         }
         if self.builtin {
-            for (name, unit) in UNITS {
+            for &(name, unit) in UNITS {
                 describe(metrics::KeyName::from_const_str(name), unit);
             }
         }
@@ -159,15 +159,18 @@ const IDEMPOTENT_REPLAYS: &str = "IdempotentReplays";
 const IDEMPOTENCY_IN_PROGRESS: &str = "IdempotencyInProgress";
 const IDEMPOTENCY_STORE_FAILURES: &str = "IdempotencyStoreFailures";
 
-const UNITS: [(&str, Unit); 9] = [
+const UNITS: &[(&str, Unit)] = &[
     (EVENTS, Unit::Count),
     (INVALID_EVENTS, Unit::Count),
     (HANDLER_ERRORS, Unit::Count),
     (HANDLER_DURATION, Unit::Milliseconds),
     (BATCH_ITEM_FAILURES, Unit::Count),
     (COLD_START, Unit::Count),
+    #[cfg(feature = "idempotency")]
     (IDEMPOTENT_REPLAYS, Unit::Count),
+    #[cfg(feature = "idempotency")]
     (IDEMPOTENCY_IN_PROGRESS, Unit::Count),
+    #[cfg(feature = "idempotency")]
     (IDEMPOTENCY_STORE_FAILURES, Unit::Count),
 ];
 

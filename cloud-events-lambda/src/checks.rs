@@ -24,7 +24,9 @@ pub(crate) fn check_dependencies(
 }
 
 /// Checks that every idempotent handler has a store to keep its records in, a key to take
-/// from its events, and records of its own (no other handler's key prefix).
+/// from its events, and records of its own (no other handler's key prefix). Without the
+/// `idempotency` feature no handler is idempotent (the attribute does not compile).
+#[cfg(feature = "idempotency")]
 pub(crate) fn check_idempotency(
     container: &Container,
     handlers: &[&'static HandlerRegistration],
@@ -37,18 +39,13 @@ pub(crate) fn check_idempotency(
             location: handler.location(),
             problem,
         };
-        #[cfg(feature = "idempotency")]
-        {
-            let store = std::any::TypeId::of::<crate::idempotency::Idempotency>();
-            if !container.values.contains(store) && !container.factories.contains_key(&store) {
-                return Err(StartupError::IdempotencyNotConfigured {
-                    handler: handler.path(),
-                    location: handler.location(),
-                });
-            }
+        let store = std::any::TypeId::of::<crate::idempotency::Idempotency>();
+        if !container.values.contains(store) && !container.factories.contains_key(&store) {
+            return Err(StartupError::IdempotencyNotConfigured {
+                handler: handler.path(),
+                location: handler.location(),
+            });
         }
-        #[cfg(not(feature = "idempotency"))]
-        let _ = container;
         if let (None, crate::registry::Route::Kind(kind)) = (spec.key, handler.route) {
             let receives = if handler.per_record {
                 cloud_events_core::Receives::EachRecord

@@ -6,7 +6,7 @@
 use crate::builtin_metrics::{
     Metrics, cold_start, event_invalid, event_routed, function_name, take_cold_start,
 };
-use crate::checks::{check_dependencies, check_idempotency};
+use crate::checks::check_dependencies;
 use crate::context::Context;
 use crate::dependencies::Dependencies;
 use crate::error::{DispatchError, ErrorKind, StartupError, for_logs, panicked};
@@ -112,7 +112,8 @@ impl Dispatcher {
         let index = RouteIndex::build(handlers)?;
         let container = Container::new(dependencies, factories)?;
         check_dependencies(&container, &index.handlers)?;
-        check_idempotency(&container, &index.handlers)?;
+        #[cfg(feature = "idempotency")]
+        crate::checks::check_idempotency(&container, &index.handlers)?;
         Ok(Dispatcher {
             index,
             container: Arc::new(container),

@@ -137,6 +137,7 @@ impl Runner<'_> {
 
     /// Gives back what the handlers cut short at the deadline had claimed (idempotency
     /// records in progress), within the deadline margin.
+    #[cfg(feature = "idempotency")]
     async fn give_back(&self, releases: Option<&Releases>) {
         let Some(releases) = releases else { return };
         if tokio::time::timeout(self.options.deadline_margin, releases.release_all())
@@ -146,6 +147,10 @@ impl Runner<'_> {
             tracing::warn!("claims of the cancelled handlers were not all given back before the deadline");
         }
     }
+
+    /// Only idempotent handlers claim anything: without them, nothing to give back.
+    #[cfg(not(feature = "idempotency"))]
+    async fn give_back(&self, _: Option<&Releases>) {}
 
     /// How long handlers may run: until `deadline_margin` before the deadline. A deadline
     /// already past when the invocation arrives is not enforced: Lambda always sends one in
@@ -305,10 +310,16 @@ async fn run_routed(
 }
 
 /// Where the claims of `handlers` are kept while they run: only idempotent handlers make any.
+#[cfg(feature = "idempotency")]
 fn claims_of(mut handlers: impl Iterator<Item = &'static HandlerRegistration>) -> Option<Arc<Releases>> {
     handlers
         .any(|handler| handler.idempotent.is_some())
         .then(Arc::default)
+}
+
+#[cfg(not(feature = "idempotency"))]
+fn claims_of(_: impl Iterator<Item = &'static HandlerRegistration>) -> Option<Arc<Releases>> {
+    None
 }
 
 /// Runs `work`, cancelled after `budget` if there is one.

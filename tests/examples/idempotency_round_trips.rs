@@ -68,7 +68,7 @@ async fn main() {
     let dir = std::env::temp_dir().join("cloud-events-idempotency-bench");
     let binary = find_or_install(&dir).expect("dynalite");
     let data = dir.join(format!("data-{}", std::process::id()));
-    let server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
+    let mut server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
 
     // Round trips, counted at the server.
     let counting = Proxy::start(server.port(), Duration::ZERO).await;

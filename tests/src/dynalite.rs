@@ -55,39 +55,69 @@ pub fn find_or_install(dir: &Path) -> Result<PathBuf, String> {
 
 /// A running dynalite; killed on drop.
 pub struct Dynalite {
-    child: Child,
+    child: Option<Child>,
     port: u16,
+    binary: PathBuf,
+    data: PathBuf,
 }
 
 impl Dynalite {
-    /// Starts `binary` on `port` (a free one if `None`), keeping its tables in `path`, and
+    /// Starts `binary` on `port` (a free one if `None`), keeping its tables in `data`, and
     /// waits (at most 20 s) until it listens.
-    pub fn start(binary: &Path, path: &Path, port: Option<u16>) -> Result<Dynalite, String> {
+    pub fn start(binary: &Path, data: &Path, port: Option<u16>) -> Result<Dynalite, String> {
         let port = match port {
             Some(port) => port,
             None => free_port()?,
         };
-        std::fs::create_dir_all(path).map_err(|e| e.to_string())?;
-        let child = Command::new(binary)
-            .args(["--port", &port.to_string(), "--createTableMs", "0", "--path"])
-            .arg(path)
+        let mut server = Dynalite {
+            child: None,
+            port,
+            binary: binary.to_path_buf(),
+            data: data.to_path_buf(),
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// A dynalite of a test's own, installed under `dir` when missing, its tables in a fresh
+    /// folder named for the test; `None`, with a line saying the test skipped, where dynalite
+    /// cannot be had on this machine.
+    pub fn start_for_test(dir: &Path, name: &str) -> Option<Dynalite> {
+        let binary = match find_or_install(dir) {
+            Ok(binary) => binary,
+            Err(why) => {
+                eprintln!("skipped: {why}");
+                return None;
+            }
+        };
+        let data = dir.join(format!("dynalite-data-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        Some(Dynalite::start(&binary, &data, None).expect("dynalite starts"))
+    }
+
+    /// Starts it (again, after [`Dynalite::stop`]) on its port, with the tables it had.
+    pub fn start_again(&mut self) -> Result<(), String> {
+        std::fs::create_dir_all(&self.data).map_err(|e| e.to_string())?;
+        let child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string(), "--createTableMs", "0", "--path"])
+            .arg(&self.data)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("{}: {e}", binary.display()))?;
-        let mut server = Dynalite { child, port };
+            .map_err(|e| format!("{}: {e}", self.binary.display()))?;
+        let child = self.child.insert(child);
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             if Instant::now() > deadline {
                 return Err("dynalite did not listen within 20 s".to_owned());
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
+            if let Ok(Some(status)) = child.try_wait() {
                 return Err(format!("dynalite exited with {status}"));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(server)
+        Ok(())
     }
 
     /// Its port.
@@ -100,17 +130,18 @@ impl Dynalite {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Kills it and waits until it is gone.
-    pub fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    /// Kills it and waits until it is gone; its tables stay in their folder.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
 impl Drop for Dynalite {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 

@@ -16,7 +16,7 @@ use cloud_events_tests::dynalite::{Dynalite, Proxy};
 use cloud_events_tests::events::sqs_batch;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -94,10 +94,7 @@ fn stored(record: S3EventRecord) -> Option<String> {
 enum Backend {
     Memory(InMemoryStore),
     Dynamo {
-        server: Option<Dynalite>,
-        port: u16,
-        binary: PathBuf,
-        data: PathBuf,
+        server: Dynalite,
         proxy: Proxy,
         client: aws_sdk_dynamodb::Client,
         table: String,
@@ -128,17 +125,7 @@ impl Harness {
     /// A dynalite of its own (with its table), behind a counting proxy; `None` (the test
     /// then says it skipped) if dynalite cannot be had on this machine.
     async fn dynalite(name: &str) -> Option<Harness> {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).to_path_buf();
-        let binary = match cloud_events_tests::dynalite::find_or_install(&dir) {
-            Ok(binary) => binary,
-            Err(why) => {
-                eprintln!("skipped: {why}");
-                return None;
-            }
-        };
-        let data = dir.join(format!("dynalite-data-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data);
-        let server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
+        let server = Dynalite::start_for_test(Path::new(env!("CARGO_TARGET_TMPDIR")), name)?;
         let proxy = Proxy::start(server.port(), Duration::ZERO).await;
         let client = cloud_events_tests::dynalite::client(&proxy.endpoint());
         let table = format!("idempotency-{name}");
@@ -150,10 +137,7 @@ impl Harness {
             dispatcher: dispatcher(Idempotency::new(DynamoDbStore::new(client.clone(), &table))),
             counted: Default::default(),
             backend: Backend::Dynamo {
-                port: server.port(),
-                server: Some(server),
-                binary,
-                data,
+                server,
                 proxy,
                 client,
                 table,
@@ -205,20 +189,10 @@ impl Harness {
     fn set_reachable(&mut self, reachable: bool) {
         match &mut self.backend {
             Backend::Memory(store) => store.set_unavailable(!reachable),
-            Backend::Dynamo {
-                server,
-                port,
-                binary,
-                data,
-                ..
-            } => {
-                if reachable {
-                    *server =
-                        Some(Dynalite::start(binary, data, Some(*port)).expect("dynalite starts again"));
-                } else if let Some(running) = server.take() {
-                    running.stop();
-                }
+            Backend::Dynamo { server, .. } if reachable => {
+                server.start_again().expect("dynalite starts again")
             }
+            Backend::Dynamo { server, .. } => server.stop(),
         }
     }
 }
@@ -293,6 +267,7 @@ scenarios!(
     a_store_down_fails_the_records_without_running_them_then_recovers,
     a_record_past_its_expiry_runs_again,
     an_answer_larger_than_the_store_keeps_is_answered_then_replayed_as_null,
+    a_record_that_does_not_decode_is_given_back,
 );
 
 async fn a_redelivered_batch_replays_each_answer_and_the_effect_happens_once(h: Harness) {
@@ -533,6 +508,27 @@ async fn an_answer_larger_than_the_store_keeps_is_answered_then_replayed_as_null
     }
     // Delivered again: not run again.
     assert_eq!(failed(&h.dispatch(&event).await.unwrap()), Vec::<String>::new());
+    assert_eq!(effects(&id), 1);
+}
+
+async fn a_record_that_does_not_decode_is_given_back(h: Harness) {
+    let id = h.order("undecodable");
+    let mut event: Value = serde_json::from_str(&batch(
+        &[order(&id, 1.0, "ok"), order(&h.order("fine"), 1.0, "ok")],
+        &["bad-m1", "fine-m2"],
+    ))
+    .unwrap();
+    event["Records"][0]["attributes"] = json!("not an object");
+    let answer = h.dispatch(&event.to_string()).await.unwrap();
+    assert_eq!(failed(&answer), ["bad-m1"]);
+    // Only the good record's record is kept: the other was claimed, then given back.
+    let records = h.records().await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    event["Records"][0]["attributes"] = json!({});
+    assert_eq!(
+        failed(&h.dispatch(&event.to_string()).await.unwrap()),
+        Vec::<String>::new()
+    );
     assert_eq!(effects(&id), 1);
 }
 

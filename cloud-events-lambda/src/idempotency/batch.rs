@@ -360,12 +360,21 @@ impl<'a> Claimed<'_, 'a> {
     /// The call of a claimed record: the handler, then its record completed or released in
     /// the background (joined before the batch answers).
     fn run(&mut self, index: usize, sender: watch::Sender<Option<Outcome>>) -> Result<Call<'a>, String> {
-        let call = self.inner.take(index)?;
         let Some(Ok(unit)) = self.units.get(index).cloned() else {
             return Err("record without a key was claimed".to_owned());
         };
         let idempotency = Arc::clone(&self.idempotency);
         let background = Arc::clone(&self.background);
+        let call = match self.inner.take(index) {
+            Ok(call) => call,
+            // It does not decode: no handler runs, so its claim goes back now.
+            Err(reason) => {
+                let _ = sender.send(Some(Err(reason.clone())));
+                let task = tokio::spawn(async move { idempotency.release(&unit).await });
+                background.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+                return Err(reason);
+            }
+        };
         let releases = self.invocation.releases();
         let expires_after = self.expires_after;
         Ok(Box::pin(async move {

@@ -14,6 +14,11 @@ struct Invoked {
 }
 
 fn invoke(file: &str) -> Invoked {
+    invoke_all(&[file])
+}
+
+fn invoke_all(files: &[&str]) -> Invoked {
+    let file = files.join(" ");
     let ledger = std::env::temp_dir().join(format!(
         "payments-ledger-{}-{}",
         std::process::id(),
@@ -21,7 +26,8 @@ fn invoke(file: &str) -> Invoked {
     ));
     let _ = std::fs::remove_file(&ledger);
     let output = Command::new(env!("CARGO_BIN_EXE_payments"))
-        .args(["invoke", file])
+        .arg("invoke")
+        .args(files)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .env_remove("IDEMPOTENCY_TABLE")
@@ -33,7 +39,7 @@ fn invoke(file: &str) -> Invoked {
     let _ = std::fs::remove_file(&ledger);
     Invoked {
         code: output.status.code(),
-        answer: serde_json::from_str(stdout.trim()).expect("one JSON line"),
+        answer: serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON line"),
         logs: String::from_utf8(output.stderr).unwrap(),
         ledger: captured.lines().map(str::to_owned).collect(),
     }
@@ -82,4 +88,38 @@ fn a_message_delivered_twice_in_one_batch_is_captured_once() {
     let invoked = invoke("events/duplicate-in-batch.json");
     assert_eq!(invoked.answer, json!({"batchItemFailures": []}));
     assert_eq!(invoked.ledger, ["pay-1005 1500 EUR"]);
+}
+
+#[test]
+fn a_redelivered_batch_is_replayed_logged_and_counted() {
+    let invoked = invoke_all(&["events/payments.json", "events/payments.json"]);
+    assert_eq!(invoked.code, Some(0), "{}", invoked.logs);
+    assert_eq!(invoked.answer, json!({"batchItemFailures": []}));
+    assert_eq!(invoked.ledger, ["pay-1001 12950 EUR", "pay-1002 4990 EUR"]);
+    // At INFO, with the record's id (its key prefix, then the key's hash).
+    let replays: Vec<&str> = invoked
+        .logs
+        .lines()
+        .filter(|line| line.contains("already handled"))
+        .collect();
+    assert_eq!(replays.len(), 2, "{}", invoked.logs);
+    assert!(
+        replays
+            .iter()
+            .all(|line| line.contains("INFO") && line.contains("idempotencyKey=payments.capture#")),
+        "{replays:?}"
+    );
+    // The built-in metric, in the second invocation's EMF document.
+    let documents: Vec<Value> = invoked
+        .logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|document| document.get("_aws").is_some())
+        .collect();
+    assert!(
+        documents
+            .iter()
+            .any(|document| document["IdempotentReplays"] == json!(2)),
+        "{documents:?}"
+    );
 }

@@ -19,17 +19,8 @@ struct Table {
 
 impl Table {
     async fn new(name: &str) -> Option<Table> {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).to_path_buf();
-        let binary = match dynalite::find_or_install(&dir) {
-            Ok(binary) => binary,
-            Err(why) => {
-                eprintln!("skipped: {why}");
-                return None;
-            }
-        };
-        let data = dir.join(format!("payments-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data);
-        let server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let server = Dynalite::start_for_test(dir, name)?;
         let client = dynalite::client(&server.endpoint());
         dynalite::create_table(&client, "payments-idempotency")
             .await
