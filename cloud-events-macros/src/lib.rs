@@ -15,7 +15,8 @@ use proc_macro::TokenStream;
 /// whatever no other handler matches (`#[on_event(default)]`). Takes `rank = N` too.
 ///
 /// Every argument (`rank`, `when`, the shorthands), with examples: the *Handlers* section of
-/// `cloud-events-lambda`'s README.
+/// `cloud-events-lambda`'s README; `idempotent` (run once per key, feature `idempotency`): its
+/// *Idempotency* section.
 #[proc_macro_attribute]
 pub fn on_event(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_with(args, item, parse::Attribute::OnEvent)
