@@ -43,7 +43,7 @@
 //! and naming a type of a family left out is an unresolved import that names its feature.
 //! `testing` adds the `testing` module, to dispatch events to an application's handlers in its tests.
 //! `idempotency` (off by default) lets handlers be marked `idempotent` (run once per key; the
-//! [`idempotency`] module, with an in-memory store); `idempotency-dynamodb` adds its DynamoDB
+//! `idempotency` module, with an in-memory store); `idempotency-dynamodb` adds its DynamoDB
 //! store, on the AWS SDK for Rust.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
