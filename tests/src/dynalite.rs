@@ -1,12 +1,13 @@
-//! `dynalite` (npm), an implementation of DynamoDB's API that validates requests as DynamoDB
-//! does, started on a free port of 127.0.0.1 and killed when dropped; and a proxy in front of
-//! it that counts the requests the server gets and can delay them (a stand-in for the network
-//! between Lambda and DynamoDB).
+//! Implementations of DynamoDB's API written by others, started on a free port of 127.0.0.1
+//! and killed when dropped: `dynalite` (npm), which validates requests as DynamoDB does, and
+//! moto's server (PyPI), a second implementation, so that nothing leans on one server's
+//! leniency; and a proxy in front of either that counts the requests the server gets and can
+//! delay them (a stand-in for the network between Lambda and DynamoDB).
 //!
-//! What it does that a test must know (found by trying it): it does not return the item of
-//! a failed conditional write (`ReturnValuesOnConditionCheckFailure` is accepted and
-//! ignored), and `--path DIR` keeps its tables on disk, so that a server stopped and started
-//! again on the same port has them still.
+//! What they do that a test must know (found by trying them): dynalite does not return the
+//! item of a failed conditional write (`ReturnValuesOnConditionCheckFailure` is accepted and
+//! ignored), moto does; dynalite's `--path DIR` keeps its tables on disk, so that a server
+//! stopped and started again on the same port has them still, moto's are in memory only.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
@@ -19,8 +20,55 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The version the tests are written against.
+/// The dynalite version the tests are written against.
 pub const VERSION: &str = "3.2.2";
+
+/// The moto version the tests are written against.
+pub const MOTO_VERSION: &str = "5.2.5";
+
+/// Which implementation of DynamoDB's API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Implementation {
+    /// dynalite (`find_or_install`).
+    Dynalite,
+    /// moto's server (`find_or_install_moto`).
+    Moto,
+}
+
+/// moto's server: `$MOTO_SERVER`, else installed with pip into a virtual environment under
+/// `dir` (kept for the next run). `Err` says why it cannot be had.
+pub fn find_or_install_moto(dir: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let venv = dir.join("moto-venv");
+    let binary = venv.join("bin").join("moto_server");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    let run = |command: &mut Command| -> Result<(), String> {
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("{command:?}: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{command:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    };
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(venv.join("bin").join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("moto[server,dynamodb]=={MOTO_VERSION}")))?;
+    binary
+        .is_file()
+        .then_some(binary)
+        .ok_or_else(|| "pip installed moto but its server is missing".to_owned())
+}
 
 /// The dynalite command: `$DYNALITE`, else installed with npm under `dir` (kept for the next
 /// run). `Err` says why it cannot be had.
@@ -53,12 +101,13 @@ pub fn find_or_install(dir: &Path) -> Result<PathBuf, String> {
         .ok_or_else(|| "npm installed dynalite but its binary is missing".to_owned())
 }
 
-/// A running dynalite; killed on drop.
+/// A running dynalite (or moto server); killed on drop.
 pub struct Dynalite {
     child: Option<Child>,
     port: u16,
     binary: PathBuf,
     data: PathBuf,
+    implementation: Implementation,
 }
 
 impl Dynalite {
@@ -74,6 +123,20 @@ impl Dynalite {
             port,
             binary: binary.to_path_buf(),
             data: data.to_path_buf(),
+            implementation: Implementation::Dynalite,
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// moto's server (`binary`) on a free port, waited for as [`Dynalite::start`] waits.
+    pub fn start_moto(binary: &Path) -> Result<Dynalite, String> {
+        let mut server = Dynalite {
+            child: None,
+            port: free_port()?,
+            binary: binary.to_path_buf(),
+            data: PathBuf::new(),
+            implementation: Implementation::Moto,
         };
         server.start_again()?;
         Ok(server)
@@ -83,24 +146,46 @@ impl Dynalite {
     /// folder named for the test; `None`, with a line saying the test skipped, where dynalite
     /// cannot be had on this machine.
     pub fn start_for_test(dir: &Path, name: &str) -> Option<Dynalite> {
-        let binary = match find_or_install(dir) {
+        Self::start_for_test_of(Implementation::Dynalite, dir, name)
+    }
+
+    /// [`Dynalite::start_for_test`] of either implementation.
+    pub fn start_for_test_of(implementation: Implementation, dir: &Path, name: &str) -> Option<Dynalite> {
+        let found = match implementation {
+            Implementation::Dynalite => find_or_install(dir),
+            Implementation::Moto => find_or_install_moto(dir),
+        };
+        let binary = match found {
             Ok(binary) => binary,
             Err(why) => {
                 eprintln!("skipped: {why}");
                 return None;
             }
         };
+        if implementation == Implementation::Moto {
+            return Some(Dynalite::start_moto(&binary).expect("moto's server starts"));
+        }
         let data = dir.join(format!("dynalite-data-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         Some(Dynalite::start(&binary, &data, None).expect("dynalite starts"))
     }
 
-    /// Starts it (again, after [`Dynalite::stop`]) on its port, with the tables it had.
+    /// Starts it (again, after [`Dynalite::stop`]) on its port, with the tables it had
+    /// (dynalite; moto starts empty).
     pub fn start_again(&mut self) -> Result<(), String> {
-        std::fs::create_dir_all(&self.data).map_err(|e| e.to_string())?;
-        let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string(), "--createTableMs", "0", "--path"])
-            .arg(&self.data)
+        let mut command = Command::new(&self.binary);
+        match self.implementation {
+            Implementation::Dynalite => {
+                std::fs::create_dir_all(&self.data).map_err(|e| e.to_string())?;
+                command
+                    .args(["--port", &self.port.to_string(), "--createTableMs", "0", "--path"])
+                    .arg(&self.data);
+            }
+            Implementation::Moto => {
+                command.args(["-H", "127.0.0.1", "-p", &self.port.to_string()]);
+            }
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
