@@ -453,10 +453,12 @@ kinds! {
     /// Lambda function URL request.
     LambdaUrl = "aws.lambda.url" {
         title: "Lambda function URL",
-        marker: "`version` 2.0 + `routeKey`, `requestContext.domainName` on `lambda-url`",
+        marker: "`version` 2.0 + `requestContext.domainName` on `lambda-url` (with or without `routeKey`)",
         event: [] LambdaFunctionUrlRequest,
         feature: "lambda_function_urls",
-        detect: |p| p.is_http_v2() && p.context.lambda_url_domain,
+        // Function URLs send `routeKey: "$default"`, but published samples omit it: the
+        // domain decides, and no other kind has a `lambda-url` domain.
+        detect: |p| p.version.as_deref() == Some("2.0") && p.has.request_context && p.context.lambda_url_domain,
     }
     /// API Gateway HTTP API (payload 2.0) request.
     ApiGatewayV2 = "aws.apigateway.v2" {

@@ -113,3 +113,24 @@ fn every_kind_adapts_into_valid_cloudevents() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Function URL events classify by their `lambda-url` domain, with or without `routeKey`
+/// (published samples omit it); an HTTP API event without `routeKey` is still no event.
+#[test]
+fn function_url_events_classify_with_or_without_route_key() {
+    let mut url: serde_json::Value = serde_json::from_str(Kind::LambdaUrl.sample()).unwrap();
+    assert!(url.as_object_mut().unwrap().remove("routeKey").is_some());
+    let json = url.to_string();
+    assert_eq!(classify(json.as_bytes()).unwrap().kind(), Some(Kind::LambdaUrl));
+    assert!(Kind::LambdaUrl.check_decode(&RawEvent::new(json)).is_ok());
+    let mut http: serde_json::Value = serde_json::from_str(Kind::ApiGatewayV2.sample()).unwrap();
+    assert_eq!(
+        classify(http.to_string().as_bytes()).unwrap().kind(),
+        Some(Kind::ApiGatewayV2)
+    );
+    http.as_object_mut().unwrap().remove("routeKey");
+    assert_eq!(
+        classify(http.to_string().as_bytes()).unwrap().route_key(),
+        UNCLASSIFIED
+    );
+}
