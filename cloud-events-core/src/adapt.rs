@@ -305,6 +305,11 @@ pub fn mapping(kind: Kind) -> Option<Mapping> {
             subject: NONE,
             data: DataRule::At("Data"),
         },
+        Kind::WorkMail => Mapping {
+            id: &[&[P("messageId")]],
+            subject: &[&[P("subject")]],
+            ..generic(&[])
+        },
         Kind::IotEvents => Mapping {
             time: &[&[Millis("event.eventTime")]],
             ty: &[&[T("com.amazonaws.iotevents."), P("event.eventName")]],

@@ -73,6 +73,7 @@ impl Kind {
             Kind::CodeDeployHook => whole_event(&["DeploymentId", "LifecycleEventHookExecutionId"]),
             Kind::GcpPubSub => whole_event(&["message.messageId"]),
             Kind::GcpBackground => whole_event(&["context.eventId"]),
+            Kind::WorkMail => whole_event(&["messageId"]),
             _ => None,
         }
     }

@@ -647,6 +647,34 @@ kinds! {
         event: [] CloudWatchWidgetEvent,
         detect: |p| p.has.widget_context,
     }
+    /// Amazon WorkMail message flow rule (synchronous or asynchronous).
+    WorkMail = "aws.workmail" {
+        title: "Amazon WorkMail message flow rule",
+        marker: "`summaryVersion` + `envelope`",
+        event: [] WorkMailEvent,
+        detect: |p| p.has.summary_version && p.has.envelope,
+    }
+    /// SageMaker Ground Truth pre-annotation function.
+    GroundTruthPre = "aws.sagemaker.groundtruth.pre" {
+        title: "SageMaker Ground Truth pre-annotation",
+        marker: "`labelingJobArn` + `dataObject`",
+        event: [] GroundTruthPreAnnotationEvent,
+        detect: |p| p.has.labeling_job_arn && p.has.data_object,
+    }
+    /// SageMaker Ground Truth post-annotation (consolidation) function.
+    GroundTruthPost = "aws.sagemaker.groundtruth.post" {
+        title: "SageMaker Ground Truth annotation consolidation",
+        marker: "`labelingJobArn` + `payload` + `labelAttributeName`",
+        event: [] GroundTruthConsolidationEvent,
+        detect: |p| p.has.labeling_job_arn && p.has.payload && p.has.label_attribute_name,
+    }
+    /// AWS IoT fleet provisioning pre-provisioning hook.
+    IotPreProvision = "aws.iot.preprovision" {
+        title: "AWS IoT pre-provisioning hook",
+        marker: "`claimCertificateId` + `templateArn`",
+        event: [] IotPreProvisioningHookEvent,
+        detect: |p| p.has.claim_certificate_id && p.has.template_arn,
+    }
 }
 
 impl Kind {

@@ -58,6 +58,10 @@ presence! {
     subscription = "subscription", message = "message", event_time = "eventTime",
     data_version = "dataVersion", subject = "subject", data = "data",
     functions_data = "Data", functions_metadata = "Metadata",
+    summary_version = "summaryVersion", envelope = "envelope",
+    labeling_job_arn = "labelingJobArn", data_object = "dataObject",
+    label_attribute_name = "labelAttributeName",
+    claim_certificate_id = "claimCertificateId", template_arn = "templateArn",
 }
 
 /// What the classifier knows of an event after one pass over its bytes.

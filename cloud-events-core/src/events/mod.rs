@@ -10,9 +10,12 @@ mod cognito_userpool;
 mod envelope;
 mod eventbridge;
 mod iot_events;
+mod iot_provisioning;
 mod lex_v2;
 mod of_kind;
 pub(crate) mod records;
+mod sagemaker;
+mod workmail;
 
 pub use crate::raw::{DecodeError, RawEvent};
 pub use alexa::AlexaEvent;
@@ -29,7 +32,16 @@ pub use envelope::DynamoDbChange;
 pub use envelope::{Json, SnsNotification};
 pub use eventbridge::EventBridgeEvent;
 pub use iot_events::{IotEventsEvent, IotEventsEventBody};
+pub use iot_provisioning::{IotPreProvisioningHookAnswer, IotPreProvisioningHookEvent};
 pub use lex_v2::{LexV2Bot, LexV2Event};
+pub use sagemaker::{
+    GroundTruthAnnotationContent, GroundTruthConsolidatedAnnotation, GroundTruthConsolidationEvent,
+    GroundTruthPayload, GroundTruthPreAnnotationAnswer, GroundTruthPreAnnotationEvent,
+};
+pub use workmail::{
+    WorkMailAction, WorkMailActionType, WorkMailAddress, WorkMailDisposition, WorkMailEnvelope,
+    WorkMailEvent, WorkMailRecipientsAction,
+};
 
 pub use crate::cloudevent::CloudEvent;
 #[cfg(feature = "activemq")]
