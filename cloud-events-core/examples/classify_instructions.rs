@@ -13,7 +13,8 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
-    // The kinds of the table when this was written, so that two versions classify the same.
+    // `KEYS=a,b`: only those kinds (`none`: only the event of no kind), so that two versions
+    // of the table classify the same samples.
     let keys = std::env::var("KEYS").unwrap_or_default();
     let samples: Vec<&str> = Kind::ALL
         .iter()
