@@ -260,22 +260,15 @@ macro_rules! scenarios {
                 }
             )*
         }
-        mod dynalite {
+        scenarios!(@on dynalite, Dynalite, $($name),*);
+        scenarios!(@on moto, Moto, $($name),*);
+    };
+    (@on $module:ident, $implementation:ident, $($name:ident),*) => {
+        mod $module {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let server = super::Implementation::Dynalite;
-                    if let Some(harness) = super::Harness::server(server, stringify!($name)).await {
-                        super::$name(harness).await;
-                    }
-                }
-            )*
-        }
-        mod moto {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let server = super::Implementation::Moto;
+                    let server = super::Implementation::$implementation;
                     if let Some(harness) = super::Harness::server(server, stringify!($name)).await {
                         super::$name(harness).await;
                     }
