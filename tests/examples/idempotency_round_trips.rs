@@ -9,7 +9,7 @@
 use cloud_events_lambda::events::SqsMessage;
 use cloud_events_lambda::idempotency::{DynamoDbStore, Idempotency, InMemoryStore};
 use cloud_events_lambda::{Context, Dependencies, Dispatcher, Options, on_event};
-use cloud_events_tests::dynalite::{Dynalite, Proxy, client, create_table, find_or_install};
+use cloud_events_tests::dynamodb_server::{DynamoDbServer, Proxy, client, create_table, find_or_install};
 use cloud_events_tests::events::sqs_batch;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -68,7 +68,7 @@ async fn main() {
     let dir = std::env::temp_dir().join("cloud-events-idempotency-bench");
     let binary = find_or_install(&dir).expect("dynalite");
     let data = dir.join(format!("data-{}", std::process::id()));
-    let mut server = Dynalite::start(&binary, &data, None).expect("dynalite starts");
+    let mut server = DynamoDbServer::start(&binary, &data, None).expect("dynalite starts");
 
     // Round trips, counted at the server.
     let counting = Proxy::start(server.port(), Duration::ZERO).await;

@@ -1,7 +1,7 @@
 //! Helpers shared by the cross-crate tests.
 
 pub mod cargo_lambda;
-pub mod dynalite;
+pub mod dynamodb_server;
 pub mod stand_in;
 
 /// Events for the runtime tests.

@@ -12,7 +12,7 @@ use cloud_events_lambda::{
     CloudEvent, Context, Dependencies, Dispatcher, Kind, Options, RawEvent, StartupError, on_cloudevent,
     on_event,
 };
-use cloud_events_tests::dynalite::{Dynalite, Implementation, Proxy};
+use cloud_events_tests::dynamodb_server::{DynamoDbServer, Implementation, Proxy};
 use cloud_events_tests::events::sqs_batch;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -94,7 +94,7 @@ fn stored(record: S3EventRecord) -> Option<String> {
 enum Backend {
     Memory(InMemoryStore),
     Dynamo {
-        server: Dynalite,
+        server: DynamoDbServer,
         proxy: Proxy,
         client: aws_sdk_dynamodb::Client,
         table: String,
@@ -126,11 +126,11 @@ impl Harness {
     /// says it skipped) if the server cannot be had on this machine.
     async fn server(implementation: Implementation, name: &str) -> Option<Harness> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let server = Dynalite::start_for_test_of(implementation, dir, name)?;
+        let server = DynamoDbServer::start_for_test_of(implementation, dir, name)?;
         let proxy = Proxy::start(server.port(), Duration::ZERO).await;
-        let client = cloud_events_tests::dynalite::client(&proxy.endpoint());
+        let client = cloud_events_tests::dynamodb_server::client(&proxy.endpoint());
         let table = format!("idempotency-{name}");
-        cloud_events_tests::dynalite::create_table(&client, &table)
+        cloud_events_tests::dynamodb_server::create_table(&client, &table)
             .await
             .expect("the table is created");
         proxy.take();
@@ -204,7 +204,7 @@ impl Harness {
                 server.start_again().expect("dynalite starts again");
                 let tables = client.list_tables().send().await.expect("the server answers");
                 if !tables.table_names().contains(table) {
-                    cloud_events_tests::dynalite::create_table(client, table)
+                    cloud_events_tests::dynamodb_server::create_table(client, table)
                         .await
                         .expect("the table is made anew");
                     return false;

@@ -4,7 +4,7 @@
 //! processes at once, by one process serving two invocations at once
 //! (`AWS_LAMBDA_MAX_CONCURRENCY`), and after a process killed in the middle of a capture.
 
-use cloud_events_tests::dynalite::{self, Dynalite};
+use cloud_events_tests::dynamodb_server::{self, DynamoDbServer};
 use cloud_events_tests::stand_in::{Answer, Invocation, Run, serve};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// A dynalite with the table, and the environment that points `payments` at it.
 struct Table {
-    _server: Dynalite,
+    _server: DynamoDbServer,
     env: Vec<(String, String)>,
     ledger: PathBuf,
 }
@@ -20,9 +20,9 @@ struct Table {
 impl Table {
     async fn new(name: &str) -> Option<Table> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let server = Dynalite::start_for_test(dir, name)?;
-        let client = dynalite::client(&server.endpoint());
-        dynalite::create_table(&client, "payments-idempotency")
+        let server = DynamoDbServer::start_for_test(dir, name)?;
+        let client = dynamodb_server::client(&server.endpoint());
+        dynamodb_server::create_table(&client, "payments-idempotency")
             .await
             .expect("the table");
         let ledger = dir.join(format!("payments-ledger-{name}-{}", std::process::id()));

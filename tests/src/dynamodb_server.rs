@@ -101,8 +101,8 @@ pub fn find_or_install(dir: &Path) -> Result<PathBuf, String> {
         .ok_or_else(|| "npm installed dynalite but its binary is missing".to_owned())
 }
 
-/// A running dynalite (or moto server); killed on drop.
-pub struct Dynalite {
+/// A running implementation of DynamoDB's API (dynalite or moto's server); killed on drop.
+pub struct DynamoDbServer {
     child: Option<Child>,
     port: u16,
     binary: PathBuf,
@@ -110,15 +110,15 @@ pub struct Dynalite {
     implementation: Implementation,
 }
 
-impl Dynalite {
+impl DynamoDbServer {
     /// Starts `binary` on `port` (a free one if `None`), keeping its tables in `data`, and
     /// waits (at most 20 s) until it listens.
-    pub fn start(binary: &Path, data: &Path, port: Option<u16>) -> Result<Dynalite, String> {
+    pub fn start(binary: &Path, data: &Path, port: Option<u16>) -> Result<DynamoDbServer, String> {
         let port = match port {
             Some(port) => port,
             None => free_port()?,
         };
-        let mut server = Dynalite {
+        let mut server = DynamoDbServer {
             child: None,
             port,
             binary: binary.to_path_buf(),
@@ -129,9 +129,9 @@ impl Dynalite {
         Ok(server)
     }
 
-    /// moto's server (`binary`) on a free port, waited for as [`Dynalite::start`] waits.
-    pub fn start_moto(binary: &Path) -> Result<Dynalite, String> {
-        let mut server = Dynalite {
+    /// moto's server (`binary`) on a free port, waited for as [`DynamoDbServer::start`] waits.
+    pub fn start_moto(binary: &Path) -> Result<DynamoDbServer, String> {
+        let mut server = DynamoDbServer {
             child: None,
             port: free_port()?,
             binary: binary.to_path_buf(),
@@ -145,12 +145,16 @@ impl Dynalite {
     /// A dynalite of a test's own, installed under `dir` when missing, its tables in a fresh
     /// folder named for the test; `None`, with a line saying the test skipped, where dynalite
     /// cannot be had on this machine.
-    pub fn start_for_test(dir: &Path, name: &str) -> Option<Dynalite> {
+    pub fn start_for_test(dir: &Path, name: &str) -> Option<DynamoDbServer> {
         Self::start_for_test_of(Implementation::Dynalite, dir, name)
     }
 
-    /// [`Dynalite::start_for_test`] of either implementation.
-    pub fn start_for_test_of(implementation: Implementation, dir: &Path, name: &str) -> Option<Dynalite> {
+    /// [`DynamoDbServer::start_for_test`] of either implementation.
+    pub fn start_for_test_of(
+        implementation: Implementation,
+        dir: &Path,
+        name: &str,
+    ) -> Option<DynamoDbServer> {
         let found = match implementation {
             Implementation::Dynalite => find_or_install(dir),
             Implementation::Moto => find_or_install_moto(dir),
@@ -163,14 +167,14 @@ impl Dynalite {
             }
         };
         if implementation == Implementation::Moto {
-            return Some(Dynalite::start_moto(&binary).expect("moto's server starts"));
+            return Some(DynamoDbServer::start_moto(&binary).expect("moto's server starts"));
         }
         let data = dir.join(format!("dynalite-data-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
-        Some(Dynalite::start(&binary, &data, None).expect("dynalite starts"))
+        Some(DynamoDbServer::start(&binary, &data, None).expect("dynalite starts"))
     }
 
-    /// Starts it (again, after [`Dynalite::stop`]) on its port, with the tables it had
+    /// Starts it (again, after [`DynamoDbServer::stop`]) on its port, with the tables it had
     /// (dynalite; moto starts empty).
     pub fn start_again(&mut self) -> Result<(), String> {
         let mut command = Command::new(&self.binary);
@@ -224,7 +228,7 @@ impl Dynalite {
     }
 }
 
-impl Drop for Dynalite {
+impl Drop for DynamoDbServer {
     fn drop(&mut self) {
         self.stop();
     }
