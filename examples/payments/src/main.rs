@@ -59,12 +59,10 @@ impl Gateway {
             return Err(CaptureError::Declined(payment.card.clone()));
         }
         if let Some(path) = &self.ledger {
+            // One write of the whole line: processes capturing at once append whole lines.
+            let line = format!("{} {} {}\n", payment.payment_id, payment.amount, payment.currency);
             let mut ledger = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-            writeln!(
-                ledger,
-                "{} {} {}",
-                payment.payment_id, payment.amount, payment.currency
-            )?;
+            ledger.write_all(line.as_bytes())?;
         }
         Ok(Receipt {
             payment_id: payment.payment_id.clone(),

@@ -93,7 +93,8 @@ async fn two_processes_with_one_batch_capture_each_payment_once() {
     let (a, b) = tokio::join!(a, b);
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(table.captures(), BOTH);
-    // The other process was told each payment is in progress: its batch failed whole.
+    // Each payment ran in one process; the other was told it is in progress (its record
+    // failed, or its whole batch when it claimed neither).
     let logs = format!(
         "{}{}",
         String::from_utf8_lossy(&a.stderr),
