@@ -49,7 +49,7 @@ async fn capture(message: SqsMessage) -> Result<Value, String> {
         serde_json::from_str(message.body.as_deref().unwrap_or("{}")).map_err(|e| e.to_string())?;
     let order = body["orderId"].as_str().unwrap_or("?").to_owned();
     match body["then"].as_str() {
-        Some("slow") => tokio::time::sleep(Duration::from_millis(300)).await,
+        Some("slow") => tokio::time::sleep(Duration::from_millis(1_000)).await,
         Some("fail") => return Err(format!("card declined for {order}")),
         Some("panic") => panic!("gateway exploded for {order}"),
         Some("big") => {
@@ -380,16 +380,31 @@ async fn a_failed_or_panicking_record_is_given_back_and_its_retry_runs(h: Harnes
 
 async fn a_handler_cancelled_at_the_deadline_gives_its_record_back(h: Harness) {
     let id = h.order("pay-slow");
+    // A first invocation opens the client's connection, so that the claim below is made
+    // well before the deadline even on a loaded machine.
+    h.dispatch(&payment_event(&h.order("pay-warm"), json!({})))
+        .await
+        .unwrap();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
     let context = Context {
-        deadline_ms: now + 800,
+        deadline_ms: now + 1_500,
         ..Context::local(1, "payments")
     };
     let slow = payment_event(&id, json!({"slow": true}));
     let error = h.dispatcher.dispatch(&slow, context).await.unwrap_err();
     assert_eq!(error.error_type(), "DeadlineExceeded");
     let records = h.records().await;
-    assert!(records.is_empty(), "the record was deleted: {records:?}");
+    assert!(
+        records
+            .iter()
+            .all(|record| !record.id.contains("#") || record.status == Status::Completed),
+        "the cancelled one's record was deleted: {records:?}"
+    );
+    assert_eq!(
+        records.len(),
+        1,
+        "only the first invocation's record: {records:?}"
+    );
     assert_eq!(
         h.dispatch(&payment_event(&id, json!({}))).await.unwrap(),
         format!("paid-{id}-1")

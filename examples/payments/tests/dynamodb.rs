@@ -88,8 +88,8 @@ async fn two_processes_with_one_batch_capture_each_payment_once() {
     let Some(table) = Table::new("two-processes").await else {
         return;
     };
-    let a = table.invoke("events/payments.json", 1_000).output();
-    let b = table.invoke("events/payments.json", 1_000).output();
+    let a = table.invoke("events/payments.json", 2_000).output();
+    let b = table.invoke("events/payments.json", 2_000).output();
     let (a, b) = tokio::join!(a, b);
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(table.captures(), BOTH);
@@ -129,7 +129,7 @@ async fn one_process_serving_two_invocations_at_once_captures_once() {
         invocations,
         Run {
             concurrency: 2,
-            ..table.run(1_000, Duration::from_secs(60))
+            ..table.run(2_000, Duration::from_secs(60))
         },
     )
     .await;
@@ -173,10 +173,10 @@ async fn a_process_killed_mid_capture_is_taken_over_after_its_deadline() {
         return;
     };
     let payments = event("events/payments.json");
-    // The capture takes 10 s; the invocation's deadline is 3 s away; the process is killed
+    // The capture takes 10 s; the invocation's deadline is 5 s away; the process is killed
     // after 1.5 s, leaving both records in progress until that deadline.
     let killed = serve(
-        vec![Invocation::new("doomed", &payments).deadline_in(3_000)],
+        vec![Invocation::new("doomed", &payments).deadline_in(5_000)],
         table.run(10_000, Duration::from_millis(1_500)),
     )
     .await;
@@ -187,7 +187,7 @@ async fn a_process_killed_mid_capture_is_taken_over_after_its_deadline() {
     assert!(String::from_utf8_lossy(&early.stderr).contains("IdempotencyAlreadyInProgress"));
     assert!(table.captures().is_empty());
     // Redelivered after it: taken over, captured once.
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    tokio::time::sleep(Duration::from_millis(3_600)).await;
     let outcome = serve(
         vec![Invocation::new("redelivered", &payments)],
         table.run(0, Duration::from_secs(60)),
