@@ -13,7 +13,7 @@ use crate::routed::Outcome;
 use cloud_events_core::batch::Delivery;
 use cloud_events_core::condition::Path;
 use cloud_events_core::events::{DecodeError, RawEvent};
-use cloud_events_core::{Kind, Receives};
+use cloud_events_core::Receives;
 use futures_util::FutureExt;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -212,9 +212,12 @@ impl Keys {
         let event: Value = serde_json::from_str(invocation.event().json())
             .map_err(|error| DispatchError::new(ErrorKind::InvalidEvent, error.to_string()))?;
         let key = if self.from_records {
-            let kind = invocation.classification().kind().unwrap_or(Kind::CloudEvents);
-            let records =
-                cloud_events_core::batch::records_of(kind, invocation.event().json()).unwrap_or_default();
+            let json = invocation.event().json();
+            let records = invocation
+                .classification()
+                .kind()
+                .and_then(|kind| cloud_events_core::batch::records_of(kind, json))
+                .unwrap_or_default();
             records
                 .iter()
                 .map(|raw| {

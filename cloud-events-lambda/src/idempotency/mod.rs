@@ -158,6 +158,12 @@ impl Clock {
     }
 }
 
+/// `expiration` for a record completed now: `expires_after` from now, in seconds.
+fn expires_at(expires_after: Duration) -> u64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    (now + expires_after).as_secs()
+}
+
 /// How many times a claim is tried when the record it met was replaced meanwhile.
 const CLAIM_ATTEMPTS: usize = 3;
 
@@ -213,11 +219,10 @@ impl Idempotency {
     /// logged, not returned (failing the invocation would have the work done again).
     pub(crate) async fn complete(&self, unit: &Unit, answer: &Value, expires_after: Duration) {
         let data = answer.to_string();
-        let clock = Clock::new(0, expires_after);
         let mut record = Record {
             id: unit.id.clone(),
             status: Status::Completed,
-            expiration: clock.expires_at,
+            expiration: expires_at(expires_after),
             in_progress_expiration: None,
             data: Some(data),
             validation: unit.validation.clone(),
