@@ -43,6 +43,8 @@ mod probe;
 mod raw;
 #[cfg(feature = "events")]
 mod scan;
+#[cfg(feature = "events")]
+pub mod trace_context;
 
 pub use delivered::{Delivered, Receives};
 pub use idempotency_key::IdempotencyKey;

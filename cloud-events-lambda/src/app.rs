@@ -22,6 +22,8 @@ pub struct App {
     dependencies: Dependencies,
     options: Options,
     metrics: Option<Metrics>,
+    #[cfg(feature = "opentelemetry")]
+    traces: Option<Result<crate::traces::Traces, crate::traces::TracesError>>,
 }
 
 impl App {
@@ -249,6 +251,46 @@ impl App {
         self.dep(idempotency)
     }
 
+    /// Traces each invocation with `traces` (see the [`traces`](crate::traces) module): the
+    /// application's own tracer provider ([`Traces::provider`](crate::traces::Traces::provider))
+    /// or exporter ([`Traces::exporter`](crate::traces::Traces::exporter)).
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::traces::Traces;
+    /// use cloud_events_lambda::traces::opentelemetry_sdk::trace::InMemorySpanExporter;
+    /// use cloud_events_lambda::{App, Context, Kind, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(_event: RawEvent) {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let exporter = InMemorySpanExporter::default();
+    /// let dispatcher = App::new().traces(Traces::exporter(exporter.clone())).dispatcher().unwrap();
+    /// dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "books")).await.unwrap();
+    /// dispatcher.traces().unwrap().flush().await;
+    /// let spans = exporter.get_finished_spans().unwrap();
+    /// assert_eq!(spans.len(), 2); // the invocation's, its handler's
+    /// # }
+    /// ```
+    #[cfg(feature = "opentelemetry")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+    pub fn traces(mut self, traces: crate::traces::Traces) -> Self {
+        self.traces = Some(Ok(traces));
+        self
+    }
+
+    /// Traces each invocation with the standard tracer when the environment asks for one
+    /// ([`Traces::from_env`](crate::traces::Traces::from_env): OTLP over HTTP/protobuf where
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` says); without it, nothing is traced and nothing is
+    /// spent. A configuration that cannot be used fails start-up, naming the variable.
+    #[cfg(feature = "opentelemetry")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+    pub fn traces_from_env(mut self) -> Self {
+        self.traces = crate::traces::Traces::from_env().transpose();
+        self
+    }
+
     /// The dispatcher over every registered handler and factory, with the start-up checks
     /// (no handler, a `Dep<T>` with no value nor factory, a factory cycle).
     ///
@@ -269,10 +311,17 @@ impl App {
         // Logging is process-wide: so is whether it may carry payloads.
         crate::error::set_log_payloads(self.options.log_payloads);
         let dispatcher = Dispatcher::new(self.dependencies, self.options)?;
-        match self.metrics {
-            Some(metrics) => dispatcher.with_metrics(metrics),
-            None => Ok(dispatcher),
-        }
+        let dispatcher = match self.metrics {
+            Some(metrics) => dispatcher.with_metrics(metrics)?,
+            None => dispatcher,
+        };
+        #[cfg(feature = "opentelemetry")]
+        let dispatcher = match self.traces {
+            Some(Ok(traces)) => dispatcher.with_traces(traces),
+            Some(Err(error)) => return Err(crate::error::StartupError::Traces(error)),
+            None => dispatcher,
+        };
+        Ok(dispatcher)
     }
 
     /// Builds the dispatcher (failing loudly when a start-up check fails), then serves Lambda

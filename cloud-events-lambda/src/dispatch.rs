@@ -53,6 +53,8 @@ pub struct Dispatcher {
     container: Arc<Container>,
     options: Options,
     metrics: Option<Metrics>,
+    #[cfg(feature = "opentelemetry")]
+    traces: Option<crate::traces::Traces>,
 }
 
 impl Dispatcher {
@@ -119,6 +121,8 @@ impl Dispatcher {
             container: Arc::new(container),
             options,
             metrics: None,
+            #[cfg(feature = "opentelemetry")]
+            traces: None,
         })
     }
 
@@ -157,6 +161,22 @@ impl Dispatcher {
     /// Where the metrics go, if anywhere.
     pub fn metrics(&self) -> Option<&Metrics> {
         self.metrics.as_ref()
+    }
+
+    /// Traces each invocation (see the [`traces`](crate::traces) module): its span, one per
+    /// handler run and one per batch record.
+    #[cfg(feature = "opentelemetry")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+    pub fn with_traces(mut self, traces: crate::traces::Traces) -> Self {
+        self.traces = Some(traces);
+        self
+    }
+
+    /// Where the traces go, if anywhere.
+    #[cfg(feature = "opentelemetry")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+    pub fn traces(&self) -> Option<&crate::traces::Traces> {
+        self.traces.as_ref()
     }
 
     /// Every handler, in priority order.
@@ -436,6 +456,10 @@ impl Dispatcher {
 
     /// Reads, routes and answers one payload.
     async fn answer(&self, payload: Bytes, context: Context) -> Result<serde_json::Value, DispatchError> {
+        #[cfg(feature = "opentelemetry")]
+        if let Some(traces) = &self.traces {
+            return self.traced(traces, payload, context).await;
+        }
         match self.read(payload) {
             Ok((event, classification)) => self.route(&event, classification, context).await,
             Err(error) => {
@@ -444,6 +468,33 @@ impl Dispatcher {
                 Err(error)
             }
         }
+    }
+
+    /// [`Dispatcher::answer`] inside the invocation's span.
+    #[cfg(feature = "opentelemetry")]
+    async fn traced(
+        &self,
+        traces: &crate::traces::Traces,
+        payload: Bytes,
+        context: Context,
+    ) -> Result<serde_json::Value, DispatchError> {
+        let started = std::time::SystemTime::now();
+        let read = self.read(payload);
+        let ok = read
+            .as_ref()
+            .ok()
+            .map(|(event, classification)| (event, classification));
+        let span = crate::traces::InvocationSpan::start(traces, started, &context, ok);
+        let outcome = match read {
+            Ok((event, classification)) => span.run(self.route(&event, classification, context)).await,
+            Err(error) => {
+                event_invalid();
+                log_unrouted(&error);
+                Err(error)
+            }
+        };
+        span.end(&outcome);
+        outcome
     }
 
     /// The payload as an event, and its classification: the caps, UTF-8 and the marker

@@ -278,6 +278,12 @@ pub enum StartupError {
         /// What is wrong, and how to fix it.
         problem: String,
     },
+    /// The environment asks for traces ([`App::traces_from_env`](crate::App::traces_from_env))
+    /// in a way that cannot be used.
+    #[cfg(feature = "opentelemetry")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+    #[error("traces cannot be exported as configured: {0}")]
+    Traces(crate::traces::TracesError),
 }
 
 /// Whether logs may carry payload values ([`App::log_payloads`](crate::App::log_payloads)).

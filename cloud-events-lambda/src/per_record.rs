@@ -185,7 +185,7 @@ pub(crate) async fn run_batch<'a>(
             .filter(|index| mask.get(*index) == Some(&true))
             .collect();
         records.prepare(&indexes).await;
-        let outcomes = run_records(records, indexes.clone(), order, concurrency, handler).await;
+        let outcomes = run_records(records, indexes.clone(), order, concurrency, handler, &meta.ids).await;
         records.finish().await;
         log_failures(
             invocation.classification().route_key(),
@@ -203,7 +203,7 @@ pub(crate) async fn run_batch<'a>(
     }
     let all: Vec<usize> = (0..meta.ids.len()).collect();
     records.prepare(&all).await;
-    let outcomes = run_records(records, all, order, concurrency, handler).await;
+    let outcomes = run_records(records, all, order, concurrency, handler, &meta.ids).await;
     records.finish().await;
     log_failures(
         invocation.classification().route_key(),
@@ -223,13 +223,15 @@ async fn run_records<'a>(
     order: BatchOrder,
     concurrency: usize,
     handler: &'static str,
+    ids: &[Option<String>],
 ) -> Vec<Outcome> {
+    let id = |index: usize| ids.get(index).and_then(Option::as_deref);
     let mut outcomes = Vec::with_capacity(indexes.len());
     match order {
         BatchOrder::Independent if concurrency > 1 => {
             let calls = indexes
                 .into_iter()
-                .map(|index| run_one(records.take(index), handler));
+                .map(|index| run_one(records.take(index), handler, index, id(index)));
             let mut running = futures_util::stream::iter(calls).buffered(concurrency);
             while let Some(outcome) = running.next().await {
                 outcomes.push(outcome);
@@ -238,7 +240,7 @@ async fn run_records<'a>(
         // One at a time: a plain loop costs less than a stream of one.
         BatchOrder::Independent => {
             for index in indexes {
-                outcomes.push(run_one(records.take(index), handler).await);
+                outcomes.push(run_one(records.take(index), handler, index, id(index)).await);
             }
         }
         BatchOrder::InOrder => {
@@ -248,7 +250,7 @@ async fn run_records<'a>(
                     outcomes.push(Err(NOT_PROCESSED.to_owned()));
                     continue;
                 }
-                let outcome = run_one(records.take(index), handler).await;
+                let outcome = run_one(records.take(index), handler, index, id(index)).await;
                 failed = outcome.is_err();
                 outcomes.push(outcome);
             }
@@ -257,13 +259,33 @@ async fn run_records<'a>(
     outcomes
 }
 
-/// One record's call, its panic caught.
-async fn run_one(call: Result<Call<'_>, String>, handler: &'static str) -> Outcome {
-    match AssertUnwindSafe(call?).catch_unwind().await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(error.message),
-        Err(panic) => Err(format!("handler `{handler}` panicked: {}", panic_text(&*panic))),
-    }
+/// One record's call (record `index` of the batch, `id` to its source), its panic caught.
+async fn run_one(
+    call: Result<Call<'_>, String>,
+    handler: &'static str,
+    index: usize,
+    id: Option<&str>,
+) -> Outcome {
+    // A failure keeps its errorType until the record's span (if traced) has it.
+    let guarded = async move {
+        let call = call.map_err(|why| (ErrorKind::EventDecode, why))?;
+        match AssertUnwindSafe(call).catch_unwind().await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err((error.kind, error.message)),
+            Err(panic) => Err((
+                ErrorKind::Panic,
+                format!("handler `{handler}` panicked: {}", panic_text(&*panic)),
+            )),
+        }
+    };
+    #[cfg(feature = "opentelemetry")]
+    let outcome = crate::traces::in_record_span(index, id, guarded).await;
+    #[cfg(not(feature = "opentelemetry"))]
+    let outcome = {
+        let _ = (index, id);
+        guarded.await
+    };
+    outcome.map_err(|(_, message)| message)
 }
 
 fn log_failures<'a>(

@@ -339,9 +339,15 @@ async fn run(
     invocation: &Invocation,
 ) -> Result<serde_json::Value, DispatchError> {
     let started = crate::recorder::builtin_on().then(std::time::Instant::now);
-    let call = AssertUnwindSafe((handler.call)(invocation)).catch_unwind().await;
-    let outcome =
-        call.unwrap_or_else(|panic| Err(panicked(&format!("handler `{}`", handler.path()), &*panic)));
+    let guarded = AssertUnwindSafe((handler.call)(invocation))
+        .catch_unwind()
+        .map(|call| {
+            call.unwrap_or_else(|panic| Err(panicked(&format!("handler `{}`", handler.path()), &*panic)))
+        });
+    #[cfg(feature = "opentelemetry")]
+    let outcome = crate::traces::in_handler_span(handler.name, &handler.path(), invocation, guarded).await;
+    #[cfg(not(feature = "opentelemetry"))]
+    let outcome = guarded.await;
     if let Some(started) = started {
         let route = invocation.classification().route_key();
         crate::builtin_metrics::handler_ran(route, handler.name, started.elapsed(), outcome.is_err());

@@ -116,12 +116,19 @@ where
         Box::pin(async move {
             let context = Context::from(&invocation.context);
             let answer = dispatcher.dispatch_bytes(payload, context).await;
-            ANSWER
+            let posted = ANSWER
                 .scope(
                     Cell::new(Some(answer)),
                     async move { inner.call(invocation).await },
                 )
-                .await
+                .await;
+            // The answer is posted; Lambda may freeze the environment once the function asks
+            // for the next event: the invocation's spans leave now.
+            #[cfg(feature = "opentelemetry")]
+            if let Some(traces) = dispatcher.traces() {
+                traces.flush().await;
+            }
+            posted
         })
     }
 }

@@ -1,0 +1,181 @@
+//! Getting spans out: kept from their end until the invocation's answer is posted, then
+//! exported on the runtime's own tasks (not a background thread that Lambda may freeze
+//! with spans still in it); the standard OTLP/HTTP exporter, and its resource.
+
+use super::TracesError;
+use futures_util::future::BoxFuture;
+use opentelemetry::Context;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SdkTracerProvider, Span, SpanData, SpanExporter, SpanProcessor};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The spans that have ended and wait for the next flush.
+#[derive(Debug, Default)]
+pub(super) struct InvocationBuffer {
+    spans: Mutex<Vec<SpanData>>,
+}
+
+impl InvocationBuffer {
+    fn take(&self) -> Vec<SpanData> {
+        std::mem::take(&mut *self.spans.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// The span processor behind [`Traces::exporter`](super::Traces::exporter): keeps each
+/// ended span for [`Flush::run`].
+#[derive(Debug)]
+pub(super) struct BufferProcessor(pub(super) Arc<InvocationBuffer>);
+
+impl SpanProcessor for BufferProcessor {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if span.span_context.is_sampled() {
+            self.0.spans.lock().unwrap_or_else(|p| p.into_inner()).push(span);
+        }
+    }
+
+    /// Spans are exported by [`Flush::run`], on the runtime, after each answer.
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// An exporter of any type, its export boxed.
+pub(super) struct BoxedExporter(Box<dyn Export>);
+
+trait Export: Send + Sync + std::fmt::Debug {
+    fn export(&self, batch: Vec<SpanData>) -> BoxFuture<'_, OTelSdkResult>;
+}
+
+impl<E: SpanExporter> Export for E {
+    fn export(&self, batch: Vec<SpanData>) -> BoxFuture<'_, OTelSdkResult> {
+        Box::pin(SpanExporter::export(self, batch))
+    }
+}
+
+impl BoxedExporter {
+    /// `exporter`, told the resource the spans come from.
+    pub(super) fn new<E: SpanExporter + 'static>(mut exporter: E, resource: &Resource) -> Self {
+        exporter.set_resource(resource);
+        BoxedExporter(Box::new(exporter))
+    }
+}
+
+impl std::fmt::Debug for BoxedExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How spans leave after an answer.
+#[derive(Debug, Clone)]
+pub(super) enum Flush {
+    /// Ours: the buffered spans, exported on the runtime.
+    Buffered {
+        buffer: Arc<InvocationBuffer>,
+        exporter: Arc<BoxedExporter>,
+        /// Kept alive with the tracer.
+        #[allow(dead_code)]
+        provider: SdkTracerProvider,
+    },
+    /// The application's provider, flushed as it flushes (its processors may block: on a
+    /// blocking thread).
+    Provider(SdkTracerProvider),
+}
+
+impl Flush {
+    pub(super) async fn run(&self) -> Result<(), String> {
+        match self {
+            Flush::Buffered { buffer, exporter, .. } => {
+                let spans = buffer.take();
+                if spans.is_empty() {
+                    return Ok(());
+                }
+                exporter.0.export(spans).await.map_err(|e| e.to_string())
+            }
+            Flush::Provider(provider) => {
+                let provider = provider.clone();
+                match tokio::task::spawn_blocking(move || provider.force_flush()).await {
+                    Ok(flushed) => flushed.map_err(|e| e.to_string()),
+                    Err(panic) => Err(format!("the provider's flush panicked: {panic}")),
+                }
+            }
+        }
+    }
+}
+
+/// The spans' resource: Lambda's (`cloud.provider`, `cloud.region`, `faas.name`,
+/// `faas.version`, `faas.max_memory`...) and the standard variables' (`OTEL_SERVICE_NAME`,
+/// `OTEL_RESOURCE_ATTRIBUTES`); the service is the function when neither names it.
+pub(super) fn resource() -> Resource {
+    let builder =
+        Resource::builder().with_detector(Box::new(opentelemetry_aws::detector::LambdaResourceDetector));
+    let named = std::env::var_os("OTEL_SERVICE_NAME").is_some()
+        || std::env::var("OTEL_RESOURCE_ATTRIBUTES")
+            .is_ok_and(|attributes| attributes.contains("service.name="));
+    match std::env::var("AWS_LAMBDA_FUNCTION_NAME") {
+        Ok(function) if !named => builder.with_service_name(function).build(),
+        _ => builder.build(),
+    }
+}
+
+/// The export timeout the standard variables give (milliseconds), or the default.
+pub(super) fn timeout_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Duration, TracesError> {
+    for variable in ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"] {
+        if let Some(value) = env(variable) {
+            return match value.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+                _ => Err(TracesError {
+                    variable,
+                    why: format!("{value:?} is not a number of milliseconds above 0"),
+                }),
+            };
+        }
+    }
+    Ok(super::DEFAULT_EXPORT_TIMEOUT)
+}
+
+/// The standard exporter: OTLP over HTTP/protobuf to the standard variables' endpoint, on
+/// hyper (`http://` and `https://`, with the system's certificates).
+pub(super) fn otlp_exporter(timeout: Duration) -> Result<opentelemetry_otlp::SpanExporter, TracesError> {
+    use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let connector = match hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(Arc::clone(&provider))
+    {
+        Ok(builder) => builder,
+        // No certificates here: `http://` endpoints still work; `https://` ones fail to
+        // connect, and say so when they are exported to.
+        Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| TracesError {
+                    variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    why: format!("no TLS configuration: {e}"),
+                })?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        ),
+    }
+    .https_or_http()
+    .enable_http1()
+    .build();
+    let client = opentelemetry_http::hyper::HyperClient::new(connector, timeout, None);
+    opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_timeout(timeout)
+        .with_http_client(client)
+        .build()
+        .map_err(|e| TracesError {
+            variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+            why: e.to_string(),
+        })
+}

@@ -1,0 +1,396 @@
+//! The spans of an invocation: the invocation's own, one per handler run, one per record of
+//! a batch; their attributes, links and status, by what the event is.
+//!
+//! What a span below the invocation's needs (the tracer, each record's link) travels in the
+//! OpenTelemetry context the invocation's future runs in, so that concurrent invocations
+//! never share it.
+
+use super::{Traces, links};
+use crate::context::Context as LambdaContext;
+use crate::error::ErrorKind;
+use crate::error::{DispatchError, for_logs};
+use crate::invocation::Invocation;
+
+/// A record's outcome, its failure with its kind.
+pub(crate) type RecordOutcome = Result<serde_json::Value, (ErrorKind, String)>;
+use cloud_events_core::trace_context::{FaasTrigger, record_traces};
+use cloud_events_core::{Classification, Kind, RawEvent};
+use opentelemetry::trace::{
+    FutureExt as _, Link, SpanContext, SpanKind, Status, TraceContextExt, Tracer as _,
+};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::SdkTracer;
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+/// Whether the next invocation is the process's first (`faas.coldstart`).
+static COLD: AtomicBool = AtomicBool::new(true);
+
+/// What the spans below an invocation's need, in its context (only when it is sampled).
+#[derive(Debug)]
+struct Recording {
+    tracer: SdkTracer,
+    /// The batch's records, when the event is one: their upstream contexts and sources.
+    records: Vec<RecordLink>,
+    system: Option<&'static str>,
+}
+
+#[derive(Debug)]
+struct RecordLink {
+    context: Option<SpanContext>,
+    source: Option<String>,
+}
+
+/// The invocation's span, and the context its handlers run in.
+pub(crate) struct InvocationSpan {
+    cx: Context,
+}
+
+impl InvocationSpan {
+    /// Starts the span of an invocation that arrived at `started`, as a child of Lambda's
+    /// trace header; `read` is its event and classification, unless the payload could not
+    /// be read.
+    pub(crate) fn start(
+        traces: &Traces,
+        started: SystemTime,
+        context: &LambdaContext,
+        read: Option<(&RawEvent, &Classification)>,
+    ) -> InvocationSpan {
+        let parent = match context.xray_trace_id.as_deref().and_then(links::xray) {
+            Some(lambda) => Context::new().with_remote_span_context(lambda),
+            None => Context::new(),
+        };
+        let kind = read.and_then(|(_, classification)| classification.kind());
+        let batch = kind.is_some_and(|kind| kind.messaging_system().is_some() && has_records(kind));
+        let tracer = traces.tracer();
+        let span = tracer
+            .span_builder(function_name(&context.invoked_function_arn).to_owned())
+            .with_kind(if batch {
+                SpanKind::Consumer
+            } else {
+                SpanKind::Server
+            })
+            .with_start_time(started)
+            .start_with_context(tracer, &parent);
+        let cx = parent.with_span(span);
+        let span = cx.span();
+        if !span.is_recording() {
+            // Not sampled: the context goes on (spans a handler makes are not sampled
+            // either), and nothing more is computed.
+            return InvocationSpan { cx };
+        }
+        let cold = COLD.swap(false, Ordering::Relaxed);
+        let arn = &context.invoked_function_arn;
+        let mut attributes = vec![
+            KeyValue::new("faas.invocation_id", context.request_id.clone()),
+            KeyValue::new("faas.coldstart", cold),
+            KeyValue::new("cloud.resource_id", resource_id(arn)),
+            KeyValue::new("aws.lambda.invoked_arn", arn.clone()),
+        ];
+        if let Some(account) = arn.split(':').nth(4).filter(|account| !account.is_empty()) {
+            attributes.push(KeyValue::new("cloud.account.id", account.to_owned()));
+        }
+        let mut recording = Recording {
+            tracer: tracer.clone(),
+            records: Vec::new(),
+            system: kind.and_then(Kind::messaging_system),
+        };
+        match read {
+            Some((event, classification)) => {
+                attributes.push(KeyValue::new(
+                    "faas.trigger",
+                    FaasTrigger::of(classification).as_str(),
+                ));
+                attributes.push(KeyValue::new("cloud_events.route", classification.route_key()));
+                if let Some(kind) = kind {
+                    recording.records = record_links(kind, event.json());
+                }
+                if let Some(system) = recording.system {
+                    attributes.push(KeyValue::new("messaging.system", system));
+                    attributes.push(KeyValue::new("messaging.operation.type", "process"));
+                }
+                if batch {
+                    attributes.push(KeyValue::new(
+                        "messaging.batch.message_count",
+                        recording.records.len() as i64,
+                    ));
+                    let source = common_source(&recording.records);
+                    if let Some(source) = source {
+                        attributes.push(KeyValue::new("messaging.destination.name", source.to_owned()));
+                    }
+                    span.update_name(format!("{} process", source.unwrap_or("multiple_sources")));
+                }
+                for record in &recording.records {
+                    if let Some(upstream) = &record.context {
+                        span.add_link(upstream.clone(), Vec::new());
+                    }
+                }
+                if kind == Some(Kind::CloudEvents) {
+                    let (cloudevent, upstream) = cloudevent_attributes(event, classification);
+                    attributes.extend(cloudevent);
+                    if let Some(upstream) = upstream {
+                        span.add_link(upstream, Vec::new());
+                    }
+                }
+            }
+            None => attributes.push(KeyValue::new("faas.trigger", FaasTrigger::Other.as_str())),
+        }
+        span.set_attributes(attributes);
+        let cx = cx.with_value(recording);
+        InvocationSpan { cx }
+    }
+
+    /// Runs the invocation's work inside its span.
+    pub(crate) async fn run<T>(&self, work: impl Future<Output = T>) -> T {
+        work.with_context(self.cx.clone()).await
+    }
+
+    /// Ends the span with the invocation's outcome.
+    pub(crate) fn end(self, outcome: &Result<serde_json::Value, DispatchError>) {
+        let span = self.cx.span();
+        if let Err(error) = outcome {
+            fail(&span, error.error_type(), &error.message);
+        }
+        span.end();
+    }
+}
+
+/// Runs a handler's call inside its span (when the invocation is sampled): status Error
+/// with its errorType when it fails or panics, or when it is cancelled at the deadline.
+pub(crate) async fn in_handler_span<F>(
+    name: &'static str,
+    path: &str,
+    invocation: &Invocation,
+    call: F,
+) -> Result<serde_json::Value, DispatchError>
+where
+    F: Future<Output = Result<serde_json::Value, DispatchError>>,
+{
+    let parent = Context::current();
+    let Some(recording) = parent.get::<Recording>() else {
+        return call.await;
+    };
+    let classification = invocation.classification();
+    let mut attributes = vec![
+        KeyValue::new("code.function.name", path.to_owned()),
+        KeyValue::new("cloud_events.route", classification.route_key()),
+    ];
+    let mut links = Vec::new();
+    // An adapted CloudEvent (one of a batch's records, say) is described on its handler's span.
+    if classification.kind() == Some(Kind::CloudEvents) {
+        let (cloudevent, upstream) = cloudevent_attributes(invocation.event(), classification);
+        attributes.extend(cloudevent);
+        links.extend(upstream.map(Link::with_context));
+    }
+    let span = recording
+        .tracer
+        .span_builder(format!("handler {name}"))
+        .with_kind(SpanKind::Internal)
+        .with_attributes(attributes)
+        .with_links(links)
+        .start_with_context(&recording.tracer, &parent);
+    let open = Open::new(parent.with_span(span));
+    let outcome = call.with_context(open.cx.clone()).await;
+    open.end(
+        outcome
+            .as_ref()
+            .err()
+            .map(|e| (e.error_type(), e.message.as_str())),
+    );
+    outcome
+}
+
+/// Runs one record's call inside its span (when the invocation is sampled and its event is
+/// a batch), linked to the record's upstream context.
+pub(crate) async fn in_record_span<F>(index: usize, id: Option<&str>, call: F) -> RecordOutcome
+where
+    F: Future<Output = RecordOutcome>,
+{
+    let parent = Context::current();
+    let Some(recording) = parent.get::<Recording>() else {
+        return call.await;
+    };
+    let record = recording.records.get(index);
+    let source = record.and_then(|record| record.source.as_deref());
+    let mut attributes = vec![
+        KeyValue::new("messaging.operation.type", "process"),
+        KeyValue::new("messaging.batch.message_count", recording.records.len() as i64),
+    ];
+    if let Some(system) = recording.system {
+        attributes.push(KeyValue::new("messaging.system", system));
+    }
+    if let Some(id) = id {
+        attributes.push(KeyValue::new("messaging.message.id", id.to_owned()));
+    }
+    if let Some(source) = source {
+        attributes.push(KeyValue::new("messaging.destination.name", source.to_owned()));
+    }
+    let name = match (source, recording.system) {
+        (Some(source), _) => format!("{source} process"),
+        (None, Some(system)) => format!("{system} process"),
+        (None, None) => "record process".to_owned(),
+    };
+    let links = record
+        .and_then(|record| record.context.clone())
+        .map(Link::with_context)
+        .into_iter()
+        .collect();
+    let span = recording
+        .tracer
+        .span_builder(name)
+        .with_kind(SpanKind::Consumer)
+        .with_attributes(attributes)
+        .with_links(links)
+        .start_with_context(&recording.tracer, &parent);
+    let open = Open::new(parent.with_span(span));
+    let outcome = call.with_context(open.cx.clone()).await;
+    open.end(
+        outcome
+            .as_ref()
+            .err()
+            .map(|(kind, why)| (kind.error_type(), why.as_str())),
+    );
+    outcome
+}
+
+/// A span of a call still running: dropped before [`Open::end`] (the call was cancelled at
+/// the invocation's deadline), it ends as failed.
+struct Open {
+    cx: Context,
+    ended: bool,
+}
+
+impl Open {
+    fn new(cx: Context) -> Open {
+        Open { cx, ended: false }
+    }
+
+    fn end(mut self, failure: Option<(&str, &str)>) {
+        let span = self.cx.span();
+        if let Some((error_type, message)) = failure {
+            fail(&span, error_type, message);
+        }
+        span.end();
+        self.ended = true;
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        if !self.ended {
+            let span = self.cx.span();
+            fail(
+                &span,
+                "DeadlineExceeded",
+                "cancelled at the invocation's deadline before it ended",
+            );
+            span.end();
+        }
+    }
+}
+
+/// Marks a span failed: status Error with the message (as the logs show it), and
+/// `error.type` with the errorType.
+fn fail(span: &opentelemetry::trace::SpanRef<'_>, error_type: &str, message: &str) {
+    span.set_attribute(KeyValue::new("error.type", error_type.to_owned()));
+    span.set_status(Status::Error {
+        description: Cow::Owned(for_logs(message).into_owned()),
+    });
+}
+
+/// Whether this kind's events are batches of records.
+fn has_records(kind: Kind) -> bool {
+    !matches!(kind, Kind::EventBridge | Kind::GcpPubSub | Kind::CloudEvents)
+}
+
+/// Each record's upstream context and source, for a batch.
+fn record_links(kind: Kind, json: &str) -> Vec<RecordLink> {
+    let Some(traces) = record_traces(kind, json) else {
+        return Vec::new();
+    };
+    traces
+        .into_iter()
+        .map(|trace| {
+            let context = match (&trace.xray, &trace.traceparent) {
+                (Some(xray), _) => links::xray(xray),
+                (None, Some(parent)) => links::w3c(parent, trace.tracestate.as_deref()),
+                (None, None) => None,
+            };
+            RecordLink {
+                context,
+                source: trace.source,
+            }
+        })
+        .collect()
+}
+
+/// The source all records share, if they do.
+fn common_source(records: &[RecordLink]) -> Option<&str> {
+    let first = records.first()?.source.as_deref()?;
+    records
+        .iter()
+        .all(|record| record.source.as_deref() == Some(first))
+        .then_some(first)
+}
+
+/// A CloudEvent's `cloudevents.*` attributes, and the context of its `traceparent`.
+fn cloudevent_attributes(
+    event: &RawEvent,
+    classification: &Classification,
+) -> (Vec<KeyValue>, Option<SpanContext>) {
+    #[derive(serde::Deserialize)]
+    struct Header<'a> {
+        #[serde(borrow, default)]
+        id: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        specversion: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        traceparent: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        tracestate: Option<Cow<'a, str>>,
+    }
+    let mut attributes = Vec::with_capacity(5);
+    let header = serde_json::from_str::<Header<'_>>(event.json()).ok();
+    let header = header.as_ref();
+    let mut add = |name: &'static str, value: Option<&str>| {
+        if let Some(value) = value {
+            attributes.push(KeyValue::new(name, value.to_owned()));
+        }
+    };
+    add("cloudevents.event_id", header.and_then(|h| h.id.as_deref()));
+    add("cloudevents.event_source", classification.source());
+    add("cloudevents.event_type", classification.event_type());
+    add("cloudevents.event_subject", classification.subject());
+    add(
+        "cloudevents.event_spec_version",
+        header.and_then(|h| h.specversion.as_deref()),
+    );
+    let upstream = header
+        .and_then(|h| {
+            h.traceparent
+                .as_deref()
+                .map(|parent| (parent, h.tracestate.as_deref()))
+        })
+        .and_then(|(parent, state)| links::w3c(parent, state));
+    (attributes, upstream)
+}
+
+/// The function's name in its ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
+fn function_name(arn: &str) -> &str {
+    arn.split(':')
+        .nth(6)
+        .filter(|name| !name.is_empty())
+        .unwrap_or(arn)
+}
+
+/// `cloud.resource_id`: the invoked ARN, with an alias replaced by the version that runs
+/// (as the conventions ask: one instance serves several aliases).
+fn resource_id(arn: &str) -> String {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match (parts.len(), std::env::var("AWS_LAMBDA_FUNCTION_VERSION")) {
+        (8, Ok(version)) if parts[7] != version => format!("{}:{version}", parts[..7].join(":")),
+        _ => arn.to_owned(),
+    }
+}
