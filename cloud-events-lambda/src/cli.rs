@@ -250,6 +250,11 @@ async fn invoke(dispatcher: &Dispatcher, program: &str, mut files: Vec<String>) 
         if !documents.is_empty() {
             crate::dispatch::write_documents(&mut std::io::stderr().lock(), &documents);
         }
+        // Traces leave after each file, as they do after each answer on Lambda.
+        #[cfg(feature = "opentelemetry")]
+        if let Some(traces) = dispatcher.traces() {
+            traces.flush().await;
+        }
         let line = match result {
             Ok(response) => response,
             Err(error) => {

@@ -56,16 +56,34 @@ pub struct Invocation {
     pub payload: Vec<u8>,
     /// Milliseconds from hand-out to its deadline.
     pub deadline_in_ms: u64,
+    /// Lambda's trace header (`lambda-runtime-trace-id`).
+    pub trace_header: String,
 }
+
+/// The trace header an invocation gets unless told otherwise: a root and no parent, as
+/// Lambda sends when the function is not traced.
+pub const UNTRACED: &str = "Root=1-00000000-000000000000000000000000";
 
 impl Invocation {
     /// An invocation of `event` with a minute to run.
     pub fn new(id: impl Into<String>, event: &Value) -> Self {
+        Self::raw(id, serde_json::to_vec(event).expect("JSON"))
+    }
+
+    /// An invocation of `payload`, byte for byte, with a minute to run.
+    pub fn raw(id: impl Into<String>, payload: Vec<u8>) -> Self {
         Invocation {
             id: id.into(),
-            payload: serde_json::to_vec(event).expect("JSON"),
+            payload,
             deadline_in_ms: 60_000,
+            trace_header: UNTRACED.to_owned(),
         }
+    }
+
+    /// The same with another trace header.
+    pub fn traced(mut self, header: impl Into<String>) -> Self {
+        self.trace_header = header.into();
+        self
     }
 
     /// The same with another deadline.
@@ -103,6 +121,9 @@ pub struct Run {
     pub timeout: Duration,
     /// Read the app's resident memory once this many answers have arrived (and at the end).
     pub rss_after: Option<usize>,
+    /// After the last answer, wait (within the timeout) for the app to ask for the next
+    /// event, so that what it does in between (exporting traces) is seen.
+    pub await_next_after_last: bool,
 }
 
 impl Run {
@@ -115,6 +136,7 @@ impl Run {
             faults: Faults::default(),
             timeout: Duration::from_secs(120),
             rss_after: None,
+            await_next_after_last: false,
         }
     }
 }
@@ -126,6 +148,8 @@ pub struct Outcome {
     pub answers: Vec<Received>,
     /// Request ids in the order they were handed out, with when.
     pub handed_out: Vec<(String, Instant)>,
+    /// When each `/next` request arrived (wall clock).
+    pub next_requests: Vec<SystemTime>,
     /// Answers refused with a 500 (request ids).
     pub refused: Vec<String>,
     /// The app's exit status, if it exited by itself.
@@ -149,6 +173,7 @@ impl Outcome {
 struct State {
     pending: Mutex<VecDeque<Invocation>>,
     handed_out: Mutex<Vec<(String, Instant)>>,
+    next_requests: Mutex<Vec<SystemTime>>,
     answers: Mutex<Vec<Received>>,
     refused: Mutex<Vec<String>>,
     answered: Notify,
@@ -185,6 +210,8 @@ impl State {
             .map(str::to_owned);
         let body = request.into_body().collect().await?.to_bytes();
         if path == "/2018-06-01/runtime/invocation/next" {
+            self.next_requests.lock().unwrap().push(SystemTime::now());
+            self.answered.notify_one();
             if take(&self.faults.fail_next) {
                 return Ok(status(StatusCode::INTERNAL_SERVER_ERROR));
             }
@@ -221,10 +248,7 @@ impl State {
                     "lambda-runtime-invoked-function-arn",
                     "arn:aws:lambda:eu-west-1:123456789012:function:test",
                 )
-                .header(
-                    "lambda-runtime-trace-id",
-                    "Root=1-00000000-000000000000000000000000",
-                )
+                .header("lambda-runtime-trace-id", &invocation.trace_header)
                 .body(body)
                 .expect("a response"));
         }
@@ -332,7 +356,8 @@ pub async fn serve(invocations: Vec<Invocation>, run: Run) -> Outcome {
         if rss_start.is_none() && run.rss_after.is_some_and(|n| done >= n) {
             rss_start = rss_kib(pid);
         }
-        if done >= count {
+        let asked_again = state.next_requests.lock().unwrap().len() > count;
+        if done >= count && (!run.await_next_after_last || asked_again) {
             break None;
         }
         tokio::select! {
@@ -356,10 +381,12 @@ pub async fn serve(invocations: Vec<Invocation>, run: Run) -> Outcome {
         .unwrap_or_default();
     let answers = state.answers.lock().unwrap().clone();
     let handed_out = state.handed_out.lock().unwrap().clone();
+    let next_requests = state.next_requests.lock().unwrap().clone();
     let refused = state.refused.lock().unwrap().clone();
     Outcome {
         answers,
         handed_out,
+        next_requests,
         refused,
         exit,
         stderr,

@@ -53,11 +53,7 @@ async fn the_stand_in_gets_the_documented_answer_and_the_process_serves_on() {
     let bad = bad_payloads();
     let mut invocations = Vec::new();
     for (index, (_, payload, _)) in bad.iter().enumerate() {
-        invocations.push(Invocation {
-            id: format!("bad-{index}"),
-            payload: payload.clone(),
-            deadline_in_ms: 60_000,
-        });
+        invocations.push(Invocation::raw(format!("bad-{index}"), payload.clone()));
         invocations.push(Invocation::new(
             format!("good-{index}"),
             &s3(&format!("{index}.pdf")),

@@ -23,11 +23,7 @@ fn invocations() -> Vec<Invocation> {
         Invocation::new("sqs-1", &sqs_batch(&["ok", "fail"])),
         Invocation::new("kin-1", &kinesis),
         Invocation::new("slow-1", &slow).deadline_in(1_000),
-        Invocation {
-            id: "bad-1".to_owned(),
-            payload: b"{\"Records\": [".to_vec(),
-            deadline_in_ms: 60_000,
-        },
+        Invocation::raw("bad-1", b"{\"Records\": [".to_vec()),
     ]
 }
 

@@ -74,6 +74,10 @@ async fn main() -> ExitCode {
     App::new()
         .dep(Ledger::default())
         .record_concurrency(4)
+        // Spans of each invocation, batch and order, over OTLP/HTTP where
+        // `OTEL_EXPORTER_OTLP_ENDPOINT` says (the ADOT collector layer listens on
+        // http://localhost:4318); without it, nothing is traced and nothing is spent.
+        .traces_from_env()
         .run()
         .await
 }
