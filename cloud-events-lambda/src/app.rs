@@ -317,7 +317,10 @@ impl App {
         };
         #[cfg(feature = "opentelemetry")]
         let dispatcher = match self.traces {
-            Some(Ok(traces)) => dispatcher.with_traces(traces),
+            Some(Ok(traces)) => {
+                traces.set_global();
+                dispatcher.with_traces(traces)
+            }
             Some(Err(error)) => return Err(crate::error::StartupError::Traces(error)),
             None => dispatcher,
         };

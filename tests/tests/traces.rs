@@ -70,6 +70,14 @@ fn order_created(_event: CloudEvent<Value>) -> Value {
 #[on_event(default)]
 fn anything_else(_event: RawEvent) {}
 
+/// Makes a span of its own with the global tracer, as application code does.
+#[on_event("aws.sns")]
+fn notified(_event: RawEvent) {
+    use cloud_events_lambda::traces::opentelemetry::trace::{Tracer, TracerProvider};
+    let tracer = cloud_events_lambda::traces::opentelemetry::global::tracer_provider().tracer("orders-app");
+    tracer.in_span("send e-mail", |_| ());
+}
+
 fn dispatcher(traces: &Traces) -> Dispatcher {
     Dispatcher::new(Dependencies::new(), Options::default())
         .unwrap()
@@ -456,4 +464,25 @@ async fn an_applications_own_provider_is_flushed_after_each_answer() {
     let spans = exporter.get_finished_spans().unwrap();
     assert_eq!(names(&spans).len(), 3, "{:#?}", names(&spans));
     assert_eq!(root(&spans).parent_span_id.to_string(), LAMBDA_PARENT);
+}
+
+#[tokio::test]
+async fn an_apps_traces_are_the_global_ones_so_a_handlers_own_spans_are_its_children() {
+    let exporter = InMemorySpanExporter::default();
+    let dispatcher = cloud_events_lambda::App::new()
+        .traces(Traces::exporter(exporter.clone()))
+        .dispatcher()
+        .unwrap();
+    let sns = cloud_events_lambda::Kind::Sns.sample();
+    dispatcher
+        .dispatch(sns, context("req-1", Some(lambda_header(true))))
+        .await
+        .unwrap();
+    dispatcher.traces().unwrap().flush().await;
+    let spans = exporter.get_finished_spans().unwrap();
+    let handler = named(&spans, "handler notified");
+    let own = named(&spans, "send e-mail");
+    assert_eq!(own.parent_span_id, handler.span_context.span_id());
+    assert_eq!(own.span_context.trace_id().to_string(), TRACE);
+    assert_eq!(own.instrumentation_scope.name(), "orders-app");
 }

@@ -144,7 +144,10 @@ pub(super) fn timeout_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<D
 
 /// The standard exporter: OTLP over HTTP/protobuf to the standard variables' endpoint, on
 /// hyper (`http://` and `https://`, with the system's certificates).
-pub(super) fn otlp_exporter(timeout: Duration) -> Result<opentelemetry_otlp::SpanExporter, TracesError> {
+pub(super) fn otlp_exporter(
+    timeout: Duration,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<opentelemetry_otlp::SpanExporter, TracesError> {
     use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let connector = match hyper_rustls::HttpsConnectorBuilder::new()
@@ -168,14 +171,134 @@ pub(super) fn otlp_exporter(timeout: Duration) -> Result<opentelemetry_otlp::Spa
     .enable_http1()
     .build();
     let client = opentelemetry_http::hyper::HyperClient::new(connector, timeout, None);
-    opentelemetry_otlp::SpanExporter::builder()
+    let builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
-        .with_timeout(timeout)
-        .with_http_client(client)
-        .build()
-        .map_err(|e| TracesError {
-            variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
-            why: e.to_string(),
+        .with_timeout(timeout);
+    let builder = match cloudwatch_region(env)? {
+        #[cfg(feature = "opentelemetry-sigv4")]
+        Some(region) => builder.with_http_client(super::sigv4::Signed {
+            inner: client,
+            region,
+        }),
+        #[cfg(not(feature = "opentelemetry-sigv4"))]
+        Some(_) => unreachable!("refused by cloudwatch_region"),
+        None => builder.with_http_client(client),
+    };
+    builder.build().map_err(|e| TracesError {
+        variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+        why: e.to_string(),
+    })
+}
+
+/// The region of CloudWatch's OTLP traces endpoint when the exports go there and are to be
+/// signed (no `Authorization` header is configured); an error when they cannot be.
+fn cloudwatch_region(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, TracesError> {
+    let (variable, endpoint) = match env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        Some(endpoint) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint),
+        None => (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            env("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default(),
+        ),
+    };
+    let host = endpoint
+        .split_once("://")
+        .map_or(endpoint.as_str(), |(_, rest)| rest)
+        .split(['/', ':', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let Some(region) = cloudwatch_endpoint_region(&host) else {
+        return Ok(None);
+    };
+    let authorized = ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]
+        .iter()
+        .filter_map(|name| env(name))
+        .any(|headers| {
+            headers
+                .split(',')
+                .any(|pair| pair.trim().to_ascii_lowercase().starts_with("authorization="))
+        });
+    if authorized {
+        return Ok(None);
+    }
+    if cfg!(feature = "opentelemetry-sigv4") {
+        Ok(Some(region.to_owned()))
+    } else {
+        Err(TracesError {
+            variable,
+            why: format!(
+                "CloudWatch's OTLP endpoint ({host}) authenticates every export: build with the Cargo feature `opentelemetry-sigv4` to sign them with the function's role, or give an API key as `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20KEY`, or export to the ADOT collector layer (http://localhost:4318)"
+            ),
         })
+    }
+}
+
+/// The region of `host` if it is CloudWatch's OTLP traces endpoint, `xray.REGION.amazonaws.com`.
+fn cloudwatch_endpoint_region(host: &str) -> Option<&str> {
+    host.strip_prefix("xray.")?
+        .strip_suffix(".amazonaws.com")
+        .filter(|region| !region.is_empty() && !region.contains('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn only_cloudwatchs_traces_endpoint_names_a_region() {
+        assert_eq!(
+            cloudwatch_endpoint_region("xray.eu-west-1.amazonaws.com"),
+            Some("eu-west-1")
+        );
+        assert_eq!(cloudwatch_endpoint_region("xray.amazonaws.com"), None);
+        assert_eq!(cloudwatch_endpoint_region("logs.eu-west-1.amazonaws.com"), None);
+        assert_eq!(
+            cloudwatch_endpoint_region("xray.eu-west-1.amazonaws.com.evil.example"),
+            None
+        );
+        assert_eq!(cloudwatch_endpoint_region("localhost"), None);
+    }
+
+    #[test]
+    fn exports_to_cloudwatch_are_signed_unless_a_key_is_given() {
+        let collector = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")]);
+        assert_eq!(cloudwatch_region(&collector), Ok(None));
+        let keyed = env(&[
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://xray.eu-west-1.amazonaws.com/v1/traces",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-team=shop, Authorization=Bearer%20key",
+            ),
+        ]);
+        assert_eq!(cloudwatch_region(&keyed), Ok(None));
+        let direct = env(&[(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "https://XRAY.eu-west-1.amazonaws.com",
+        )]);
+        let signs = cfg!(feature = "opentelemetry-sigv4");
+        match cloudwatch_region(&direct) {
+            Ok(region) => {
+                assert!(signs, "no error without the feature");
+                assert_eq!(region.as_deref(), Some("eu-west-1"));
+            }
+            Err(error) => {
+                assert!(!signs, "an error with the feature: {error}");
+                assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_ENDPOINT");
+                assert!(error.why.contains("`opentelemetry-sigv4`"), "{}", error.why);
+            }
+        }
+    }
 }

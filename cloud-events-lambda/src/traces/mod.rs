@@ -38,7 +38,8 @@
 //!   record's own upstream context (SQS `AWSTraceHeader`, Kafka `traceparent` header). A
 //!   malformed header gives no link, and nothing else.
 //! - Code in a handler is inside its span: spans it starts with the OpenTelemetry API
-//!   (`opentelemetry::global::tracer(..)` or the provider's tracer) are its children, and
+//!   (`opentelemetry::global::tracer(..)`: the app's traces are the global ones, see
+//!   [`Traces::set_global`]) are its children, and
 //!   [`CloudEventTraceExt::with_trace_context`] stamps an outgoing CloudEvent with it.
 //!
 //! An invocation's spans are exported after its answer is posted and before the function asks
@@ -49,6 +50,8 @@
 
 mod export;
 mod links;
+#[cfg(feature = "opentelemetry-sigv4")]
+mod sigv4;
 mod spans;
 
 pub use opentelemetry;
@@ -74,7 +77,7 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Where an application's traces go: given to [`App::traces`](crate::App::traces) or
 /// [`Dispatcher::with_traces`](crate::Dispatcher::with_traces).
 ///
-/// ```
+/// ```standalone_crate
 /// use cloud_events_lambda::traces::Traces;
 /// use cloud_events_lambda::traces::opentelemetry_sdk::trace::InMemorySpanExporter;
 /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, events::SqsMessage, on_event};
@@ -97,7 +100,7 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(2);
 /// let spans = exporter.get_finished_spans().unwrap();
 /// let names: Vec<&str> = spans.iter().map(|span| span.name.as_ref()).collect();
 /// // Two records, their handler, the invocation (in the order they ended).
-/// assert_eq!(names, ["orders process", "orders process", "handler queued", "orders process"]);
+/// assert_eq!(names, ["orders-queue process", "orders-queue process", "handler queued", "orders-queue process"]);
 /// assert_eq!(spans[3].parent_span_id.to_string(), "53995c3f42cd8ad8");
 /// # }
 /// ```
@@ -140,7 +143,7 @@ impl Traces {
             return Ok(None);
         }
         let timeout = export::timeout_from_env(&env)?;
-        let exporter = export::otlp_exporter(timeout)?;
+        let exporter = export::otlp_exporter(timeout, &env)?;
         Ok(Some(Self::buffered(exporter, timeout)))
     }
 
@@ -205,6 +208,25 @@ impl Traces {
     /// The tracer our spans are made with (handlers may make theirs with it too).
     pub fn tracer(&self) -> &SdkTracer {
         &self.inner.tracer
+    }
+
+    /// The provider behind [`Traces::tracer`].
+    pub fn provider_handle(&self) -> &SdkTracerProvider {
+        match &self.inner.flush {
+            Flush::Buffered { provider, .. } | Flush::Provider(provider) => provider,
+        }
+    }
+
+    /// Makes these traces OpenTelemetry's global ones, as an application's `main` does:
+    /// `opentelemetry::global::tracer(..)` in a handler makes spans under the handler's, and
+    /// the global propagator writes W3C `traceparent` headers for outgoing calls.
+    /// [`App::traces`](crate::App::traces) and [`App::traces_from_env`](crate::App::traces_from_env)
+    /// call it; a [`Dispatcher`](crate::Dispatcher) built by hand does not.
+    pub fn set_global(&self) {
+        opentelemetry::global::set_tracer_provider(self.provider_handle().clone());
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
     }
 
     /// Exports the spans of the invocations that have ended, within the export timeout.
