@@ -143,34 +143,24 @@ pub(super) fn timeout_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<D
 }
 
 /// The standard exporter: OTLP over HTTP/protobuf to the standard variables' endpoint, on
-/// hyper (`http://` and `https://`, with the system's certificates).
+/// hyper (HTTP/1.1); `https://` with the feature `opentelemetry-https` (rustls, the system's
+/// certificates), signed for CloudWatch with `opentelemetry-sigv4`.
 pub(super) fn otlp_exporter(
     timeout: Duration,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<opentelemetry_otlp::SpanExporter, TracesError> {
     use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let connector = match hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(Arc::clone(&provider))
-    {
-        Ok(builder) => builder,
-        // No certificates here: `http://` endpoints still work; `https://` ones fail to
-        // connect, and say so when they are exported to.
-        Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
-            rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| TracesError {
-                    variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
-                    why: format!("no TLS configuration: {e}"),
-                })?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth(),
-        ),
+    let (variable, endpoint) = endpoint(env);
+    let https = endpoint.trim_start().to_ascii_lowercase().starts_with("https://");
+    if https && !cfg!(feature = "opentelemetry-https") {
+        return Err(TracesError {
+            variable,
+            why: format!(
+                "{endpoint:?} is an https:// endpoint: build with the Cargo feature `opentelemetry-https` (TLS), or export to the ADOT collector layer over http://localhost:4318"
+            ),
+        });
     }
-    .https_or_http()
-    .enable_http1()
-    .build();
-    let client = opentelemetry_http::hyper::HyperClient::new(connector, timeout, None);
+    let client = super::http_client::Http1Client::new(connector(variable)?, timeout);
     let builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
@@ -186,21 +176,59 @@ pub(super) fn otlp_exporter(
         None => builder.with_http_client(client),
     };
     builder.build().map_err(|e| TracesError {
-        variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+        variable,
         why: e.to_string(),
     })
 }
 
-/// The region of CloudWatch's OTLP traces endpoint when the exports go there and are to be
-/// signed (no `Authorization` header is configured); an error when they cannot be.
-fn cloudwatch_region(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, TracesError> {
-    let (variable, endpoint) = match env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+/// Where traces go, and the variable that says so: the traces endpoint (used as it is), else
+/// the base endpoint.
+fn endpoint(env: &dyn Fn(&str) -> Option<String>) -> (&'static str, String) {
+    match env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
         Some(endpoint) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint),
         None => (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             env("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default(),
         ),
+    }
+}
+
+/// Plain TCP: `http://` endpoints (the ADOT collector layer's).
+#[cfg(not(feature = "opentelemetry-https"))]
+fn connector(_: &'static str) -> Result<hyper_util::client::legacy::connect::HttpConnector, TracesError> {
+    Ok(hyper_util::client::legacy::connect::HttpConnector::new())
+}
+
+/// TLS with the system's certificates for `https://` endpoints, plain TCP for `http://` ones.
+#[cfg(feature = "opentelemetry-https")]
+fn connector(
+    variable: &'static str,
+) -> Result<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, TracesError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = match hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(Arc::clone(&provider))
+    {
+        Ok(builder) => builder,
+        // No certificates here: `http://` endpoints still work; `https://` ones fail to
+        // connect, and the export failure says so.
+        Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| TracesError {
+                    variable,
+                    why: format!("no TLS configuration: {e}"),
+                })?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        ),
     };
+    Ok(builder.https_or_http().enable_http1().build())
+}
+
+/// The region of CloudWatch's OTLP traces endpoint when the exports go there and are to be
+/// signed (no `Authorization` header is configured); an error when they cannot be.
+fn cloudwatch_region(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, TracesError> {
+    let (variable, endpoint) = endpoint(env);
     let host = endpoint
         .split_once("://")
         .map_or(endpoint.as_str(), |(_, rest)| rest)
@@ -252,6 +280,26 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         }
+    }
+
+    #[test]
+    fn an_https_endpoint_needs_the_https_feature() {
+        let remote = env(&[(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://collector.example/v1/traces",
+        )]);
+        let built = otlp_exporter(Duration::from_secs(1), &remote);
+        let tls = cfg!(feature = "opentelemetry-https");
+        match built {
+            Ok(_) => assert!(tls, "built without TLS"),
+            Err(error) => {
+                assert!(!tls, "refused with TLS: {error}");
+                assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+                assert!(error.why.contains("`opentelemetry-https`"), "{}", error.why);
+            }
+        }
+        let collector = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")]);
+        assert!(otlp_exporter(Duration::from_secs(1), &collector).is_ok());
     }
 
     #[test]

@@ -49,6 +49,7 @@
 //! parent, spans and flush.
 
 mod export;
+mod http_client;
 mod links;
 #[cfg(feature = "opentelemetry-sigv4")]
 mod sigv4;
@@ -122,9 +123,11 @@ impl Traces {
     /// The standard tracer: OTLP over HTTP/protobuf, configured by OpenTelemetry's standard
     /// variables only (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
     /// `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_SERVICE_NAME`,
-    /// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER`...). `http://` (the ADOT collector
-    /// layer's `localhost:4318`) and `https://` endpoints (CloudWatch's
-    /// `https://xray.REGION.amazonaws.com`, with an `Authorization` header) both work.
+    /// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER`...). `http://` endpoints (the ADOT
+    /// collector layer's `localhost:4318`); `https://` ones with the feature
+    /// `opentelemetry-https`; CloudWatch's (`https://xray.REGION.amazonaws.com`) with an
+    /// `Authorization` header, or signed with the function's role with the feature
+    /// `opentelemetry-sigv4`.
     ///
     /// With neither endpoint variable set: `Ok(None)`, so that the app exports nothing and
     /// costs nothing. A set but unusable configuration is an error naming the variable
