@@ -9,7 +9,6 @@
 use crate::{Classification, Kind};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The OpenTelemetry `faas.trigger` of an invocation.
@@ -143,6 +142,18 @@ pub struct RecordTrace {
 /// Each record's [`RecordTrace`], in the batch's record order, for kinds whose events are
 /// batches of records; `None` for other kinds, or when the records cannot be read.
 pub fn record_traces(kind: Kind, json: &str) -> Option<Vec<RecordTrace>> {
+    // One pass over the event when every record reads (the usual case)...
+    if let Some(layout) = crate::batch::layout_of(kind)
+        && let Some(records) = crate::batch::decode_all::<RecordFields>(json, layout)
+    {
+        return Some(
+            records
+                .into_iter()
+                .map(|fields| fields.into_trace(kind))
+                .collect(),
+        );
+    }
+    // ...else each record on its own, so that one that does not read keeps its place.
     let records = crate::batch::records_of(kind, json)?;
     let traces = records
         .iter()
@@ -157,23 +168,23 @@ pub fn record_traces(kind: Kind, json: &str) -> Option<Vec<RecordTrace>> {
 
 /// The fields of a record that say where it comes from, across kinds.
 #[derive(Deserialize)]
-struct RecordFields<'a> {
-    #[serde(rename = "eventSourceARN", alias = "eventSourceArn", borrow, default)]
-    source_arn: Option<Cow<'a, str>>,
-    #[serde(rename = "EventSubscriptionArn", borrow, default)]
-    subscription_arn: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    attributes: Option<SqsAttributes<'a>>,
-    #[serde(borrow, default)]
-    topic: Option<Cow<'a, str>>,
+struct RecordFields {
+    #[serde(rename = "eventSourceARN", alias = "eventSourceArn", default)]
+    source_arn: Option<String>,
+    #[serde(rename = "EventSubscriptionArn", default)]
+    subscription_arn: Option<String>,
+    #[serde(default)]
+    attributes: Option<SqsAttributes>,
+    #[serde(default)]
+    topic: Option<String>,
     #[serde(default)]
     headers: Option<Vec<BTreeMap<String, KafkaHeader>>>,
 }
 
 #[derive(Deserialize)]
-struct SqsAttributes<'a> {
-    #[serde(rename = "AWSTraceHeader", borrow, default)]
-    trace_header: Option<Cow<'a, str>>,
+struct SqsAttributes {
+    #[serde(rename = "AWSTraceHeader", default)]
+    trace_header: Option<String>,
 }
 
 /// A Kafka header's value: an array of bytes as Lambda sends it (anything else is ignored).
@@ -193,11 +204,11 @@ impl KafkaHeader {
     }
 }
 
-impl RecordFields<'_> {
+impl RecordFields {
     fn into_trace(self, kind: Kind) -> RecordTrace {
         let arn = self.source_arn.or(self.subscription_arn);
         let source = match kind {
-            Kind::Kafka | Kind::SelfManagedKafka => self.topic.map(Cow::into_owned),
+            Kind::Kafka | Kind::SelfManagedKafka => self.topic,
             _ => arn.as_deref().and_then(arn_resource).map(str::to_owned),
         };
         let header = |name: &str| {
@@ -208,10 +219,7 @@ impl RecordFields<'_> {
         };
         RecordTrace {
             source,
-            xray: self
-                .attributes
-                .and_then(|attributes| attributes.trace_header)
-                .map(Cow::into_owned),
+            xray: self.attributes.and_then(|attributes| attributes.trace_header),
             traceparent: header("traceparent"),
             tracestate: header("tracestate"),
         }

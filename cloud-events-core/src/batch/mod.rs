@@ -6,7 +6,7 @@
 
 mod split;
 
-pub(crate) use split::{Identity, decode_record, split, split_with};
+pub(crate) use split::{Identity, decode_all, decode_record, split, split_with};
 
 use crate::raw::DecodeError;
 use serde_json::value::RawValue;
@@ -257,6 +257,17 @@ pub(crate) fn raw_records<'a>(json: &'a str, layout: Layout) -> Result<Vec<&'a R
 /// assert!(records_of(Kind::EventBridge, Kind::EventBridge.sample()).is_none());
 /// ```
 pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
+    if matches!(
+        kind,
+        crate::Kind::AzureEventGrid | crate::Kind::AzureEventGridValidation
+    ) {
+        return event_grid_raw(json).ok();
+    }
+    raw_records(json, layout_of(kind)?).ok()
+}
+
+/// Where the records of a batch kind are (Event Grid's, the event or an array of them, aside).
+pub(crate) fn layout_of(kind: crate::Kind) -> Option<Layout> {
     use crate::Kind;
     let shape = match kind {
         Kind::Sqs => shapes::SQS,
@@ -268,12 +279,9 @@ pub fn records_of(kind: crate::Kind, json: &str) -> Option<Vec<&RawValue>> {
         Kind::Kafka | Kind::SelfManagedKafka => shapes::KAFKA,
         Kind::ActiveMq => shapes::ACTIVEMQ,
         Kind::RabbitMq => shapes::RABBITMQ,
-        Kind::AzureEventGrid | Kind::AzureEventGridValidation => {
-            return event_grid_raw(json).ok();
-        }
         _ => return None,
     };
-    raw_records(json, shape.layout).ok()
+    Some(shape.layout)
 }
 
 /// The events of an Event Grid delivery: the elements of an array, or the one event.

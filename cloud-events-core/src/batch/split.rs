@@ -310,6 +310,20 @@ fn decode_whole<R: DeserializeOwned>(
     }))
 }
 
+/// The records of `json` decoded as `R` in one pass over it, in the order handlers see them;
+/// `None` if the event is not JSON, has no records where `layout` keeps them, or a record
+/// does not decode.
+pub(crate) fn decode_all<R: DeserializeOwned>(json: &str, layout: Layout) -> Option<Vec<R>> {
+    let reader = WholeBatch {
+        layout,
+        limit: usize::MAX,
+        records: PhantomData,
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let records = reader.deserialize(&mut deserializer).ok()??;
+    deserializer.end().ok().map(|()| records)
+}
+
 /// Reads an event's records of type `R` where its layout keeps them (a later member of the
 /// same name wins, as in a map), skipping the rest; `None` if they are not there.
 struct WholeBatch<R> {
