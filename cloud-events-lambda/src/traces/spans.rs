@@ -18,10 +18,11 @@ use cloud_events_core::{Classification, Kind, RawEvent};
 use opentelemetry::trace::{
     FutureExt as _, Link, SpanContext, SpanKind, Status, TraceContextExt, Tracer as _,
 };
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::borrow::Cow;
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
@@ -40,7 +41,8 @@ struct Recording {
 #[derive(Debug)]
 struct RecordLink {
     context: Option<SpanContext>,
-    source: Option<String>,
+    /// The queue, stream or topic, shared by the records that name the same one.
+    source: Option<Arc<str>>,
 }
 
 /// The invocation's span, and the context its handlers run in.
@@ -117,10 +119,16 @@ impl InvocationSpan {
                         recording.records.len() as i64,
                     ));
                     let source = common_source(&recording.records);
+                    span.update_name(format!(
+                        "{} process",
+                        source.as_deref().unwrap_or("multiple_sources")
+                    ));
                     if let Some(source) = source {
-                        attributes.push(KeyValue::new("messaging.destination.name", source.to_owned()));
+                        attributes.push(KeyValue::new(
+                            "messaging.destination.name",
+                            StringValue::from(source),
+                        ));
                     }
-                    span.update_name(format!("{} process", source.unwrap_or("multiple_sources")));
                 }
                 for record in &recording.records {
                     if let Some(upstream) = &record.context {
@@ -213,7 +221,7 @@ where
         return call.await;
     };
     let record = recording.records.get(index);
-    let source = record.and_then(|record| record.source.as_deref());
+    let source = record.and_then(|record| record.source.as_ref());
     let mut attributes = vec![
         KeyValue::new("messaging.operation.type", "process"),
         KeyValue::new("messaging.batch.message_count", recording.records.len() as i64),
@@ -225,7 +233,10 @@ where
         attributes.push(KeyValue::new("messaging.message.id", id.to_owned()));
     }
     if let Some(source) = source {
-        attributes.push(KeyValue::new("messaging.destination.name", source.to_owned()));
+        attributes.push(KeyValue::new(
+            "messaging.destination.name",
+            StringValue::from(Arc::clone(source)),
+        ));
     }
     let name = match (source, recording.system) {
         (Some(source), _) => format!("{source} process"),
@@ -310,29 +321,36 @@ fn record_links(kind: Kind, json: &str) -> Vec<RecordLink> {
     let Some(traces) = record_traces(kind, json) else {
         return Vec::new();
     };
+    let mut last: Option<Arc<str>> = None;
     traces
         .into_iter()
         .map(|trace| {
+            // One allocation for the records of one source (a batch usually has one).
+            let source = trace.source.map(|source| match &last {
+                Some(shared) if **shared == *source => Arc::clone(shared),
+                _ => {
+                    let shared: Arc<str> = source.into();
+                    last = Some(Arc::clone(&shared));
+                    shared
+                }
+            });
             let context = match (&trace.xray, &trace.traceparent) {
                 (Some(xray), _) => links::xray(xray),
                 (None, Some(parent)) => links::w3c(parent, trace.tracestate.as_deref()),
                 (None, None) => None,
             };
-            RecordLink {
-                context,
-                source: trace.source,
-            }
+            RecordLink { context, source }
         })
         .collect()
 }
 
 /// The source all records share, if they do.
-fn common_source(records: &[RecordLink]) -> Option<&str> {
-    let first = records.first()?.source.as_deref()?;
+fn common_source(records: &[RecordLink]) -> Option<Arc<str>> {
+    let first = records.first()?.source.as_ref()?;
     records
         .iter()
-        .all(|record| record.source.as_deref() == Some(first))
-        .then_some(first)
+        .all(|record| record.source.as_deref() == Some(&**first))
+        .then(|| Arc::clone(first))
 }
 
 /// A CloudEvent's `cloudevents.*` attributes, and the context of its `traceparent`.
