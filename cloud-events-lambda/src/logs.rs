@@ -83,8 +83,8 @@ impl LogSettings {
                         expected: format!("comma-separated `level` or `target=level` directives ({error})"),
                     })?
             }
-            (None, Some(level)) => Targets::new().with_default(lambda_level(&level)?),
-            (None, None) => Targets::new().with_default(LevelFilter::INFO),
+            (None, Some(level)) => quiet_opentelemetry(Targets::new().with_default(lambda_level(&level)?)),
+            (None, None) => quiet_opentelemetry(Targets::new().with_default(LevelFilter::INFO)),
         };
         Ok(Self {
             format,
@@ -164,6 +164,23 @@ fn lambda_level(value: &str) -> Result<LevelFilter, StartupError> {
 /// The filter with what the framework needs whatever it says: `lambda_runtime`'s request
 /// span is kept (so a line at any level carries its request id), its second report of a
 /// panic is dropped, and its trace of raw payloads unless payloads may be logged.
+/// OpenTelemetry's own diagnostics (a provider set, each failed export) stay out of the
+/// function's logs unless `RUST_LOG` names them: the traces module logs an export failure
+/// once, in its own words.
+fn quiet_opentelemetry(filter: Targets) -> Targets {
+    [
+        "opentelemetry",
+        "opentelemetry_sdk",
+        "opentelemetry-otlp",
+        "opentelemetry-http",
+        "opentelemetry-aws",
+    ]
+    .into_iter()
+    .fold(filter, |filter, target| {
+        filter.with_target(target, LevelFilter::OFF)
+    })
+}
+
 fn guarded(filter: Targets, log_payloads: bool) -> Targets {
     let mut filter = filter.with_target(PANIC_TARGET, LevelFilter::OFF);
     if !filter.would_enable(REQUEST_SPAN_TARGET, &Level::INFO) {
@@ -301,6 +318,25 @@ mod tests {
         assert!(settings.filter.would_enable("books", &Level::TRACE));
         assert!(settings.filter.would_enable("other", &Level::INFO));
         assert!(!settings.filter.would_enable("other", &Level::DEBUG));
+    }
+
+    #[test]
+    fn opentelemetrys_own_diagnostics_stay_out_unless_rust_log_names_them() {
+        for lambda in [
+            settings(&[]).unwrap(),
+            settings(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]).unwrap(),
+        ] {
+            assert!(!lambda.filter.would_enable("opentelemetry", &Level::ERROR));
+            assert!(!lambda.filter.would_enable("opentelemetry_sdk", &Level::WARN));
+            assert!(!lambda.filter.would_enable("opentelemetry-otlp", &Level::ERROR));
+            assert!(
+                lambda
+                    .filter
+                    .would_enable("cloud_events_lambda::traces", &Level::WARN)
+            );
+        }
+        let asked = settings(&[("RUST_LOG", "info,opentelemetry_sdk=debug")]).unwrap();
+        assert!(asked.filter.would_enable("opentelemetry_sdk", &Level::DEBUG));
     }
 
     #[test]

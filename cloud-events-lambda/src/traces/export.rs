@@ -161,10 +161,13 @@ pub(super) fn otlp_exporter(
         });
     }
     let client = super::http_client::Http1Client::new(connector(variable)?, timeout);
+    // One attempt: Lambda bills the time until the function asks for its next event, and
+    // spans of later invocations do not wait for a collector that is down.
     let builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
-        .with_timeout(timeout);
+        .with_timeout(timeout)
+        .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled());
     let builder = match cloudwatch_region(env)? {
         #[cfg(feature = "opentelemetry-sigv4")]
         Some(region) => builder.with_http_client(super::sigv4::Signed {
