@@ -1,6 +1,7 @@
 //! What a trace needs to know of an event, by its kind: the OpenTelemetry FaaS trigger, the
 //! messaging system, and each record's source and upstream trace context (the SQS message's
-//! `AWSTraceHeader`, a Kafka record's `traceparent` header).
+//! `AWSTraceHeader`; a W3C `traceparent` in a Kafka record's headers or an SQS or SNS
+//! message's attributes).
 //!
 //! Plain text only: parsing the contexts is the tracer's (`cloud-events-lambda`'s
 //! `opentelemetry` feature). A record that carries none, or a malformed one, is read all
@@ -133,7 +134,8 @@ pub struct RecordTrace {
     pub source: Option<String>,
     /// An X-Ray trace header (`Root=...;Parent=...;Sampled=...`): SQS's `AWSTraceHeader`.
     pub xray: Option<String>,
-    /// A W3C `traceparent` (Kafka record headers).
+    /// A W3C `traceparent`: a Kafka record's header, an SQS or SNS message's attribute
+    /// (where OpenTelemetry's instrumentations of their clients put it).
     pub traceparent: Option<String>,
     /// The W3C `tracestate` beside it.
     pub tracestate: Option<String>,
@@ -179,6 +181,38 @@ struct RecordFields {
     topic: Option<String>,
     #[serde(default)]
     headers: Option<Vec<BTreeMap<String, KafkaHeader>>>,
+    /// SQS message attributes: where OpenTelemetry's SQS instrumentations put `traceparent`.
+    #[serde(rename = "messageAttributes", default)]
+    message_attributes: Option<W3cAttributes<SqsValue>>,
+    #[serde(rename = "Sns", default)]
+    sns: Option<SnsMessage>,
+}
+
+/// The W3C trace context among a message's attributes (the others are skipped).
+#[derive(Deserialize)]
+struct W3cAttributes<V> {
+    traceparent: Option<V>,
+    tracestate: Option<V>,
+}
+
+/// An SQS message attribute's value.
+#[derive(Deserialize)]
+struct SqsValue {
+    #[serde(rename = "stringValue", default)]
+    value: Option<String>,
+}
+
+/// An SNS notification's message attributes, and one's value.
+#[derive(Deserialize)]
+struct SnsMessage {
+    #[serde(rename = "MessageAttributes", default)]
+    attributes: Option<W3cAttributes<SnsValue>>,
+}
+
+#[derive(Deserialize)]
+struct SnsValue {
+    #[serde(rename = "Value", default)]
+    value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -217,11 +251,18 @@ impl RecordFields {
                 .flatten()
                 .find_map(|header| header.get(name).and_then(KafkaHeader::text))
         };
+        let (sqs, sns) = (self.message_attributes, self.sns.and_then(|sns| sns.attributes));
+        let traceparent = header("traceparent")
+            .or_else(|| sqs.as_ref()?.traceparent.as_ref()?.value.clone())
+            .or_else(|| sns.as_ref()?.traceparent.as_ref()?.value.clone());
+        let tracestate = header("tracestate")
+            .or_else(|| sqs.as_ref()?.tracestate.as_ref()?.value.clone())
+            .or_else(|| sns.as_ref()?.tracestate.as_ref()?.value.clone());
         RecordTrace {
             source,
             xray: self.attributes.and_then(|attributes| attributes.trace_header),
-            traceparent: header("traceparent"),
-            tracestate: header("tracestate"),
+            traceparent,
+            tracestate,
         }
     }
 }
@@ -292,6 +333,32 @@ mod tests {
             Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
         );
         assert_eq!(traces[1].traceparent, None);
+    }
+
+    #[test]
+    fn sqs_and_sns_message_attributes_carry_w3c_contexts() {
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let sqs = format!(
+            r#"{{"Records":[{{"eventSource":"aws:sqs","messageAttributes":{{
+                "team":{{"stringValue":"shop","dataType":"String"}},
+                "traceparent":{{"stringValue":"{parent}","dataType":"String"}},
+                "tracestate":{{"stringValue":"shop=1","dataType":"String"}}}}}},
+              {{"eventSource":"aws:sqs","attributes":{{"AWSTraceHeader":"Root=x"}},"messageAttributes":{{}}}}]}}"#
+        );
+        let traces = record_traces(Kind::Sqs, &sqs).unwrap();
+        assert_eq!(traces[0].traceparent.as_deref(), Some(parent));
+        assert_eq!(traces[0].tracestate.as_deref(), Some("shop=1"));
+        assert_eq!(
+            (traces[1].traceparent.as_deref(), traces[1].xray.as_deref()),
+            (None, Some("Root=x"))
+        );
+        let sns = format!(
+            r#"{{"Records":[{{"EventSource":"aws:sns","EventSubscriptionArn":"arn:aws:sns:eu-west-1:1:alerts:5f1c",
+                "Sns":{{"MessageAttributes":{{"traceparent":{{"Type":"String","Value":"{parent}"}}}}}}}}]}}"#
+        );
+        let traces = record_traces(Kind::Sns, &sns).unwrap();
+        assert_eq!(traces[0].traceparent.as_deref(), Some(parent));
+        assert_eq!(traces[0].source.as_deref(), Some("alerts"));
     }
 
     #[test]

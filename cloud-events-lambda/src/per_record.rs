@@ -231,7 +231,7 @@ async fn run_records<'a>(
         BatchOrder::Independent if concurrency > 1 => {
             let calls = indexes
                 .into_iter()
-                .map(|index| run_one(records.take(index), handler, index, id(index)));
+                .map(|index| run_one(records.take(index), handler, index, ids.len(), id(index)));
             let mut running = futures_util::stream::iter(calls).buffered(concurrency);
             while let Some(outcome) = running.next().await {
                 outcomes.push(outcome);
@@ -240,7 +240,7 @@ async fn run_records<'a>(
         // One at a time: a plain loop costs less than a stream of one.
         BatchOrder::Independent => {
             for index in indexes {
-                outcomes.push(run_one(records.take(index), handler, index, id(index)).await);
+                outcomes.push(run_one(records.take(index), handler, index, ids.len(), id(index)).await);
             }
         }
         BatchOrder::InOrder => {
@@ -250,7 +250,7 @@ async fn run_records<'a>(
                     outcomes.push(Err(NOT_PROCESSED.to_owned()));
                     continue;
                 }
-                let outcome = run_one(records.take(index), handler, index, id(index)).await;
+                let outcome = run_one(records.take(index), handler, index, ids.len(), id(index)).await;
                 failed = outcome.is_err();
                 outcomes.push(outcome);
             }
@@ -259,11 +259,13 @@ async fn run_records<'a>(
     outcomes
 }
 
-/// One record's call (record `index` of the batch, `id` to its source), its panic caught.
+/// One record's call (record `index` of the `count` of the batch, `id` to its source), its
+/// panic caught.
 async fn run_one(
     call: Result<Call<'_>, String>,
     handler: &'static str,
     index: usize,
+    count: usize,
     id: Option<&str>,
 ) -> Outcome {
     // A failure keeps its errorType until the record's span (if traced) has it.
@@ -279,10 +281,10 @@ async fn run_one(
         }
     };
     #[cfg(feature = "opentelemetry")]
-    let outcome = crate::traces::in_record_span(index, id, guarded).await;
+    let outcome = crate::traces::in_record_span(index, count, id, guarded).await;
     #[cfg(not(feature = "opentelemetry"))]
     let outcome = {
-        let _ = (index, id);
+        let _ = (index, count, id);
         guarded.await
     };
     outcome.map_err(|(_, message)| message)

@@ -60,8 +60,8 @@ pub struct Invocation {
     pub trace_header: String,
 }
 
-/// The trace header an invocation gets unless told otherwise: a root and no parent, as
-/// Lambda sends when the function is not traced.
+/// The trace header an invocation gets unless told otherwise: a root of zeros, no parent and
+/// no sampling decision (as this stand-in always sent; the sampler decides).
 pub const UNTRACED: &str = "Root=1-00000000-000000000000000000000000";
 
 impl Invocation {

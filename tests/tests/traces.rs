@@ -3,7 +3,7 @@
 //! attributes by trigger family, CloudEvents, failures, panics, the deadline, sampling,
 //! concurrent invocations, exporters that fail or hang.
 
-use cloud_events_lambda::events::{ApiGatewayProxyRequest, S3Event, SqsMessage};
+use cloud_events_lambda::events::{ApiGatewayProxyRequest, KafkaRecord, S3Event, SqsMessage};
 use cloud_events_lambda::traces::opentelemetry::trace::{SpanKind, Status};
 use cloud_events_lambda::traces::opentelemetry::{KeyValue, Value as OtelValue};
 use cloud_events_lambda::traces::opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -44,6 +44,9 @@ async fn order_placed(message: SqsMessage) -> Result<(), String> {
 
 #[on_event("aws.s3")]
 fn uploaded(_event: S3Event) {}
+
+#[on_event("aws.kafka")]
+fn streamed(_record: KafkaRecord) {}
 
 #[on_event("aws.apigateway")]
 fn api(_request: ApiGatewayProxyRequest) -> &'static str {
@@ -269,7 +272,7 @@ async fn each_trigger_family_gives_its_faas_trigger_and_span_kind() {
         (s3, "datasource", SpanKind::Server, "handler uploaded"),
         (api, "http", SpanKind::Server, "handler api"),
         (schedule, "timer", SpanKind::Server, "handler scheduled"),
-        (message, "pubsub", SpanKind::Server, "handler scheduled"),
+        (message, "pubsub", SpanKind::Consumer, "handler scheduled"),
         (alexa, "other", SpanKind::Server, "handler anything_else"),
     ] {
         let (answer, spans) = traced(&event, Some(lambda_header(true))).await;
@@ -373,6 +376,11 @@ async fn a_handler_cut_at_the_deadline_ends_its_span_as_failed() {
 async fn an_invocation_lambda_does_not_sample_records_no_span() {
     let event = json!({"Records": [sqs_message("m-1", "ok", Some(UPSTREAM_1))]});
     let (answer, spans) = traced(&event, Some(lambda_header(false))).await;
+    assert!(answer.is_ok());
+    assert!(spans.is_empty(), "{:#?}", names(&spans));
+    // A header with Lambda's decision and no parent: the decision holds all the same.
+    let no_parent = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0".to_owned();
+    let (answer, spans) = traced(&event, Some(no_parent)).await;
     assert!(answer.is_ok());
     assert!(spans.is_empty(), "{:#?}", names(&spans));
     // Without any header, the sampler decides (always on by default): a new trace.
@@ -485,4 +493,53 @@ async fn an_apps_traces_are_the_global_ones_so_a_handlers_own_spans_are_its_chil
     assert_eq!(own.parent_span_id, handler.span_context.span_id());
     assert_eq!(own.span_context.trace_id().to_string(), TRACE);
     assert_eq!(own.instrumentation_scope.name(), "orders-app");
+}
+
+/// `bytes` as Lambda writes a Kafka header's value: an array of numbers.
+fn kafka_bytes(text: &str) -> Value {
+    json!(text.as_bytes())
+}
+
+#[tokio::test]
+async fn kafka_record_spans_follow_the_batch_order_across_partitions_with_their_own_links() {
+    let parent = |span: &str| format!("00-4bf92f3577b34da6a3ce929d0e0e4736-{span}-01");
+    let record = |partition: u32, offset: u64, span: &str| {
+        json!({"topic": "orders", "partition": partition, "offset": offset, "timestamp": 1793697342318u64,
+               "timestampType": "CREATE_TIME", "key": null, "value": "e30=",
+               "headers": [{"traceparent": kafka_bytes(&parent(span))}]})
+    };
+    // Partition 1 is written first; handlers see partition 0's records first (key order).
+    let event = json!({
+        "eventSource": "aws:kafka",
+        "eventSourceArn": "arn:aws:kafka:eu-west-1:123456789012:cluster/orders/1",
+        "bootstrapServers": "b-1:9098",
+        "records": {
+            "orders-1": [record(1, 5, "1111111111111111")],
+            "orders-0": [record(0, 9, "2222222222222222"), record(0, 10, "3333333333333333")]
+        }
+    });
+    let (answer, spans) = traced(&event, Some(lambda_header(true))).await;
+    assert!(answer.is_ok(), "{answer:?}");
+    let invocation = root(&spans);
+    assert_eq!(invocation.name, "orders process");
+    assert_eq!(text(invocation, "messaging.system"), "kafka");
+    let handler = children(&spans, invocation)[0];
+    let records = children(&spans, handler);
+    let seen: Vec<(String, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                text(r, "messaging.message.id"),
+                r.links[0].span_context.span_id().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("orders-0@9".to_owned(), "2222222222222222".to_owned()),
+            ("orders-0@10".to_owned(), "3333333333333333".to_owned()),
+            ("orders-1@5".to_owned(), "1111111111111111".to_owned()),
+        ]
+    );
 }

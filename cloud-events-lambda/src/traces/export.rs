@@ -11,7 +11,13 @@ use opentelemetry_sdk::trace::{SdkTracerProvider, Span, SpanData, SpanExporter, 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The spans that have ended and wait for the next flush.
+/// The most spans kept between two flushes: a dispatcher used without the runtime and
+/// never flushed does not grow without end (spans past it are dropped).
+const MAX_BUFFERED: usize = 64 * 1024;
+
+/// The spans that have ended and wait for the next flush. Shared by concurrent invocations:
+/// a flush takes every span that has ended, so one invocation's may leave with another's
+/// flush, never later than its own.
 #[derive(Debug, Default)]
 pub(super) struct InvocationBuffer {
     spans: Mutex<Vec<SpanData>>,
@@ -33,7 +39,10 @@ impl SpanProcessor for BufferProcessor {
 
     fn on_end(&self, span: SpanData) {
         if span.span_context.is_sampled() {
-            self.0.spans.lock().unwrap_or_else(|p| p.into_inner()).push(span);
+            let mut spans = self.0.spans.lock().unwrap_or_else(|p| p.into_inner());
+            if spans.len() < MAX_BUFFERED {
+                spans.push(span);
+            }
         }
     }
 
@@ -91,19 +100,25 @@ pub(super) enum Flush {
 }
 
 impl Flush {
-    pub(super) async fn run(&self) -> Result<(), String> {
+    /// Exports what waits: whether anything was sent, or why it failed.
+    pub(super) async fn run(&self) -> Result<bool, String> {
         match self {
             Flush::Buffered { buffer, exporter, .. } => {
                 let spans = buffer.take();
                 if spans.is_empty() {
-                    return Ok(());
+                    return Ok(false);
                 }
-                exporter.0.export(spans).await.map_err(|e| e.to_string())
+                exporter
+                    .0
+                    .export(spans)
+                    .await
+                    .map(|()| true)
+                    .map_err(|e| e.to_string())
             }
             Flush::Provider(provider) => {
                 let provider = provider.clone();
                 match tokio::task::spawn_blocking(move || provider.force_flush()).await {
-                    Ok(flushed) => flushed.map_err(|e| e.to_string()),
+                    Ok(flushed) => flushed.map(|()| true).map_err(|e| e.to_string()),
                     Err(panic) => Err(format!("the provider's flush panicked: {panic}")),
                 }
             }
@@ -150,6 +165,22 @@ pub(super) fn otlp_exporter(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<opentelemetry_otlp::SpanExporter, TracesError> {
     use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
+    for variable in [
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    ] {
+        if let Some(protocol) = env(variable) {
+            if protocol.trim() != "http/protobuf" {
+                return Err(TracesError {
+                    variable,
+                    why: format!(
+                        "{protocol:?}: traces are exported as `http/protobuf` only (what the ADOT collector layer and CloudWatch's OTLP endpoint take)"
+                    ),
+                });
+            }
+            break;
+        }
+    }
     let (variable, endpoint) = endpoint(env);
     let https = endpoint.trim_start().to_ascii_lowercase().starts_with("https://");
     if https && !cfg!(feature = "opentelemetry-https") {
@@ -283,6 +314,24 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         }
+    }
+
+    #[test]
+    fn only_http_protobuf_is_spoken() {
+        let grpc = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ]);
+        let error = otlp_exporter(Duration::from_secs(1), &grpc).unwrap_err();
+        assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_PROTOCOL");
+        assert!(error.why.contains("http/protobuf"), "{}", error.why);
+        // The traces' own variable wins over the general one.
+        let traces = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ]);
+        assert!(otlp_exporter(Duration::from_secs(1), &traces).is_ok());
     }
 
     #[test]

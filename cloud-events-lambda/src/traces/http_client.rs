@@ -24,7 +24,12 @@ pub(super) struct Http1Client<C> {
 
 impl<C: Connect + Clone + Send + Sync + 'static> Http1Client<C> {
     pub(super) fn new(connector: C, timeout: Duration) -> Self {
-        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+        // An idle connection is dropped after a while: Lambda freezes the environment between
+        // invocations, and a connection the endpoint closed meanwhile would cost an export.
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_timer(hyper_util::rt::TokioTimer::new())
+            .build(connector);
         Http1Client { client, timeout }
     }
 }

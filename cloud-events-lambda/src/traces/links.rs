@@ -2,7 +2,7 @@
 //! `tracestate`; and the current context written as W3C headers.
 
 use opentelemetry::propagation::TextMapPropagator;
-use opentelemetry::trace::{SpanContext, TraceContextExt};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use std::collections::HashMap;
 
@@ -22,6 +22,44 @@ pub(crate) fn xray(header: &str) -> Option<SpanContext> {
         opentelemetry_aws::trace::xray_propagator::span_context_from_str(&essential.join(";"))
     })?;
     parsed.is_valid().then_some(parsed)
+}
+
+/// What Lambda's trace header says of an invocation's parent.
+pub(crate) enum LambdaParent {
+    /// Lambda's segment: the invocation's parent, with Lambda's sampling decision.
+    Context(SpanContext),
+    /// No parent, but Lambda's decision not to sample: a remote context that carries it
+    /// (the header's trace id when it reads; the parent id stands for the segment it does
+    /// not name).
+    NotSampled(SpanContext),
+    /// Neither: the sampler decides.
+    Unknown,
+}
+
+/// Reads Lambda's trace header (`lambda-runtime-trace-id`).
+pub(crate) fn lambda_parent(header: &str) -> LambdaParent {
+    if let Some(context) = xray(header) {
+        return LambdaParent::Context(context);
+    }
+    let field = |name: &str| {
+        header
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix(name)?.strip_prefix('='))
+    };
+    if field("Sampled") != Some("0") {
+        return LambdaParent::Unknown;
+    }
+    let stand_in = SpanId::from(1u64);
+    let trace_id = field("Root")
+        .and_then(|root| xray(&format!("Root={root};Parent={stand_in};Sampled=0")))
+        .map_or(TraceId::from(1u128), |context| context.trace_id());
+    LambdaParent::NotSampled(SpanContext::new(
+        trace_id,
+        stand_in,
+        TraceFlags::default(),
+        true,
+        TraceState::default(),
+    ))
 }
 
 /// The context of a W3C `traceparent` (and `tracestate`), if valid.
@@ -71,9 +109,28 @@ mod tests {
     }
 
     #[test]
-    fn a_header_without_a_sampling_decision_or_parent_is_no_context() {
-        assert!(!xray("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0").is_some_and(|c| c.is_sampled()));
+    fn a_header_without_a_parent_is_no_context_but_keeps_a_decision_not_to_sample() {
+        assert!(xray("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0").is_none());
         assert!(xray("Root=1-5759e988-bd862e3fe1be46a994272793").is_none());
+        match lambda_parent("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0") {
+            LambdaParent::NotSampled(decision) => {
+                assert!(!decision.is_sampled());
+                assert!(decision.is_valid());
+                assert_eq!(
+                    decision.trace_id().to_string(),
+                    "5759e988bd862e3fe1be46a994272793"
+                );
+            }
+            _ => panic!("Lambda's decision not to sample is lost"),
+        }
+        assert!(
+            matches!(lambda_parent("Root=garbage;Sampled=0"), LambdaParent::NotSampled(d) if !d.is_sampled())
+        );
+        assert!(matches!(
+            lambda_parent("Root=1-5759e988-bd862e3fe1be46a994272793"),
+            LambdaParent::Unknown
+        ));
+        assert!(matches!(lambda_parent(ROOT), LambdaParent::Context(c) if c.is_sampled()));
         assert!(xray("Root=garbage;Parent=53995c3f42cd8ad8;Sampled=1").is_none());
         assert!(xray("").is_none());
     }

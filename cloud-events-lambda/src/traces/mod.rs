@@ -28,15 +28,17 @@
 //!
 //! - **Invocation span**: a child of the trace context Lambda hands the runtime
 //!   (`Root=...;Parent=...;Sampled=...`, read with the X-Ray propagator), whose sampling
-//!   decision holds: an invocation Lambda does not sample records no span. It is a `SERVER`
-//!   span named for the function, except for message batches (`CONSUMER`, named
-//!   `<source> process` as the messaging conventions name them). A CloudEvent adds the
-//!   `cloudevents.*` attributes and a link to its `traceparent`.
+//!   decision holds: an invocation Lambda does not sample records no span. It is a
+//!   `CONSUMER` span for messages (the `pubsub` trigger), a `SERVER` one otherwise; named for
+//!   the function, or `<source> process` for message batches, as the messaging conventions
+//!   name them. A CloudEvent adds the `cloudevents.*` attributes and a link to its
+//!   `traceparent`.
 //! - **Handler span**: one per handler run, with status Error, `error.type` (our errorType)
 //!   and the message when it fails, panics, or is cancelled at the deadline.
 //! - **Record spans**: one per record of a batch, under its handler's span, linked to the
-//!   record's own upstream context (SQS `AWSTraceHeader`, Kafka `traceparent` header). A
-//!   malformed header gives no link, and nothing else.
+//!   record's own upstream context (SQS `AWSTraceHeader`; a W3C `traceparent` in a Kafka
+//!   record's headers or an SQS or SNS message's attributes). A malformed header gives no
+//!   link, and nothing else.
 //! - Code in a handler is inside its span: spans it starts with the OpenTelemetry API
 //!   (`opentelemetry::global::tracer(..)`: the app's traces are the global ones, see
 //!   [`Traces::set_global`]) are its children, and
@@ -46,7 +48,8 @@
 //! Lambda for the next event (Lambda may freeze the environment from then on), within a
 //! bounded time: an exporter that fails or hangs is logged once and never fails an
 //! invocation. Concurrent invocations (`AWS_LAMBDA_MAX_CONCURRENCY`) each have their own
-//! parent, spans and flush.
+//! parent and spans; an invocation's flush also takes the spans concurrent ones have ended,
+//! which then leave earlier, never later.
 
 mod export;
 mod http_client;
@@ -141,12 +144,32 @@ impl Traces {
     /// ```
     pub fn from_env() -> Result<Option<Traces>, TracesError> {
         let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Self::from_vars(&env)
+    }
+
+    /// [`Traces::from_env`] with `env` for the environment.
+    fn from_vars(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Traces>, TracesError> {
+        if env("OTEL_SDK_DISABLED").is_some_and(|disabled| disabled.trim().eq_ignore_ascii_case("true")) {
+            return Ok(None);
+        }
+        match env("OTEL_TRACES_EXPORTER").as_deref().map(str::trim) {
+            None | Some("otlp") => {}
+            Some("none") => return Ok(None),
+            Some(other) => {
+                return Err(TracesError {
+                    variable: "OTEL_TRACES_EXPORTER",
+                    why: format!(
+                        "{other:?}: the standard tracer exports `otlp` (or `none`); hand the app your own exporter with `Traces::exporter`"
+                    ),
+                });
+            }
+        }
         if env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none() && env("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
         {
             return Ok(None);
         }
-        let timeout = export::timeout_from_env(&env)?;
-        let exporter = export::otlp_exporter(timeout, &env)?;
+        let timeout = export::timeout_from_env(env)?;
+        let exporter = export::otlp_exporter(timeout, env)?;
         Ok(Some(Self::buffered(exporter, timeout)))
     }
 
@@ -160,7 +183,8 @@ impl Traces {
 
     /// Spans recorded by the application's own tracer provider, whatever its processors and
     /// exporters: it is flushed ([`SdkTracerProvider::force_flush`]) after each answer,
-    /// within [`DEFAULT_EXPORT_TIMEOUT`].
+    /// within [`DEFAULT_EXPORT_TIMEOUT`]. Lambda's sampling decision holds if its sampler
+    /// follows the parent (the SDK's default, `ParentBased(AlwaysOn)`, does).
     pub fn provider(provider: SdkTracerProvider) -> Traces {
         Traces {
             inner: Arc::new(Inner {
@@ -222,17 +246,25 @@ impl Traces {
 
     /// Makes these traces OpenTelemetry's global ones, as an application's `main` does:
     /// `opentelemetry::global::tracer(..)` in a handler makes spans under the handler's, and
-    /// the global propagator writes W3C `traceparent` headers for outgoing calls.
+    /// the global propagator writes W3C `traceparent` and X-Ray headers for outgoing calls
+    /// (replacing a propagator set before).
     /// [`App::traces`](crate::App::traces) and [`App::traces_from_env`](crate::App::traces_from_env)
     /// call it; a [`Dispatcher`](crate::Dispatcher) built by hand does not.
     pub fn set_global(&self) {
         opentelemetry::global::set_tracer_provider(self.provider_handle().clone());
+        // W3C `traceparent` / `tracestate` and X-Ray's `X-Amzn-Trace-Id`, both written on
+        // outgoing calls and read on incoming ones.
+        let propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> = vec![
+            Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
+            Box::new(opentelemetry_aws::trace::XrayPropagator::new()),
+        ];
         opentelemetry::global::set_text_map_propagator(
-            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+            opentelemetry::propagation::TextMapCompositePropagator::new(propagators),
         );
     }
 
-    /// Exports the spans of the invocations that have ended, within the export timeout.
+    /// Exports the spans that have ended, within the export timeout: after an answer, all of
+    /// its invocation's (and those concurrent invocations have ended so far).
     /// The Lambda runtime calls it after posting each answer; call it after
     /// [`Dispatcher::dispatch`](crate::Dispatcher::dispatch) elsewhere.
     ///
@@ -241,7 +273,9 @@ impl Traces {
         let inner = &self.inner;
         let outcome = tokio::time::timeout(inner.timeout, inner.flush.run()).await;
         let failure = match outcome {
-            Ok(Ok(())) => None,
+            // Nothing to send (an invocation not sampled) says nothing of the exporter.
+            Ok(Ok(false)) => return,
+            Ok(Ok(true)) => None,
             Ok(Err(error)) => Some(error),
             Err(_) => Some(format!("no answer within {} ms", inner.timeout.as_millis())),
         };
@@ -307,5 +341,48 @@ impl<T> CloudEventTraceExt for cloud_events_core::CloudEvent<T> {
             self.extensions.insert(name.to_owned(), value.into());
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_standard_variables_can_turn_traces_off() {
+        let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318");
+        assert!(Traces::from_vars(&env(&[endpoint])).unwrap().is_some());
+        assert!(Traces::from_vars(&env(&[])).unwrap().is_none());
+        assert!(
+            Traces::from_vars(&env(&[endpoint, ("OTEL_SDK_DISABLED", "TRUE")]))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            Traces::from_vars(&env(&[endpoint, ("OTEL_SDK_DISABLED", "false")]))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            Traces::from_vars(&env(&[endpoint, ("OTEL_TRACES_EXPORTER", "none")]))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            Traces::from_vars(&env(&[endpoint, ("OTEL_TRACES_EXPORTER", "otlp")]))
+                .unwrap()
+                .is_some()
+        );
+        let zipkin = Traces::from_vars(&env(&[endpoint, ("OTEL_TRACES_EXPORTER", "zipkin")])).unwrap_err();
+        assert_eq!(zipkin.variable, "OTEL_TRACES_EXPORTER");
     }
 }

@@ -36,6 +36,8 @@ struct Recording {
     /// The batch's records, when the event is one: their upstream contexts and sources.
     records: Vec<RecordLink>,
     system: Option<&'static str>,
+    /// Whether the invocation's event is a CloudEvent (described on the invocation's span).
+    cloudevent: bool,
 }
 
 #[derive(Debug)]
@@ -60,16 +62,29 @@ impl InvocationSpan {
         context: &LambdaContext,
         read: Option<(&RawEvent, &Classification)>,
     ) -> InvocationSpan {
-        let parent = match context.xray_trace_id.as_deref().and_then(links::xray) {
-            Some(lambda) => Context::new().with_remote_span_context(lambda),
-            None => Context::new(),
+        // The process's first invocation is its cold start, sampled or not.
+        let cold = COLD.swap(false, Ordering::Relaxed);
+        let parent = match context.xray_trace_id.as_deref().map(links::lambda_parent) {
+            Some(links::LambdaParent::Context(lambda)) => Context::new().with_remote_span_context(lambda),
+            // Lambda decided not to sample, in a header without a parent: the invocation
+            // records nothing, and spans a handler makes follow the decision.
+            Some(links::LambdaParent::NotSampled(decision)) => {
+                return InvocationSpan {
+                    cx: Context::new().with_remote_span_context(decision),
+                };
+            }
+            Some(links::LambdaParent::Unknown) | None => Context::new(),
         };
         let kind = read.and_then(|(_, classification)| classification.kind());
+        let trigger = read.map_or(FaasTrigger::Other, |(_, classification)| {
+            FaasTrigger::of(classification)
+        });
         let batch = kind.is_some_and(|kind| kind.messaging_system().is_some() && has_records(kind));
         let tracer = traces.tracer();
+        // Messages are consumed (`CONSUMER`), everything else is served (`SERVER`).
         let span = tracer
             .span_builder(function_name(&context.invoked_function_arn).to_owned())
-            .with_kind(if batch {
+            .with_kind(if trigger == FaasTrigger::PubSub {
                 SpanKind::Consumer
             } else {
                 SpanKind::Server
@@ -83,12 +98,11 @@ impl InvocationSpan {
             // either), and nothing more is computed.
             return InvocationSpan { cx };
         }
-        let cold = COLD.swap(false, Ordering::Relaxed);
         let arn = &context.invoked_function_arn;
         let mut attributes = vec![
             KeyValue::new("faas.invocation_id", context.request_id.clone()),
             KeyValue::new("faas.coldstart", cold),
-            KeyValue::new("cloud.resource_id", resource_id(arn)),
+            KeyValue::new("cloud.resource_id", arn.clone()),
             KeyValue::new("aws.lambda.invoked_arn", arn.clone()),
         ];
         if let Some(account) = arn.split(':').nth(4).filter(|account| !account.is_empty()) {
@@ -98,13 +112,11 @@ impl InvocationSpan {
             tracer: tracer.clone(),
             records: Vec::new(),
             system: kind.and_then(Kind::messaging_system),
+            cloudevent: kind == Some(Kind::CloudEvents),
         };
         match read {
             Some((event, classification)) => {
-                attributes.push(KeyValue::new(
-                    "faas.trigger",
-                    FaasTrigger::of(classification).as_str(),
-                ));
+                attributes.push(KeyValue::new("faas.trigger", trigger.as_str()));
                 attributes.push(KeyValue::new("cloud_events.route", classification.route_key()));
                 if let Some(kind) = kind {
                     recording.records = record_links(kind, event.json());
@@ -119,11 +131,14 @@ impl InvocationSpan {
                         recording.records.len() as i64,
                     ));
                     let source = common_source(&recording.records);
-                    span.update_name(format!(
-                        "{} process",
-                        source.as_deref().unwrap_or("multiple_sources")
-                    ));
-                    if let Some(source) = source {
+                    let name = match (&source, recording.system) {
+                        (Source::One(source), _) => format!("{source} process"),
+                        (Source::Several, _) => "multiple_sources process".to_owned(),
+                        (Source::Unknown, Some(system)) => format!("{system} process"),
+                        (Source::Unknown, None) => "process".to_owned(),
+                    };
+                    span.update_name(name);
+                    if let Source::One(source) = source {
                         attributes.push(KeyValue::new(
                             "messaging.destination.name",
                             StringValue::from(source),
@@ -186,8 +201,9 @@ where
         KeyValue::new("cloud_events.route", classification.route_key()),
     ];
     let mut links = Vec::new();
-    // An adapted CloudEvent (one of a batch's records, say) is described on its handler's span.
-    if classification.kind() == Some(Kind::CloudEvents) {
+    // An adapted CloudEvent (one of a batch's records, say) is described on its handler's
+    // span; a CloudEvent invoked directly, on the invocation's.
+    if classification.kind() == Some(Kind::CloudEvents) && !recording.cloudevent {
         let (cloudevent, upstream) = cloudevent_attributes(invocation.event(), classification);
         attributes.extend(cloudevent);
         links.extend(upstream.map(Link::with_context));
@@ -212,7 +228,7 @@ where
 
 /// Runs one record's call inside its span (when the invocation is sampled and its event is
 /// a batch), linked to the record's upstream context.
-pub(crate) async fn in_record_span<F>(index: usize, id: Option<&str>, call: F) -> RecordOutcome
+pub(crate) async fn in_record_span<F>(index: usize, count: usize, id: Option<&str>, call: F) -> RecordOutcome
 where
     F: Future<Output = RecordOutcome>,
 {
@@ -224,7 +240,7 @@ where
     let source = record.and_then(|record| record.source.as_ref());
     let mut attributes = vec![
         KeyValue::new("messaging.operation.type", "process"),
-        KeyValue::new("messaging.batch.message_count", recording.records.len() as i64),
+        KeyValue::new("messaging.batch.message_count", count as i64),
     ];
     if let Some(system) = recording.system {
         attributes.push(KeyValue::new("messaging.system", system));
@@ -344,13 +360,27 @@ fn record_links(kind: Kind, json: &str) -> Vec<RecordLink> {
         .collect()
 }
 
-/// The source all records share, if they do.
-fn common_source(records: &[RecordLink]) -> Option<Arc<str>> {
-    let first = records.first()?.source.as_ref()?;
-    records
-        .iter()
-        .all(|record| record.source.as_deref() == Some(&**first))
-        .then(|| Arc::clone(first))
+/// What the records say of where they come from.
+enum Source {
+    /// All from this one.
+    One(Arc<str>),
+    /// From two or more.
+    Several,
+    /// Nothing (MQ, Firehose, records that do not say).
+    Unknown,
+}
+
+/// The source the records share, if they name one.
+fn common_source(records: &[RecordLink]) -> Source {
+    let mut named = records.iter().filter_map(|record| record.source.as_ref());
+    let Some(first) = named.next() else {
+        return Source::Unknown;
+    };
+    if named.all(|source| source == first) {
+        Source::One(Arc::clone(first))
+    } else {
+        Source::Several
+    }
 }
 
 /// A CloudEvent's `cloudevents.*` attributes, and the context of its `traceparent`.
@@ -401,14 +431,4 @@ fn function_name(arn: &str) -> &str {
         .nth(6)
         .filter(|name| !name.is_empty())
         .unwrap_or(arn)
-}
-
-/// `cloud.resource_id`: the invoked ARN, with an alias replaced by the version that runs
-/// (as the conventions ask: one instance serves several aliases).
-fn resource_id(arn: &str) -> String {
-    let parts: Vec<&str> = arn.split(':').collect();
-    match (parts.len(), std::env::var("AWS_LAMBDA_FUNCTION_VERSION")) {
-        (8, Ok(version)) if parts[7] != version => format!("{}:{version}", parts[..7].join(":")),
-        _ => arn.to_owned(),
-    }
 }

@@ -123,8 +123,12 @@ async fn each_invocations_spans_continue_lambdas_trace_and_arrive_before_the_nex
     let Some(receiver) = receiver("traces-stand-in").await else {
         return;
     };
-    let invocations = (1..=3)
-        .map(|n| Invocation::new(format!("req-{n}"), &traced_event(n)).traced(lambda_header(n).0))
+    // First an invocation Lambda does not sample: no spans, and the process's cold start.
+    let unsampled = "Root=1-6a1b2c3d-000000000000000000000009;Parent=00000000000000a9;Sampled=0";
+    let invocations = std::iter::once(Invocation::new("req-0", &traced_event(0)).traced(unsampled))
+        .chain(
+            (1..=3).map(|n| Invocation::new(format!("req-{n}"), &traced_event(n)).traced(lambda_header(n).0)),
+        )
         .collect();
     let outcome = serve(
         invocations,
@@ -135,12 +139,14 @@ async fn each_invocations_spans_continue_lambdas_trace_and_arrive_before_the_nex
         },
     )
     .await;
-    assert_eq!(outcome.answers.len(), 3, "{}", outcome.stderr);
+    assert_eq!(outcome.answers.len(), 4, "{}", outcome.stderr);
     // Every invocation's spans were received before the function asked for the next event:
     // the `/next` after answer n is request n + 1.
-    assert_eq!(outcome.next_requests.len(), 4, "{}", outcome.stderr);
+    assert_eq!(outcome.next_requests.len(), 5, "{}", outcome.stderr);
+    // The receiver's lines are read by a task of their own: wait for all of them.
+    let spans = receiver.wait_for_spans(15, Duration::from_secs(10)).await;
+    assert_eq!(spans.len(), 15, "only the three sampled invocations: {spans:#?}");
     let exports = receiver.exports();
-    let spans = receiver.spans();
     for n in 1..=3 {
         let (_, trace, parent) = lambda_header(n);
         let mine = of_trace(&spans, &trace);
@@ -152,12 +158,13 @@ async fn each_invocations_spans_continue_lambdas_trace_and_arrive_before_the_nex
             .max()
             .unwrap();
         assert!(
-            arrived < outcome.next_requests[n],
+            arrived < outcome.next_requests[n + 1],
             "invocation {n}'s spans arrived after the function asked for the next event"
         );
         let invocation = mine.iter().find(|s| s["parent_span_id"] == parent).unwrap();
         assert_eq!(invocation["attributes"]["faas.invocation_id"], format!("req-{n}"));
-        assert_eq!(invocation["attributes"]["faas.coldstart"], n == 1);
+        // The cold start was the unsampled invocation's.
+        assert_eq!(invocation["attributes"]["faas.coldstart"], false);
         assert_eq!(invocation["attributes"]["cloud.account.id"], "123456789012");
         assert_eq!(
             invocation["attributes"]["cloud.resource_id"],
@@ -186,8 +193,16 @@ async fn with_the_receiver_down_or_silent_every_invocation_is_answered_in_bounde
         }
     });
     for (what, endpoint) in [("down", down), ("silent", silent_endpoint)] {
+        // Sampled invocations, each followed by one Lambda does not sample (nothing to send
+        // says nothing of the receiver: the failure is still logged once).
         let invocations = (1..=3)
-            .map(|n| Invocation::new(format!("{what}-{n}"), &traced_event(n)).traced(lambda_header(n).0))
+            .flat_map(|n| {
+                let unsampled = lambda_header(n).0.replace("Sampled=1", "Sampled=0");
+                [
+                    Invocation::new(format!("{what}-{n}"), &traced_event(n)).traced(lambda_header(n).0),
+                    Invocation::new(format!("{what}-{n}-unsampled"), &traced_event(n + 10)).traced(unsampled),
+                ]
+            })
             .collect();
         let outcome = serve(
             invocations,
@@ -201,7 +216,7 @@ async fn with_the_receiver_down_or_silent_every_invocation_is_answered_in_bounde
             },
         )
         .await;
-        assert_eq!(outcome.answers.len(), 3, "{what}: {}", outcome.stderr);
+        assert_eq!(outcome.answers.len(), 6, "{what}: {}", outcome.stderr);
         for answer in &outcome.answers {
             assert_eq!(
                 answer.answer,
@@ -251,16 +266,21 @@ fn cargo_lambdas_emulator_serves_a_traced_function() {
         let spans = runtime.block_on(receiver.wait_for_spans(5 * round, Duration::from_secs(20)));
         assert_eq!(spans.len(), 5 * round, "{spans:#?}");
     }
+    let exports = receiver.exports();
     let spans = receiver.spans();
-    let traces: std::collections::BTreeSet<&str> =
-        spans.iter().map(|s| s["trace_id"].as_str().unwrap()).collect();
-    assert_eq!(traces.len(), 2, "one trace per invocation");
-    for trace in traces {
+    let traces: Vec<&str> = exports
+        .iter()
+        .map(|export| export.spans[0]["trace_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(traces.len(), 2, "one export per invocation");
+    assert_ne!(traces[0], traces[1], "one trace per invocation");
+    for (n, trace) in traces.into_iter().enumerate() {
         let mine = of_trace(&spans, trace);
         let root = mine
             .iter()
             .find(|s| !mine.iter().any(|p| p["span_id"] == s["parent_span_id"]))
             .unwrap();
         check_invocation(&mine, root["parent_span_id"].as_str().unwrap());
+        assert_eq!(root["attributes"]["faas.coldstart"], n == 0, "invocation {n}");
     }
 }
