@@ -5,45 +5,15 @@
 //!
 //! `cargo bench -p cloud-events-lambda --features opentelemetry --bench traces`
 
-use cloud_events_lambda::events::{S3Event, SqsMessage};
+#[path = "../examples/support/traced_batch.rs"]
+mod traced_batch;
+
 use cloud_events_lambda::traces::Traces;
 use cloud_events_lambda::traces::opentelemetry_sdk::trace::InMemorySpanExporter;
-use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, on_event};
+use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options};
 use criterion::{Criterion, criterion_group};
 use std::hint::black_box;
-
-#[on_event("aws.sqs")]
-fn queued(message: SqsMessage) -> usize {
-    message.body.map_or(0, |body| body.len())
-}
-
-#[on_event("aws.s3")]
-fn uploaded(event: S3Event) -> usize {
-    event.records.len()
-}
-
-/// A batch of `count` messages, each with its upstream trace header.
-fn batch(count: usize) -> String {
-    let records: Vec<String> = (0..count)
-        .map(|n| {
-            format!(
-                r#"{{"messageId":"m-{n}","receiptHandle":"AQEB","body":"{{\"orderId\":\"o-{n}\",\"amount\":12}}","attributes":{{"ApproximateReceiveCount":"1","SentTimestamp":"1793613600000","AWSTraceHeader":"Root=1-6a1b2c3d-4e5f60718293a4b5c6d7e8f9;Parent=a1b2c3d4e5f6071{};Sampled=1"}},"messageAttributes":{{}},"md5OfBody":"00000000000000000000000000000000","eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:eu-west-1:123456789012:orders","awsRegion":"eu-west-1"}}"#,
-                n % 10
-            )
-        })
-        .collect();
-    format!(r#"{{"Records":[{}]}}"#, records.join(","))
-}
-
-fn context(sampled: bool) -> Context {
-    Context {
-        xray_trace_id: Some(format!(
-            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled={}",
-            u8::from(sampled)
-        )),
-        ..Context::local(1, "bench")
-    }
-}
+use traced_batch::{batch, context};
 
 fn traces(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -63,15 +33,15 @@ fn traces(c: &mut Criterion) {
     ] {
         let mut group = c.benchmark_group(format!("traces/{name}"));
         group.bench_function("off", |b| {
-            b.iter(|| runtime.block_on(plain.dispatch(black_box(&event), context(true))))
+            b.iter(|| runtime.block_on(plain.dispatch(black_box(&event), context(1, true))))
         });
         group.bench_function("not_sampled", |b| {
-            b.iter(|| runtime.block_on(traced.dispatch(black_box(&event), context(false))))
+            b.iter(|| runtime.block_on(traced.dispatch(black_box(&event), context(1, false))))
         });
         group.bench_function("sampled_in_memory", |b| {
             b.iter(|| {
                 let answer = runtime.block_on(async {
-                    let answer = traced.dispatch(black_box(&event), context(true)).await;
+                    let answer = traced.dispatch(black_box(&event), context(1, true)).await;
                     traces.flush().await;
                     answer
                 });

@@ -35,32 +35,16 @@ pub fn find_or_install(dir: &Path) -> Result<PathBuf, String> {
     if let Some(found) = on_path.into_iter().find(|p| p.is_file()) {
         return Ok(found);
     }
-    let venv = dir.join("cargo-lambda-venv");
+    let venv = crate::pip::venv_with(dir, "cargo-lambda-venv", &format!("cargo-lambda=={VERSION}"))?;
     let binary = venv.join("bin").join("cargo-lambda");
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    succeeded(
-        Command::new("python3").arg("-m").arg("venv").arg(&venv),
-        Duration::from_secs(120),
-    )
-    .and_then(|()| {
-        succeeded(
-            Command::new(venv.join("bin").join("pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .arg(format!("cargo-lambda=={VERSION}")),
-            Duration::from_secs(300),
-        )
-    })
-    .map_err(|why| format!("cargo-lambda {VERSION} could not be installed with pip: {why}"))?;
     binary
         .is_file()
         .then_some(binary)
         .ok_or_else(|| "pip installed cargo-lambda but its binary is missing".to_owned())
 }
 
-/// Runs `command` to its end; `Err` unless it exits 0.
-fn succeeded(command: &mut Command, limit: Duration) -> Result<(), String> {
+/// Runs `command` to its end, or kills it after `limit`; `Err` unless it exits 0.
+pub(crate) fn succeeded(command: &mut Command, limit: Duration) -> Result<(), String> {
     let output = run_bounded(command, limit)?;
     if output.status.success() {
         return Ok(());

@@ -41,29 +41,12 @@ pub fn find_or_install_moto(dir: &Path) -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("MOTO_SERVER") {
         return Ok(PathBuf::from(path));
     }
-    let venv = dir.join("moto-venv");
+    let venv = crate::pip::venv_with(
+        dir,
+        "moto-venv",
+        &format!("moto[server,dynamodb]=={MOTO_VERSION}"),
+    )?;
     let binary = venv.join("bin").join("moto_server");
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    let run = |command: &mut Command| -> Result<(), String> {
-        let output = command
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("{command:?}: {e}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{command:?} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ))
-        }
-    };
-    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    run(Command::new(venv.join("bin").join("pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("moto[server,dynamodb]=={MOTO_VERSION}")))?;
     binary
         .is_file()
         .then_some(binary)

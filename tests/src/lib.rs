@@ -3,6 +3,7 @@
 pub mod cargo_lambda;
 pub mod dynamodb_server;
 pub mod otlp_receiver;
+pub mod pip;
 pub mod stand_in;
 
 /// Events for the runtime tests.

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -41,32 +41,9 @@ pub fn find_or_install_python(dir: &Path) -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("OTLP_PYTHON") {
         return Ok(PathBuf::from(path));
     }
-    let venv = dir.join("otlp-venv");
-    let python = venv.join("bin").join("python");
-    let ready = venv.join(format!("opentelemetry-proto-{OPENTELEMETRY_PROTO_VERSION}"));
-    if ready.is_file() {
-        return Ok(python);
-    }
-    let run = |command: &mut Command| -> Result<(), String> {
-        let output = command
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("{command:?}: {e}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{command:?} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ))
-        }
-    };
-    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    run(Command::new(venv.join("bin").join("pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("opentelemetry-proto=={OPENTELEMETRY_PROTO_VERSION}")))?;
-    std::fs::write(&ready, "").map_err(|e| e.to_string())?;
-    Ok(python)
+    let requirement = format!("opentelemetry-proto=={OPENTELEMETRY_PROTO_VERSION}");
+    let venv = crate::pip::venv_with(dir, "otlp-venv", &requirement)?;
+    Ok(venv.join("bin").join("python"))
 }
 
 impl OtlpReceiver {

@@ -306,15 +306,7 @@ fn cloudwatch_endpoint_region(host: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::traces::test_env as env;
 
     #[test]
     fn only_http_protobuf_is_spoken() {

@@ -344,18 +344,21 @@ impl<T> CloudEventTraceExt for cloud_events_core::CloudEvent<T> {
     }
 }
 
+/// An environment of these variables only, for tests.
+#[cfg(test)]
+fn test_env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use test_env as env;
 
     #[test]
     fn the_standard_variables_can_turn_traces_off() {

@@ -16,7 +16,7 @@ pub(crate) type RecordOutcome = Result<serde_json::Value, (ErrorKind, String)>;
 use cloud_events_core::trace_context::{FaasTrigger, record_traces};
 use cloud_events_core::{Classification, Kind, RawEvent};
 use opentelemetry::trace::{
-    FutureExt as _, Link, SpanContext, SpanKind, Status, TraceContextExt, Tracer as _,
+    FutureExt as _, Link, SpanBuilder, SpanContext, SpanKind, Status, TraceContextExt, Tracer as _,
 };
 use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_sdk::trace::SdkTracer;
@@ -213,17 +213,14 @@ where
         .span_builder(format!("handler {name}"))
         .with_kind(SpanKind::Internal)
         .with_attributes(attributes)
-        .with_links(links)
-        .start_with_context(&recording.tracer, &parent);
-    let open = Open::new(parent.with_span(span));
-    let outcome = call.with_context(open.cx.clone()).await;
-    open.end(
+        .with_links(links);
+    run_in(span, recording, &parent, call, |outcome| {
         outcome
             .as_ref()
             .err()
-            .map(|e| (e.error_type(), e.message.as_str())),
-    );
-    outcome
+            .map(|e| (e.error_type(), e.message.as_str()))
+    })
+    .await
 }
 
 /// Runs one record's call inside its span (when the invocation is sampled and its event is
@@ -269,16 +266,29 @@ where
         .span_builder(name)
         .with_kind(SpanKind::Consumer)
         .with_attributes(attributes)
-        .with_links(links)
-        .start_with_context(&recording.tracer, &parent);
-    let open = Open::new(parent.with_span(span));
-    let outcome = call.with_context(open.cx.clone()).await;
-    open.end(
+        .with_links(links);
+    run_in(span, recording, &parent, call, |outcome| {
         outcome
             .as_ref()
             .err()
-            .map(|(kind, why)| (kind.error_type(), why.as_str())),
-    );
+            .map(|(kind, why)| (kind.error_type(), why.as_str()))
+    })
+    .await
+}
+
+/// Runs `call` inside the span `builder` starts under `parent`, and ends the span with the
+/// failure (errorType, message) `failure` finds in the outcome, if any.
+async fn run_in<T>(
+    builder: SpanBuilder,
+    recording: &Recording,
+    parent: &Context,
+    call: impl Future<Output = T>,
+    failure: fn(&T) -> Option<(&str, &str)>,
+) -> T {
+    let span = builder.start_with_context(&recording.tracer, parent);
+    let open = Open::new(parent.with_span(span));
+    let outcome = call.with_context(open.cx.clone()).await;
+    open.end(failure(&outcome));
     outcome
 }
 
