@@ -79,7 +79,6 @@ impl InvocationSpan {
         let trigger = read.map_or(FaasTrigger::Other, |(_, classification)| {
             FaasTrigger::of(classification)
         });
-        let batch = kind.is_some_and(|kind| kind.messaging_system().is_some() && has_records(kind));
         let tracer = traces.tracer();
         // Messages are consumed (`CONSUMER`), everything else is served (`SERVER`).
         let span = tracer
@@ -118,9 +117,11 @@ impl InvocationSpan {
             Some((event, classification)) => {
                 attributes.push(KeyValue::new("faas.trigger", trigger.as_str()));
                 attributes.push(KeyValue::new("cloud_events.route", classification.route_key()));
-                if let Some(kind) = kind {
-                    recording.records = record_links(kind, event.json());
-                }
+                // A batch of messages: a messaging system's event that has records (core's
+                // table of batch kinds says which do).
+                let records = kind.and_then(|kind| record_links(kind, event.json()));
+                let batch = recording.system.is_some() && records.is_some();
+                recording.records = records.unwrap_or_default();
                 if let Some(system) = recording.system {
                     attributes.push(KeyValue::new("messaging.system", system));
                     attributes.push(KeyValue::new("messaging.operation.type", "process"));
@@ -337,18 +338,12 @@ fn fail(span: &opentelemetry::trace::SpanRef<'_>, error_type: &str, message: &st
     });
 }
 
-/// Whether this kind's events are batches of records.
-fn has_records(kind: Kind) -> bool {
-    !matches!(kind, Kind::EventBridge | Kind::GcpPubSub | Kind::CloudEvents)
-}
-
-/// Each record's upstream context and source, for a batch.
-fn record_links(kind: Kind, json: &str) -> Vec<RecordLink> {
-    let Some(traces) = record_traces(kind, json) else {
-        return Vec::new();
-    };
+/// Each record's upstream context and source, for a kind whose events are batches of
+/// records; `None` for other kinds.
+fn record_links(kind: Kind, json: &str) -> Option<Vec<RecordLink>> {
+    let traces = record_traces(kind, json)?;
     let mut last: Option<Arc<str>> = None;
-    traces
+    let links = traces
         .into_iter()
         .map(|trace| {
             // One allocation for the records of one source (a batch usually has one).
@@ -367,7 +362,8 @@ fn record_links(kind: Kind, json: &str) -> Vec<RecordLink> {
             };
             RecordLink { context, source }
         })
-        .collect()
+        .collect();
+    Some(links)
 }
 
 /// What the records say of where they come from.
