@@ -34,6 +34,8 @@ mod classify;
 #[cfg(feature = "events")]
 pub mod cloudevent;
 #[cfg(feature = "events")]
+mod correlation_id;
+#[cfg(feature = "events")]
 pub mod events;
 #[cfg(feature = "events")]
 mod markers;
@@ -59,5 +61,7 @@ pub use classify::{
 };
 #[cfg(feature = "events")]
 pub use cloudevent::{CloudEvent, CloudEventError, CloudEventHeader, SpecVersion};
+#[cfg(feature = "events")]
+pub use correlation_id::read_scalar;
 #[cfg(feature = "events")]
 pub use events::{AnyEvent, DecodeError, EventOf, RawEvent};

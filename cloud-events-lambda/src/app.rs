@@ -22,6 +22,9 @@ pub struct App {
     dependencies: Dependencies,
     options: Options,
     metrics: Option<Metrics>,
+    logs: crate::Logs,
+    /// The logs as [`App::run`] installed them, and whether their lines are JSON.
+    installed_logs: Option<(std::sync::Arc<crate::logs::LogConfig>, bool)>,
     #[cfg(feature = "opentelemetry")]
     traces: Option<Result<crate::traces::Traces, crate::traces::TracesError>>,
 }
@@ -240,6 +243,26 @@ impl App {
         self
     }
 
+    /// Holds each invocation's DEBUG lines until they matter, samples invocations at DEBUG,
+    /// and sets the keys of JSON lines (see [`Logs`](crate::Logs)). Applies to the logs
+    /// [`App::run`] installs, on Lambda and on the command line alike.
+    ///
+    /// ```no_run
+    /// use cloud_events_lambda::{App, LogBuffer, Logs};
+    /// use tracing::Level;
+    ///
+    /// # async fn demo() -> std::process::ExitCode {
+    /// App::new()
+    ///     .logs(Logs::new().buffer(LogBuffer::new(Level::DEBUG)).service("orders"))
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn logs(mut self, logs: crate::Logs) -> Self {
+        self.logs = logs;
+        self
+    }
+
     /// Where handlers marked `idempotent` keep their records (see the
     /// [`idempotency`](crate::idempotency) module): the same as registering it with
     /// [`App::dep`]; a `#[dependency(scope = "process")]` factory returning an
@@ -310,7 +333,21 @@ impl App {
     pub fn dispatcher(self) -> Result<Dispatcher, crate::error::StartupError> {
         // Logging is process-wide: so is whether it may carry payloads.
         crate::error::set_log_payloads(self.options.log_payloads);
+        let logs = match self.installed_logs {
+            Some((config, json)) => config.per_invocation(json).then_some(config),
+            None => {
+                let env = |name: &str| std::env::var(name).ok();
+                let config = self
+                    .logs
+                    .check(env, self.metrics.as_ref().map(Metrics::service))?;
+                config.per_invocation(false).then(|| std::sync::Arc::new(config))
+            }
+        };
         let dispatcher = Dispatcher::new(self.dependencies, self.options)?;
+        let dispatcher = match logs {
+            Some(config) => dispatcher.with_logs(config),
+            None => dispatcher,
+        };
         let dispatcher = match self.metrics {
             Some(metrics) => dispatcher.with_metrics(metrics)?,
             None => dispatcher,
@@ -351,13 +388,21 @@ impl App {
         serving
     }
 
-    async fn serve(self) -> ExitCode {
+    async fn serve(mut self) -> ExitCode {
         let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
         let env = |name: &str| std::env::var(name).ok();
-        let json = match crate::logs::LogSettings::from_env(env, on_lambda, self.options.log_payloads) {
-            Ok(settings) => {
+        let settings = crate::logs::LogSettings::from_env(env, on_lambda, self.options.log_payloads)
+            .and_then(|settings| {
+                let config = self
+                    .logs
+                    .check(env, self.metrics.as_ref().map(Metrics::service))?;
+                Ok((settings, std::sync::Arc::new(config)))
+            });
+        let json = match settings {
+            Ok((settings, config)) => {
                 let json = settings.format == crate::logs::LogFormat::Json;
-                settings.install();
+                settings.install(&config);
+                self.installed_logs = Some((config, json));
                 json
             }
             Err(error) => {

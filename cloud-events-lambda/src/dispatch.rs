@@ -53,6 +53,9 @@ pub struct Dispatcher {
     container: Arc<Container>,
     options: Options,
     metrics: Option<Metrics>,
+    /// Each invocation's log state (keys of JSON lines, held lines, the sampling draw), when
+    /// the logs need one.
+    logs: Option<Arc<crate::logs::LogConfig>>,
     #[cfg(feature = "opentelemetry")]
     traces: Option<crate::traces::Traces>,
 }
@@ -121,6 +124,7 @@ impl Dispatcher {
             container: Arc::new(container),
             options,
             metrics: None,
+            logs: None,
             #[cfg(feature = "opentelemetry")]
             traces: None,
         })
@@ -161,6 +165,12 @@ impl Dispatcher {
     /// Where the metrics go, if anywhere.
     pub fn metrics(&self) -> Option<&Metrics> {
         self.metrics.as_ref()
+    }
+
+    /// Gives each invocation its own log state, as `config` asks.
+    pub(crate) fn with_logs(mut self, config: Arc<crate::logs::LogConfig>) -> Self {
+        self.logs = Some(config);
+        self
     }
 
     /// Traces each invocation (see the [`traces`](crate::traces) module): its span, one per
@@ -413,6 +423,22 @@ impl Dispatcher {
         payload: Bytes,
         context: Context,
     ) -> (Result<serde_json::Value, DispatchError>, Vec<String>) {
+        let Some(logs) = &self.logs else {
+            return self.metered(payload, context).await;
+        };
+        let state = crate::logs::InvocationLog::begin(logs, &context);
+        crate::logs::scoped(state, self.metered(payload, context), |(answer, _)| {
+            answer.is_err()
+        })
+        .await
+    }
+
+    /// [`Dispatcher::dispatch_metered`] in the invocation's log state, if any.
+    async fn metered(
+        &self,
+        payload: Bytes,
+        context: Context,
+    ) -> (Result<serde_json::Value, DispatchError>, Vec<String>) {
         let Some(metrics) = &self.metrics else {
             if !crate::recorder::installed() {
                 return (self.answer(payload, context).await, Vec::new());
@@ -514,6 +540,9 @@ impl Dispatcher {
         let classified = std::panic::catch_unwind(AssertUnwindSafe(|| classify_event(&event)))
             .map_err(|panic| panicked("the classifier", &*panic))?;
         let classification = classified.map_err(invalid_event)?;
+        if self.logs.is_some() {
+            crate::logs::classified(classification.kind(), &event);
+        }
         Ok((event, classification))
     }
 

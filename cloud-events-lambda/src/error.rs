@@ -246,6 +246,16 @@ pub enum StartupError {
         /// What it takes.
         expected: String,
     },
+    /// [`Logs`](crate::Logs) was given a setting it does not take.
+    #[error("logs {what} is `{value}`: it takes {expected}")]
+    InvalidLogs {
+        /// The setting.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// What it takes.
+        expected: String,
+    },
     /// [`Metrics`](crate::Metrics) was given a namespace or service name CloudWatch does not
     /// take.
     #[error("metrics {what} is `{value}`: it takes {expected}")]

@@ -180,6 +180,7 @@ pub use error::{DispatchError, ErrorKind, StartupError};
 pub use inject::{Data, FromInvocation};
 pub use invocation::{DepArgs, FactoryRegistration, Invocation, Scope};
 pub use limits::Limits;
+pub use logs::{LogBuffer, Logs};
 /// The `metrics` facade handlers record with (`counter!`, `gauge!`, `histogram!`): see
 /// [`Metrics`].
 pub use metrics;

@@ -299,6 +299,10 @@ fn log_failures<'a>(
     let mut failed = 0;
     for (index, outcome) in outcomes {
         if let Err(reason) = outcome {
+            if failed == 0 {
+                // Held log lines go out ahead of the lines that say records failed.
+                crate::logs::failing();
+            }
             failed += 1;
             let id = ids.get(index).and_then(|id| id.as_deref()).unwrap_or("-");
             tracing::warn!(

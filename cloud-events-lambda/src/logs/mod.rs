@@ -1,23 +1,35 @@
 //! Logs as Lambda's logging controls ask: the format (`AWS_LAMBDA_LOG_FORMAT`), the level
-//! (`AWS_LAMBDA_LOG_LEVEL`, or `RUST_LOG` when set), and what one line carries.
+//! (`AWS_LAMBDA_LOG_LEVEL`, or `RUST_LOG` when set), and what one line carries; and what an
+//! application adds with [`Logs`]: lines held per invocation until they matter, DEBUG
+//! sampling, the keys of JSON lines.
 //!
 //! Text lines are `tracing-subscriber`'s own format. A JSON line is one object written by
-//! `serde_json`: `timestamp`, `level`, `message`, `target`, then every field of the event and
-//! of the spans it happened in as keys of their own (`lambda_runtime`'s span gives
-//! `requestId` and `xrayTraceId`; ours give `route` and `handler`), the innermost value
-//! winning. Spans' fields are kept as JSON by `tracing-subscriber`'s `JsonFields`.
+//! `serde_json` (`json_line.rs`). Each invocation's keys, draw and held lines live in a
+//! task-local scope the dispatcher opens (`invocation.rs`); held lines record their fields and
+//! are formatted only if they are written (`held.rs`); the layer that decides what is written,
+//! held or dropped (`lines.rs`) is installed only when something may be held or sampled.
+
+mod config;
+mod held;
+mod invocation;
+mod json_line;
+mod lines;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use config::LogConfig;
+pub use config::{LogBuffer, Logs};
+pub(crate) use invocation::{InvocationLog, classified, failing, scoped};
 
 use crate::error::StartupError;
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
-use std::fmt;
-use tracing::{Event, Level, Subscriber};
-use tracing_serde::fields::AsMap;
+use json_line::JsonLine;
+use lines::{Lines, Output};
+use std::sync::Arc;
+use tracing::{Dispatch, Level, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::fmt::format::{JsonFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::JsonFields;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
 /// `lambda_runtime`'s span of each invocation (it carries `requestId`), at INFO level.
@@ -26,10 +38,6 @@ const REQUEST_SPAN_TARGET: &str = "lambda_runtime::layers::trace";
 const PAYLOAD_TRACE_TARGET: &str = "lambda_runtime::layers::api_response";
 /// Where `lambda_runtime` reports a handler's panic a second time (the dispatcher logs it).
 const PANIC_TARGET: &str = "lambda_runtime::layers::panic";
-
-/// The keys a JSON line sets itself; an event's field of the same name is kept under
-/// `fields.NAME`.
-const OWN_KEYS: [&str; 4] = ["timestamp", "level", "message", "target"];
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +52,13 @@ pub(crate) enum LogFormat {
 #[derive(Debug)]
 pub(crate) struct LogSettings {
     pub(crate) format: LogFormat,
+    /// What is written (when nothing holds it).
     pub(crate) filter: Targets,
     /// Whether text lines start with a timestamp (not on Lambda: CloudWatch stamps each line).
     pub(crate) timestamps: bool,
+    /// `AWS_LAMBDA_LOG_LEVEL`: below it, Lambda drops JSON lines at the platform.
+    lambda_level: Option<LevelFilter>,
+    log_payloads: bool,
 }
 
 impl LogSettings {
@@ -73,7 +85,9 @@ impl LogSettings {
             }
         };
         let rust_log = var("RUST_LOG").filter(|value| !value.trim().is_empty());
-        let filter = match (rust_log, var("AWS_LAMBDA_LOG_LEVEL")) {
+        let lambda_level = var("AWS_LAMBDA_LOG_LEVEL");
+        let platform = lambda_level.as_deref().map(lambda_level_filter).transpose()?;
+        let filter = match (rust_log, lambda_level) {
             (Some(directives), _) => {
                 directives
                     .parse::<Targets>()
@@ -83,41 +97,124 @@ impl LogSettings {
                         expected: format!("comma-separated `level` or `target=level` directives ({error})"),
                     })?
             }
-            (None, Some(level)) => quiet_opentelemetry(Targets::new().with_default(lambda_level(&level)?)),
+            (None, Some(level)) => {
+                quiet_opentelemetry(Targets::new().with_default(lambda_level_filter(&level)?))
+            }
             (None, None) => quiet_opentelemetry(Targets::new().with_default(LevelFilter::INFO)),
         };
         Ok(Self {
             format,
             filter: guarded(filter, log_payloads),
             timestamps: !on_lambda,
+            lambda_level: platform,
+            log_payloads,
         })
     }
 
-    /// Installs the subscriber on stderr. Does nothing if the application installed one.
-    pub(crate) fn install(self) {
+    /// Installs the subscriber on stderr, then warns about settings that would make
+    /// `config`'s buffering or sampling useless. Does nothing else if the application
+    /// installed a subscriber.
+    pub(crate) fn install(self, config: &Arc<LogConfig>) {
         if self.format == LogFormat::Json {
             // The default hook writes a panic as plain text: in JSON, every line is JSON.
             std::panic::set_hook(Box::new(log_panic));
         }
-        let writer = std::io::stderr;
-        let subscriber = tracing_subscriber::registry().with(self.filter);
-        let _ = match (self.format, self.timestamps) {
-            (LogFormat::Json, _) => tracing::subscriber::set_global_default(
-                subscriber.with(
-                    tracing_subscriber::fmt::layer()
-                        .fmt_fields(JsonFields::new())
-                        .event_format(JsonLine)
-                        .with_writer(writer),
-                ),
-            ),
-            (LogFormat::Text, true) => {
-                tracing::subscriber::set_global_default(subscriber.with(text_layer().with_writer(writer)))
-            }
-            (LogFormat::Text, false) => tracing::subscriber::set_global_default(
-                subscriber.with(text_layer().without_time().with_writer(writer)),
-            ),
-        };
+        let installed =
+            tracing::dispatcher::set_global_default(self.dispatch(config, std::io::stderr)).is_ok();
+        for warning in self.warnings(config, installed) {
+            tracing::warn!(target: held::TARGET, "{warning}");
+        }
     }
+
+    /// The log writer over `writer`.
+    pub(crate) fn dispatch<W>(&self, config: &Arc<LogConfig>, writer: W) -> Dispatch
+    where
+        W: for<'a> MakeWriter<'a> + Clone + Send + Sync + 'static,
+    {
+        let json = self.format == LogFormat::Json;
+        let buffer = config.buffer;
+        if buffer.is_none() && config.sampling_rate == 0.0 {
+            let subscriber = tracing_subscriber::registry().with(self.filter.clone());
+            return match (self.format, self.timestamps) {
+                (LogFormat::Json, _) => Dispatch::new(subscriber.with(json_layer(config, writer))),
+                (LogFormat::Text, true) => Dispatch::new(subscriber.with(text_layer().with_writer(writer))),
+                (LogFormat::Text, false) => {
+                    Dispatch::new(subscriber.with(text_layer().without_time().with_writer(writer)))
+                }
+            };
+        }
+        // What is held or sampled must reach the deciding layer: the level the subscriber
+        // lets through is the most verbose of the three. A buffer holds its level and every
+        // level below it, down to TRACE (as Powertools' does).
+        let sampled = self.raised(Level::DEBUG);
+        let held = buffer.map(|buffer| (buffer.level, buffer.max_bytes, self.raised(Level::TRACE)));
+        let most = if buffer.is_some() { Level::TRACE } else { Level::DEBUG };
+        let subscriber = tracing_subscriber::registry().with(self.raised(most));
+        let inner: Box<dyn Layer<_> + Send + Sync> = match (self.format, self.timestamps) {
+            (LogFormat::Json, _) => Box::new(json_layer(config, writer.clone())),
+            (LogFormat::Text, true) => Box::new(text_layer().with_writer(writer.clone())),
+            (LogFormat::Text, false) => Box::new(text_layer().without_time().with_writer(writer.clone())),
+        };
+        Dispatch::new(subscriber.with(Lines {
+            inner,
+            written: self.filter.clone(),
+            sampled,
+            held,
+            json,
+            output: Arc::new(Output { writer, json }),
+        }))
+    }
+
+    /// The writer's filter with its default level raised to `level` (what each target's own
+    /// directive says is kept, and so are the framework's guards).
+    fn raised(&self, level: Level) -> Targets {
+        let wanted = LevelFilter::from_level(level);
+        let filter = match self.filter.default_level() {
+            Some(default) if default >= wanted => self.filter.clone(),
+            _ => self.filter.clone().with_default(wanted),
+        };
+        guarded(filter, self.log_payloads)
+    }
+
+    /// What would make buffering or sampling useless, in words that say how to fix it.
+    fn warnings(&self, config: &LogConfig, installed: bool) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !installed && (config.buffer.is_some() || config.sampling_rate > 0.0) {
+            warnings.push(
+                "the application installed its own tracing subscriber: the log buffering and sampling of `App::logs` do not apply to it".to_owned(),
+            );
+        }
+        let Some(platform) = self.lambda_level.filter(|_| self.format == LogFormat::Json) else {
+            return warnings;
+        };
+        let mut needs = Vec::new();
+        if let Some(buffer) = config.buffer.filter(|buffer| platform < buffer.level) {
+            needs.push(("log buffering holds", buffer.level));
+        }
+        if config.sampling_rate > 0.0 && platform < Level::DEBUG {
+            needs.push(("log sampling writes", Level::DEBUG));
+        }
+        for (what, level) in needs {
+            warnings.push(format!(
+                "{what} {level} lines, but AWS_LAMBDA_LOG_LEVEL is {}: Lambda drops JSON lines below it, these too; set the function's application log level (LoggingConfig.ApplicationLogLevel) to {level}",
+                platform.to_string().to_uppercase()
+            ));
+        }
+        warnings
+    }
+}
+
+fn json_layer<S, W>(config: &Arc<LogConfig>, writer: W) -> impl Layer<S> + Send + Sync
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .fmt_fields(JsonFields::new())
+        .event_format(JsonLine {
+            config: Arc::clone(config),
+        })
+        .with_writer(writer)
 }
 
 /// A panic as the default hook reports it (thread, location, message), as a log line at
@@ -142,7 +239,7 @@ where
 }
 
 /// A level as `AWS_LAMBDA_LOG_LEVEL` names it.
-fn lambda_level(value: &str) -> Result<LevelFilter, StartupError> {
+fn lambda_level_filter(value: &str) -> Result<LevelFilter, StartupError> {
     let level = match value.trim().to_ascii_uppercase().as_str() {
         "TRACE" => LevelFilter::TRACE,
         "DEBUG" => LevelFilter::DEBUG,
@@ -192,84 +289,11 @@ fn guarded(filter: Targets, log_payloads: bool) -> Targets {
     filter
 }
 
-/// Writes an event as one JSON object.
-struct JsonLine;
-
-impl<S> FormatEvent<S, JsonFields> for JsonLine
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn format_event(
-        &self,
-        context: &FmtContext<'_, S, JsonFields>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let mut fields = Map::new();
-        if let Some(scope) = context.event_scope() {
-            for span in scope.from_root() {
-                let extensions = span.extensions();
-                let Some(formatted) = extensions.get::<FormattedFields<JsonFields>>() else {
-                    continue;
-                };
-                // A span without fields has an empty string, not `{}`.
-                if let Ok(Value::Object(span_fields)) = serde_json::from_str(&formatted.fields) {
-                    fields.extend(span_fields);
-                }
-            }
-        }
-        if let Ok(Value::Object(event_fields)) = serde_json::to_value(event.field_map()) {
-            fields.extend(event_fields);
-        }
-        let message = fields.remove("message");
-        let mut timestamp = String::with_capacity(32);
-        SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
-        let line = Line {
-            timestamp: &timestamp,
-            level: event.metadata().level().as_str(),
-            message,
-            target: event.metadata().target(),
-            fields,
-        };
-        let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
-        writeln!(writer, "{text}")
-    }
-}
-
-/// One JSON log line.
-struct Line<'a> {
-    timestamp: &'a str,
-    level: &'a str,
-    message: Option<Value>,
-    target: &'a str,
-    fields: Map<String, Value>,
-}
-
-impl Serialize for Line<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("timestamp", self.timestamp)?;
-        map.serialize_entry("level", self.level)?;
-        map.serialize_entry("message", self.message.as_ref().unwrap_or(&Value::Null))?;
-        map.serialize_entry("target", self.target)?;
-        for (key, value) in &self.fields {
-            if OWN_KEYS.contains(&key.as_str()) {
-                map.serialize_entry(&format!("fields.{key}"), value)?;
-            } else {
-                map.serialize_entry(key, value)?;
-            }
-        }
-        map.end()
-    }
-}
-
 #[cfg(test)]
-mod tests {
+mod settings_tests {
     use super::*;
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
 
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    pub(super) fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
             pairs
                 .iter()
@@ -364,92 +388,5 @@ mod tests {
         assert!(verbose.filter.would_enable("books", &Level::TRACE));
         let payloads = LogSettings::from_env(env(&[("RUST_LOG", "trace")]), true, true).unwrap();
         assert!(payloads.filter.would_enable(PAYLOAD_TRACE_TARGET, &Level::TRACE));
-    }
-
-    /// Lines written to a shared buffer.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn json_lines(log: impl FnOnce()) -> Vec<Map<String, Value>> {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::registry()
-            .with(Targets::new().with_default(LevelFilter::DEBUG))
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .fmt_fields(JsonFields::new())
-                    .event_format(JsonLine)
-                    .with_writer(move || writer.clone()),
-            );
-        tracing::subscriber::with_default(subscriber, log);
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .map(|line| match serde_json::from_str(line) {
-                Ok(Value::Object(map)) => map,
-                other => panic!("not a JSON object: {line} ({other:?})"),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_json_line_flattens_the_spans_and_the_events_fields() {
-        let lines = json_lines(|| {
-            let request = tracing::info_span!(
-                "Lambda runtime invoke",
-                requestId = "req-7",
-                xrayTraceId = "Root=1-x"
-            );
-            let _request = request.enter();
-            let invocation = tracing::debug_span!("invocation", route = "aws.s3", handler = "uploaded");
-            let _invocation = invocation.enter();
-            tracing::error!(
-                errorType = "BatchFailed",
-                recordIndex = 2,
-                "1 of {} records failed",
-                3
-            );
-        });
-        let [line] = &lines[..] else { panic!("{lines:?}") };
-        assert_eq!(line["level"], "ERROR");
-        assert_eq!(line["message"], "1 of 3 records failed");
-        assert_eq!(line["requestId"], "req-7");
-        assert_eq!(line["xrayTraceId"], "Root=1-x");
-        assert_eq!(line["route"], "aws.s3");
-        assert_eq!(line["handler"], "uploaded");
-        assert_eq!(line["errorType"], "BatchFailed");
-        assert_eq!(line["recordIndex"], 2);
-        let timestamp = line["timestamp"].as_str().unwrap();
-        assert!(
-            timestamp.len() >= 20 && timestamp.ends_with('Z') && timestamp.contains('T'),
-            "{timestamp}"
-        );
-    }
-
-    #[test]
-    fn a_json_line_outside_spans_and_with_a_field_named_like_its_own_keys() {
-        let lines = json_lines(|| {
-            tracing::warn!(level = "custom", "quote \" and newline \n kept");
-            let outer = tracing::info_span!("outer", route = "outer");
-            let _outer = outer.enter();
-            tracing::info!(route = "inner", "innermost wins");
-        });
-        let [first, second] = &lines[..] else {
-            panic!("{lines:?}")
-        };
-        assert_eq!(first["level"], "WARN");
-        assert_eq!(first["fields.level"], "custom");
-        assert_eq!(first["message"], "quote \" and newline \n kept");
-        assert!(!first.contains_key("requestId"));
-        assert_eq!(second["route"], "inner");
     }
 }
