@@ -426,11 +426,28 @@ impl Dispatcher {
         let Some(logs) = &self.logs else {
             return self.metered(payload, context).await;
         };
+        if crate::logs::in_invocation() {
+            // The runtime opened the invocation's log state (its posting of the answer logs
+            // in it too).
+            let metered = self.metered(payload, context).await;
+            if metered.0.is_err() {
+                crate::logs::failed();
+            }
+            return metered;
+        }
         let state = crate::logs::InvocationLog::begin(logs, &context);
         crate::logs::scoped(state, self.metered(payload, context), |(answer, _)| {
             answer.is_err()
         })
         .await
+    }
+
+    /// The log state of the invocation `context` describes, for the Lambda runtime to run
+    /// the whole invocation in (dispatch and posting); `None` if the logs need none.
+    pub(crate) fn invocation_logs(&self, context: &Context) -> Option<crate::logs::InvocationLog> {
+        self.logs
+            .as_ref()
+            .map(|config| crate::logs::InvocationLog::begin(config, context))
     }
 
     /// [`Dispatcher::dispatch_metered`] in the invocation's log state, if any.

@@ -113,8 +113,10 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let dispatcher = Arc::clone(&self.dispatcher);
         let payload = std::mem::replace(&mut invocation.body, Bytes::from_static(b"null"));
-        Box::pin(async move {
-            let context = Context::from(&invocation.context);
+        let context = Context::from(&invocation.context);
+        // The whole invocation, posting its answer included, logs in its own log state.
+        let logs = dispatcher.invocation_logs(&context);
+        let invocation = async move {
             let answer = dispatcher.dispatch_bytes(payload, context).await;
             let posted = ANSWER
                 .scope(
@@ -129,7 +131,12 @@ where
                 traces.flush().await;
             }
             posted
-        })
+        };
+        match logs {
+            // Whether it failed, the dispatcher says inside.
+            Some(logs) => Box::pin(crate::logs::scoped(logs, invocation, |_| false)),
+            None => Box::pin(invocation),
+        }
     }
 }
 

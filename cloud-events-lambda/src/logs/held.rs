@@ -52,7 +52,7 @@ impl FieldValue {
 }
 
 /// One span of a held line: its name and its fields as the log writer formatted them.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct HeldSpan {
     pub(crate) name: &'static str,
     pub(crate) fields: String,
@@ -196,10 +196,12 @@ pub(crate) fn format_all(
 ) -> String {
     let mut out = String::with_capacity(lines.iter().map(|line| line.size * 2).sum::<usize>() + 256);
     let notice = (dropped > 0).then(|| {
+        // In the invocation's outermost span (the runtime's, with the request id).
+        let root = lines.front().and_then(|line| line.spans.first()).cloned();
         HeldLine::new(
             Level::WARN,
             TARGET,
-            Vec::new(),
+            root.into_iter().collect(),
             vec![
                 (
                     "message",

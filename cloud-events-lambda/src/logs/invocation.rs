@@ -128,6 +128,16 @@ pub(crate) fn classified(kind: Option<Kind>, event: &RawEvent) {
     });
 }
 
+/// Whether a line written now is in an invocation's log state.
+pub(crate) fn in_invocation() -> bool {
+    INVOCATION.try_with(|_| ()).is_ok()
+}
+
+/// The invocation failed: whatever it holds is written when it ends.
+pub(crate) fn failed() {
+    let _ = INVOCATION.try_with(|state| state.failed.set(true));
+}
+
 /// The invocation is failing without an ERROR line (a record of a batch failed): its held
 /// lines are written now, ahead of the lines that say so, and whatever is held after them
 /// when it ends.

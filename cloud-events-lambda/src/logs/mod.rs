@@ -19,7 +19,7 @@ mod tests;
 
 pub(crate) use config::LogConfig;
 pub use config::{LogBuffer, Logs};
-pub(crate) use invocation::{InvocationLog, classified, failing, scoped};
+pub(crate) use invocation::{InvocationLog, classified, failed, failing, in_invocation, scoped};
 
 use crate::error::StartupError;
 use json_line::JsonLine;
@@ -148,7 +148,11 @@ impl LogSettings {
         // level below it, down to TRACE (as Powertools' does).
         let sampled = self.raised(Level::DEBUG);
         let held = buffer.map(|buffer| (buffer.level, buffer.max_bytes, self.raised(Level::TRACE)));
-        let most = if buffer.is_some() { Level::TRACE } else { Level::DEBUG };
+        let most = if buffer.is_some() {
+            Level::TRACE
+        } else {
+            Level::DEBUG
+        };
         let subscriber = tracing_subscriber::registry().with(self.raised(most));
         let inner: Box<dyn Layer<_> + Send + Sync> = match (self.format, self.timestamps) {
             (LogFormat::Json, _) => Box::new(json_layer(config, writer.clone())),

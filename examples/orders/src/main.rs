@@ -10,7 +10,7 @@
 //! ```
 
 use cloud_events_lambda::events::Json;
-use cloud_events_lambda::{App, Context, Dep, on_event};
+use cloud_events_lambda::{App, Context, Dep, LogBuffer, Logs, on_event};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -66,6 +66,15 @@ async fn order_received(order: Json<Order>, ledger: Dep<Ledger>, context: Contex
     }
     let total = ledger.book(&order)?;
     tracing::info!(order = %order.id, request = %context.request_id, total, "order booked");
+    // Held for the invocation: written only if it fails (a rejected order, say), so that the
+    // orders booked alongside a failure are in the logs, and nothing is paid for otherwise.
+    tracing::debug!(
+        order = %order.id,
+        customer = %order.customer,
+        amount = order.amount,
+        currency = %order.currency,
+        "ledger updated"
+    );
     Ok(())
 }
 
@@ -74,6 +83,13 @@ async fn main() -> ExitCode {
     App::new()
         .dep(Ledger::default())
         .record_concurrency(4)
+        // DEBUG lines are held per invocation and written only when it fails; JSON lines
+        // carry `service` and the function's keys.
+        .logs(
+            Logs::new()
+                .buffer(LogBuffer::new(tracing::Level::DEBUG))
+                .service("orders"),
+        )
         // Spans of each invocation, batch and order, over OTLP/HTTP where
         // `OTEL_EXPORTER_OTLP_ENDPOINT` says (the ADOT collector layer listens on
         // http://localhost:4318); without it, nothing is traced and nothing is spent.
