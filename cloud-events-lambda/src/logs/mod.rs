@@ -98,9 +98,9 @@ impl LogSettings {
                     })?
             }
             (None, Some(level)) => {
-                quiet_opentelemetry(Targets::new().with_default(lambda_level_filter(&level)?))
+                quiet_dependencies(Targets::new().with_default(lambda_level_filter(&level)?))
             }
-            (None, None) => quiet_opentelemetry(Targets::new().with_default(LevelFilter::INFO)),
+            (None, None) => quiet_dependencies(Targets::new().with_default(LevelFilter::INFO)),
         };
         Ok(Self {
             format,
@@ -173,10 +173,16 @@ impl LogSettings {
     /// directive says is kept, and so are the framework's guards).
     fn raised(&self, level: Level) -> Targets {
         let wanted = LevelFilter::from_level(level);
-        let filter = match self.filter.default_level() {
+        let mut filter = match self.filter.default_level() {
             Some(default) if default >= wanted => self.filter.clone(),
             _ => self.filter.clone().with_default(wanted),
         };
+        // Dependencies' own chatter is not held either, unless `RUST_LOG` names them.
+        for (target, level) in QUIET {
+            if !self.filter.iter().any(|(named, _)| named == target) {
+                filter = filter.with_target(target, level);
+            }
+        }
         guarded(filter, self.log_payloads)
     }
 
@@ -262,26 +268,30 @@ fn lambda_level_filter(value: &str) -> Result<LevelFilter, StartupError> {
     Ok(level)
 }
 
-/// The filter with what the framework needs whatever it says: `lambda_runtime`'s request
-/// span is kept (so a line at any level carries its request id), its second report of a
-/// panic is dropped, and its trace of raw payloads unless payloads may be logged.
-/// OpenTelemetry's own diagnostics (a provider set, each failed export) stay out of the
-/// function's logs unless `RUST_LOG` names them: the traces module logs an export failure
-/// once, in its own words.
-fn quiet_opentelemetry(filter: Targets) -> Targets {
-    [
-        "opentelemetry",
-        "opentelemetry_sdk",
-        "opentelemetry-otlp",
-        "opentelemetry-http",
-        "opentelemetry-aws",
-    ]
-    .into_iter()
-    .fold(filter, |filter, target| {
-        filter.with_target(target, LevelFilter::OFF)
+/// What the function's own logs leave out unless `RUST_LOG` names it: OpenTelemetry's own
+/// diagnostics (a provider set, each failed export: the traces module logs an export failure
+/// once, in its own words), and the DEBUG lines of the HTTP client the runtime talks to the
+/// Runtime API with (a connection reused, each invocation), which would otherwise fill the
+/// lines held for an invocation.
+fn quiet_dependencies(filter: Targets) -> Targets {
+    QUIET.into_iter().fold(filter, |filter, (target, level)| {
+        filter.with_target(target, level)
     })
 }
 
+/// The targets [`quiet_dependencies`] quiets, and how.
+const QUIET: [(&str, LevelFilter); 6] = [
+    ("hyper_util", LevelFilter::INFO),
+    ("opentelemetry", LevelFilter::OFF),
+    ("opentelemetry_sdk", LevelFilter::OFF),
+    ("opentelemetry-otlp", LevelFilter::OFF),
+    ("opentelemetry-http", LevelFilter::OFF),
+    ("opentelemetry-aws", LevelFilter::OFF),
+];
+
+/// The filter with what the framework needs whatever it says: `lambda_runtime`'s request
+/// span is kept (so a line at any level carries its request id), its second report of a
+/// panic is dropped, and its trace of raw payloads unless payloads may be logged.
 fn guarded(filter: Targets, log_payloads: bool) -> Targets {
     let mut filter = filter.with_target(PANIC_TARGET, LevelFilter::OFF);
     if !filter.would_enable(REQUEST_SPAN_TARGET, &Level::INFO) {

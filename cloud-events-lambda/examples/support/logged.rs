@@ -1,0 +1,36 @@
+//! A handler that logs `LINES` DEBUG lines an invocation, and the dispatcher and log writer
+//! around it, with or without log buffering (`bench/RESULTS.md` section 12): shared by the
+//! `logs` bench and the `log_instructions` example.
+
+use cloud_events_lambda::{App, Dispatcher, LogBuffer, Logs, RawEvent, on_event};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many DEBUG lines the handler logs.
+pub static LINES: AtomicUsize = AtomicUsize::new(0);
+
+#[on_event("aws.s3")]
+fn chatty(_event: RawEvent) -> usize {
+    let lines = LINES.load(Ordering::Relaxed);
+    for n in 0..lines {
+        tracing::debug!(order = "ord-0001", amount = 2500, "line {n} of the invocation");
+    }
+    lines
+}
+
+/// The dispatcher and the log writer (JSON, at INFO, as Lambda's defaults with JSON), with
+/// DEBUG lines held (`buffered`) or not (`plain`), writing to nowhere.
+pub fn logged(mode: &str) -> (Dispatcher, tracing::Dispatch) {
+    let logs = match mode {
+        "plain" => Logs::new(),
+        "buffered" => Logs::new().buffer(LogBuffer::new(tracing::Level::DEBUG)),
+        other => panic!("unknown mode {other}: plain or buffered"),
+    };
+    let vars = [
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+        ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
+    ];
+    let writer = cloud_events_lambda::__private::log_writer(&vars, &logs, std::io::sink);
+    let dispatcher = App::new().logs(logs).dispatcher().expect("starts");
+    (dispatcher, writer)
+}
