@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 
 fn held_lines(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("a runtime");
     let mut group = c.benchmark_group("logs");

@@ -21,6 +21,7 @@ fn main() {
     logged::LINES.store(lines, Ordering::Relaxed);
     let (dispatcher, writer) = logged::logged(&var("MODE", "buffered"));
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("a runtime");
     tracing::dispatcher::with_default(&writer, || {
