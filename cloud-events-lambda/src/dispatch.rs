@@ -18,6 +18,7 @@ use crate::selection::{Running, Selection};
 use crate::strategy::Options;
 use bytes::Bytes;
 use cloud_events_core::{Classification, ClassifyError, RawEvent, classify_event};
+use futures_util::future::Either;
 use serde_json::value::RawValue;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -418,17 +419,28 @@ impl Dispatcher {
     ///
     /// Everything the invocation recorded is in them, also when a handler failed, panicked
     /// or ran past the deadline, and nothing is carried into the next invocation.
-    pub async fn dispatch_metered(
+    pub fn dispatch_metered(
         &self,
         payload: Bytes,
         context: Context,
+    ) -> impl Future<Output = (Result<serde_json::Value, DispatchError>, Vec<String>)> + Send + '_ {
+        // Not an `async fn`: without per-invocation logs, the future is the metered one
+        // itself, not a larger one around it that each invocation would copy.
+        match &self.logs {
+            None => Either::Left(self.metered(payload, context)),
+            Some(logs) => Either::Right(Box::pin(self.logged(logs, payload, context))),
+        }
+    }
+
+    /// [`Dispatcher::dispatch_metered`] in the invocation's log state: its own, or the one
+    /// the runtime opened around it (where the posting of the answer logs too).
+    async fn logged(
+        &self,
+        logs: &Arc<crate::logs::LogConfig>,
+        payload: Bytes,
+        context: Context,
     ) -> (Result<serde_json::Value, DispatchError>, Vec<String>) {
-        let Some(logs) = &self.logs else {
-            return self.metered(payload, context).await;
-        };
         if crate::logs::in_invocation() {
-            // The runtime opened the invocation's log state (its posting of the answer logs
-            // in it too).
             let metered = self.metered(payload, context).await;
             if metered.0.is_err() {
                 crate::logs::failed();
