@@ -388,6 +388,26 @@ impl App {
         serving
     }
 
+    /// The log writer over `writer` and the dispatcher, with the log settings of the
+    /// environment `var` reads, as [`App::run`] makes them (without installing the writer).
+    pub(crate) fn logged<W>(
+        mut self,
+        var: impl Fn(&str) -> Option<String> + Copy,
+        writer: W,
+    ) -> Result<(tracing::Dispatch, Dispatcher), crate::error::StartupError>
+    where
+        W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Clone + Send + Sync + 'static,
+    {
+        let settings = crate::logs::LogSettings::from_env(var, true, self.options.log_payloads)?;
+        let config = std::sync::Arc::new(
+            self.logs
+                .check(var, self.metrics.as_ref().map(Metrics::service))?,
+        );
+        let dispatch = settings.dispatch(&config, writer);
+        self.installed_logs = Some((config, settings.format == crate::logs::LogFormat::Json));
+        Ok((dispatch, self.dispatcher()?))
+    }
+
     async fn serve(mut self) -> ExitCode {
         let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
         let env = |name: &str| std::env::var(name).ok();

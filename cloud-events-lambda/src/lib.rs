@@ -222,9 +222,14 @@ pub mod __private {
     pub use crate::output::{handler_failed, json_answer};
     pub use crate::param::Param;
     pub use crate::per_record::deliver;
-    /// The log writer [`App::run`](crate::App::run) installs for `logs` in the environment
-    /// `vars`, writing to `writer`: for the benches.
-    pub fn log_writer<W>(vars: &[(&str, &str)], logs: &crate::Logs, writer: W) -> tracing::Dispatch
+    /// The log writer [`App::run`](crate::App::run) installs for `app` in the environment
+    /// `vars`, writing to `writer`, and the app's dispatcher sharing its log settings: for the
+    /// benches and tests.
+    pub fn logged_app<W>(
+        app: crate::App,
+        vars: &[(&str, &str)],
+        writer: W,
+    ) -> Result<(tracing::Dispatch, crate::Dispatcher), crate::StartupError>
     where
         W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Clone + Send + Sync + 'static,
     {
@@ -233,9 +238,7 @@ pub mod __private {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         };
-        let settings = crate::logs::LogSettings::from_env(var, true, false).expect("log settings");
-        let config = std::sync::Arc::new(logs.check(var, None).expect("logs"));
-        settings.dispatch(&config, writer)
+        app.logged(var, writer)
     }
     pub use crate::registry::{
         Filter, HandlerFuture, HandlerRegistration, Idempotent, Pattern, Route, decode_any,

@@ -30,7 +30,8 @@ pub fn logged(mode: &str) -> (Dispatcher, tracing::Dispatch) {
         ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
         ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
     ];
-    let writer = cloud_events_lambda::__private::log_writer(&vars, &logs, std::io::sink);
-    let dispatcher = App::new().logs(logs).dispatcher().expect("starts");
+    let (writer, dispatcher) =
+        cloud_events_lambda::__private::logged_app(App::new().logs(logs), &vars, std::io::sink)
+            .expect("starts");
     (dispatcher, writer)
 }

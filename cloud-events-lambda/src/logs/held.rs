@@ -2,9 +2,8 @@
 //! and its spans' fields, nothing formatted), the bounded buffer of them, and how they are
 //! written when they are flushed, in JSON or as text.
 
-use super::config::LogConfig;
-use super::invocation::InvocationLog;
 use super::json_line::{LineParts, rfc3339, span_fields, write_line};
+use super::keys::LineKeys;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
@@ -96,7 +95,7 @@ impl HeldLine {
     }
 
     /// The line in JSON, as it would have been written when it was logged.
-    fn json(&self, out: &mut String, config: &LogConfig, invocation: &InvocationLog) -> fmt::Result {
+    fn json(&self, out: &mut String, keys: &LineKeys<'_>) -> fmt::Result {
         let mut fields = span_fields(self.spans.iter().map(|span| span.fields.as_str()));
         fields.extend(
             self.fields
@@ -109,7 +108,7 @@ impl HeldLine {
             target: self.target,
             fields,
         };
-        write_line(out, parts, config, Some(invocation))
+        write_line(out, parts, keys)
     }
 
     /// The line as `tracing-subscriber` writes text lines (`TIME LEVEL spans: target:
@@ -183,7 +182,7 @@ impl Visit for Recorder {
 pub(crate) trait HeldOutput: Send + Sync {
     /// Writes `lines` in one write, after a line saying that `dropped` older ones were
     /// dropped (if any were).
-    fn write(&self, lines: VecDeque<HeldLine>, dropped: usize, cap: usize, invocation: &InvocationLog);
+    fn write(&self, lines: VecDeque<HeldLine>, dropped: usize, cap: usize, keys: &LineKeys<'_>);
 }
 
 /// Formats held lines in one format.
@@ -192,7 +191,7 @@ pub(crate) fn format_all(
     lines: VecDeque<HeldLine>,
     dropped: usize,
     cap: usize,
-    invocation: &InvocationLog,
+    keys: &LineKeys<'_>,
 ) -> String {
     let mut out = String::with_capacity(lines.iter().map(|line| line.size * 2).sum::<usize>() + 256);
     let notice = (dropped > 0).then(|| {
@@ -215,7 +214,7 @@ pub(crate) fn format_all(
     });
     for line in notice.iter().chain(&lines) {
         let written = if json {
-            line.json(&mut out, &invocation.config, invocation)
+            line.json(&mut out, keys)
         } else {
             line.text(&mut out)
         };
@@ -245,8 +244,8 @@ pub(crate) struct Taken {
 }
 
 impl Taken {
-    pub(crate) fn write(self, invocation: &InvocationLog) {
-        self.output.write(self.lines, self.dropped, self.cap, invocation);
+    pub(crate) fn write(self, keys: &LineKeys<'_>) {
+        self.output.write(self.lines, self.dropped, self.cap, keys);
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::config::LogConfig;
 use super::held::Held;
+use super::keys::{InvocationKeys, LineKeys};
 use crate::context::Context;
 use cloud_events_core::{Kind, RawEvent};
 use std::cell::{Cell, OnceCell, RefCell};
@@ -64,6 +65,18 @@ impl InvocationLog {
             .as_deref()
     }
 
+    /// The keys of its lines.
+    pub(crate) fn keys(&self) -> LineKeys<'_> {
+        LineKeys {
+            config: &self.config,
+            invocation: Some(InvocationKeys {
+                cold_start: self.cold_start,
+                function_arn: &self.function_arn,
+                correlation_id: self.correlation_id(),
+            }),
+        }
+    }
+
     /// Writes the held lines now.
     pub(crate) fn flush(&self) {
         let taken = match self.held.try_borrow_mut() {
@@ -73,7 +86,7 @@ impl InvocationLog {
             Err(_) => return,
         };
         if let Some(taken) = taken {
-            taken.write(self);
+            taken.write(&self.keys());
         }
     }
 

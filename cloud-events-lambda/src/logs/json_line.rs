@@ -2,21 +2,15 @@
 //! by (`coldStart`, the function's, `service`, `correlationId`, `samplingRate`), then every
 //! field of the line and of the spans it happened in, the innermost value winning.
 //!
-//! Lines written as they are logged ([`JsonLine`]) and held lines written later
-//! ([`super::held`]) are made by the same [`write_line`].
+//! Lines written as they are logged (`json_format.rs`) and held lines written later
+//! (`held.rs`) are made by the same [`write_line`].
 
-use super::config::LogConfig;
-use super::invocation::{InvocationLog, with_current};
+use super::keys::LineKeys;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
-use std::sync::Arc;
 use std::time::SystemTime;
-use tracing::{Event, Level, Subscriber};
-use tracing_serde::fields::AsMap;
-use tracing_subscriber::fmt::format::{JsonFields, Writer};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
-use tracing_subscriber::registry::LookupSpan;
+use tracing::Level;
 
 /// The keys a JSON line sets itself; a field of the same name is kept under `fields.NAME`.
 const OWN_KEYS: [&str; 12] = [
@@ -57,19 +51,14 @@ pub(crate) fn span_fields<'a>(spans: impl Iterator<Item = &'a str>) -> Map<Strin
 }
 
 /// Appends one line (and its newline) to `out`.
-pub(crate) fn write_line(
-    out: &mut String,
-    mut parts: LineParts<'_>,
-    config: &LogConfig,
-    invocation: Option<&InvocationLog>,
-) -> fmt::Result {
+pub(crate) fn write_line(out: &mut String, mut parts: LineParts<'_>, keys: &LineKeys<'_>) -> fmt::Result {
     let message = parts.fields.remove("message");
     let line = Line {
         timestamp: rfc3339(parts.at),
         level: parts.level.as_str(),
         message,
         target: parts.target,
-        keys: Keys { config, invocation },
+        keys,
         fields: parts.fields,
     };
     out.push_str(&serde_json::to_string(&line).map_err(|_| fmt::Error)?);
@@ -82,70 +71,13 @@ pub(crate) fn rfc3339(at: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-/// Writes each event as one JSON line, as it is logged.
-pub(crate) struct JsonLine {
-    pub(crate) config: Arc<LogConfig>,
-}
-
-impl<S> FormatEvent<S, JsonFields> for JsonLine
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn format_event(
-        &self,
-        context: &FmtContext<'_, S, JsonFields>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let mut fields = match context.event_scope() {
-            Some(scope) => {
-                let spans: Vec<_> = scope.from_root().collect();
-                let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
-                span_fields(
-                    extensions
-                        .iter()
-                        .filter_map(|extensions| extensions.get::<FormattedFields<JsonFields>>())
-                        .map(|formatted| formatted.fields.as_str()),
-                )
-            }
-            None => Map::new(),
-        };
-        if let Ok(Value::Object(event_fields)) = serde_json::to_value(event.field_map()) {
-            fields.extend(event_fields);
-        }
-        let parts = LineParts {
-            at: SystemTime::now(),
-            level: event.metadata().level(),
-            target: event.metadata().target(),
-            fields,
-        };
-        let mut text = String::with_capacity(256);
-        let mut parts = Some(parts);
-        let mut format = |invocation: Option<&InvocationLog>| match parts.take() {
-            Some(parts) => write_line(&mut text, parts, &self.config, invocation),
-            None => Ok(()),
-        };
-        match with_current(|invocation| format(Some(invocation))) {
-            Some(written) => written?,
-            None => format(None)?,
-        }
-        writer.write_str(&text)
-    }
-}
-
-/// The keys of a line, in the order they are written.
-struct Keys<'a> {
-    config: &'a LogConfig,
-    invocation: Option<&'a InvocationLog>,
-}
-
 /// One JSON log line.
 struct Line<'a> {
     timestamp: String,
     level: &'a str,
     message: Option<Value>,
     target: &'a str,
-    keys: Keys<'a>,
+    keys: &'a LineKeys<'a>,
     fields: Map<String, Value>,
 }
 
@@ -156,7 +88,7 @@ impl Serialize for Line<'_> {
         map.serialize_entry("level", self.level)?;
         map.serialize_entry("message", self.message.as_ref().unwrap_or(&Value::Null))?;
         map.serialize_entry("target", self.target)?;
-        let Keys { config, invocation } = self.keys;
+        let LineKeys { config, invocation } = self.keys;
         if let Some(invocation) = invocation {
             map.serialize_entry("coldStart", &invocation.cold_start)?;
         }
@@ -170,14 +102,14 @@ impl Serialize for Line<'_> {
             if let Some(size) = function.memory_size {
                 map.serialize_entry("functionMemorySize", &size)?;
             }
-            if let Some(invocation) = invocation.filter(|i| !i.function_arn.is_empty()) {
-                map.serialize_entry("functionArn", &invocation.function_arn)?;
+            if let Some(invocation) = invocation.as_ref().filter(|i| !i.function_arn.is_empty()) {
+                map.serialize_entry("functionArn", invocation.function_arn)?;
             }
         }
         if let Some(service) = &config.service {
             map.serialize_entry("service", service)?;
         }
-        if let Some(id) = invocation.and_then(InvocationLog::correlation_id) {
+        if let Some(id) = invocation.as_ref().and_then(|i| i.correlation_id) {
             map.serialize_entry("correlationId", id)?;
         }
         if config.sampling_rate > 0.0 {

@@ -10,6 +10,7 @@
 
 use super::held::{HeldLine, HeldOutput, HeldSpan, Recorder, format_all};
 use super::invocation::{InvocationLog, with_current};
+use super::keys::LineKeys;
 use std::collections::VecDeque;
 use std::io::Write as _;
 use std::sync::Arc;
@@ -46,8 +47,8 @@ impl<W> HeldOutput for Output<W>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    fn write(&self, lines: VecDeque<HeldLine>, dropped: usize, cap: usize, invocation: &InvocationLog) {
-        let text = format_all(self.json, lines, dropped, cap, invocation);
+    fn write(&self, lines: VecDeque<HeldLine>, dropped: usize, cap: usize, keys: &LineKeys<'_>) {
+        let text = format_all(self.json, lines, dropped, cap, keys);
         // As the writer's own layer does: a line that cannot be written is lost, not a panic.
         let _ = self.writer.make_writer().write_all(text.as_bytes());
     }

@@ -4,15 +4,18 @@
 //! sampling, the keys of JSON lines.
 //!
 //! Text lines are `tracing-subscriber`'s own format. A JSON line is one object written by
-//! `serde_json` (`json_line.rs`). Each invocation's keys, draw and held lines live in a
-//! task-local scope the dispatcher opens (`invocation.rs`); held lines record their fields and
-//! are formatted only if they are written (`held.rs`); the layer that decides what is written,
+//! `serde_json` (`json_line.rs`, with the keys of `keys.rs`; `json_format.rs` writes each as
+//! it is logged). Each invocation's keys, draw and held lines live in a task-local scope the
+//! runtime or the dispatcher opens (`invocation.rs`); held lines record their fields and are
+//! formatted only if they are written (`held.rs`); the layer that decides what is written,
 //! held or dropped (`lines.rs`) is installed only when something may be held or sampled.
 
 mod config;
 mod held;
 mod invocation;
+mod json_format;
 mod json_line;
+mod keys;
 mod lines;
 #[cfg(test)]
 mod tests;
@@ -22,7 +25,7 @@ pub use config::{LogBuffer, Logs};
 pub(crate) use invocation::{InvocationLog, classified, failed, failing, in_invocation, scoped};
 
 use crate::error::StartupError;
-use json_line::JsonLine;
+use json_format::JsonLine;
 use lines::{Lines, Output};
 use std::sync::Arc;
 use tracing::{Dispatch, Level, Subscriber};

@@ -57,3 +57,56 @@ fn all_good_reports_no_failures() {
     assert_eq!(code, Some(0));
     assert_eq!(response, json!({"batchItemFailures": []}));
 }
+
+/// `orders invoke` with JSON logs, as on Lambda: the same held lines.
+fn invoke_json(file: &str) -> Vec<Value> {
+    let output = Command::new(env!("CARGO_BIN_EXE_orders"))
+        .args(["invoke", file])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("RUST_LOG")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "DEBUG")
+        .output()
+        .expect("orders runs");
+    String::from_utf8(output.stderr)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+#[test]
+fn the_command_line_holds_debug_lines_as_lambda_does() {
+    let held = |lines: &[Value]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|line| line["message"] == "ledger updated")
+            .map(|line| line["order"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Every order booked: what was held is dropped.
+    let good = invoke_json("events/standard-all-good.json");
+    assert!(held(&good).is_empty(), "{good:#?}");
+    assert_eq!(
+        good.iter()
+            .filter(|line| line["message"] == "order booked")
+            .count(),
+        2
+    );
+    // Rejected messages: the booked orders' lines are written, before the rejections.
+    let mixed = invoke_json("events/standard-mixed.json");
+    let mut orders = held(&mixed);
+    orders.sort();
+    assert_eq!(orders, ["ord-0001", "ord-0004"], "{mixed:#?}");
+    let last_held = mixed
+        .iter()
+        .rposition(|line| line["message"] == "ledger updated")
+        .unwrap();
+    let first_rejection = mixed
+        .iter()
+        .position(|line| line["message"].as_str().unwrap().starts_with("record failed"))
+        .unwrap();
+    assert!(last_held < first_rejection, "{mixed:#?}");
+    assert!(mixed.iter().all(|line| line["service"] == "orders"));
+}

@@ -284,3 +284,42 @@ fn cargo_lambdas_emulator_gets_the_keys_and_held_lines_of_the_failing_invocation
     held.sort();
     assert_eq!(held, ["ord-2-0", "ord-2-1"], "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_up_warns_once_when_lambda_would_drop_the_held_lines() {
+    let outcome = serve(
+        vec![
+            Invocation::new("req-1", &batch(1, 2, true)),
+            Invocation::new("req-2", &batch(2, 2, true)),
+        ],
+        Run {
+            env: env(&[
+                ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+                ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
+                ("RUST_LOG", ""),
+            ]),
+            ..Run::new(ORDERS)
+        },
+    )
+    .await;
+    assert_eq!(outcome.answers.len(), 2, "{}", outcome.stderr);
+    let lines = json_lines(&outcome.stderr);
+    let warnings: Vec<_> = lines
+        .iter()
+        .filter(|line| {
+            line["level"] == "WARN"
+                && line["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("AWS_LAMBDA_LOG_LEVEL is INFO")
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", outcome.stderr);
+    assert!(
+        !warnings[0].contains_key("requestId"),
+        "at start-up: {:?}",
+        warnings[0]
+    );
+    // The held lines are still written (Lambda would drop them at the platform).
+    assert_eq!(debug_orders(&of(&lines, "req-1")).len(), 2);
+}
