@@ -12,6 +12,7 @@ use cloud_events_lambda::{Context, Kind};
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
+use tracing::Instrument;
 
 fn held_lines(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -26,8 +27,8 @@ fn held_lines(c: &mut Criterion) {
                 logged::LINES.store(lines, Ordering::Relaxed);
                 tracing::dispatcher::with_default(&writer, || {
                     b.iter(|| {
-                        let answer = runtime
-                            .block_on(dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "bench")));
+                        let invocation = dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "bench"));
+                        let answer = runtime.block_on(invocation.instrument(logged::request_span(1)));
                         black_box(answer).expect("answered")
                     });
                 });

@@ -13,6 +13,7 @@ mod logged;
 use cloud_events_lambda::{Context, Kind};
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
+use tracing::Instrument;
 
 fn main() {
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
@@ -26,7 +27,8 @@ fn main() {
         .expect("a runtime");
     tracing::dispatcher::with_default(&writer, || {
         for n in 0..runs {
-            let answer = runtime.block_on(dispatcher.dispatch(Kind::S3.sample(), Context::local(n, "bench")));
+            let invocation = dispatcher.dispatch(Kind::S3.sample(), Context::local(n, "bench"));
+            let answer = runtime.block_on(invocation.instrument(logged::request_span(n)));
             assert_eq!(black_box(answer).expect("answered"), lines);
         }
     });

@@ -23,8 +23,9 @@ pub struct App {
     options: Options,
     metrics: Option<Metrics>,
     logs: crate::Logs,
-    /// The logs as [`App::run`] installed them, and whether their lines are JSON.
-    installed_logs: Option<(std::sync::Arc<crate::logs::LogConfig>, bool)>,
+    /// Set once [`App::run`] installed its log writer: the log settings each invocation's
+    /// state needs, if the writer needs one (JSON keys, held or sampled lines).
+    installed_logs: Option<Option<std::sync::Arc<crate::logs::LogConfig>>>,
     #[cfg(feature = "opentelemetry")]
     traces: Option<Result<crate::traces::Traces, crate::traces::TracesError>>,
 }
@@ -334,13 +335,14 @@ impl App {
         // Logging is process-wide: so is whether it may carry payloads.
         crate::error::set_log_payloads(self.options.log_payloads);
         let logs = match self.installed_logs {
-            Some((config, json)) => config.per_invocation(json).then_some(config),
+            Some(logs) => logs,
             None => {
+                // No log writer of ours: nothing would read an invocation's log state. The
+                // settings are checked all the same.
                 let env = |name: &str| std::env::var(name).ok();
-                let config = self
-                    .logs
+                self.logs
                     .check(env, self.metrics.as_ref().map(Metrics::service))?;
-                config.per_invocation(false).then(|| std::sync::Arc::new(config))
+                None
             }
         };
         let dispatcher = Dispatcher::new(self.dependencies, self.options)?;
@@ -404,7 +406,8 @@ impl App {
                 .check(var, self.metrics.as_ref().map(Metrics::service))?,
         );
         let dispatch = settings.dispatch(&config, writer);
-        self.installed_logs = Some((config, settings.format == crate::logs::LogFormat::Json));
+        let json = settings.format == crate::logs::LogFormat::Json;
+        self.installed_logs = Some(config.per_invocation(json).then_some(config));
         Ok((dispatch, self.dispatcher()?))
     }
 
@@ -421,8 +424,9 @@ impl App {
         let json = match settings {
             Ok((settings, config)) => {
                 let json = settings.format == crate::logs::LogFormat::Json;
-                settings.install(&config);
-                self.installed_logs = Some((config, json));
+                // An application's own subscriber reads no invocation's log state.
+                let installed = settings.install(&config);
+                self.installed_logs = Some((installed && config.per_invocation(json)).then_some(config));
                 json
             }
             Err(error) => {

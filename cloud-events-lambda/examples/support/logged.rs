@@ -17,6 +17,15 @@ fn chatty(_event: RawEvent) -> usize {
     lines
 }
 
+/// The span `lambda_runtime` opens around each invocation (its fields on every line).
+pub fn request_span(n: usize) -> tracing::Span {
+    tracing::info_span!(
+        "Lambda runtime invoke",
+        requestId = format!("8f5a1a8e-2d64-4c3b-9a7e-{n:012}").as_str(),
+        xrayTraceId = "Root=1-6b117d44-2dfacc3aa375f3b25dd16860;Parent=ae0c565966d9923e;Sampled=1"
+    )
+}
+
 /// The dispatcher and the log writer (JSON, at INFO, as Lambda's defaults with JSON), with
 /// DEBUG lines held (`buffered`) or not (`plain`), writing to nowhere.
 pub fn logged(mode: &str) -> (Dispatcher, tracing::Dispatch) {

@@ -54,7 +54,8 @@ impl FieldValue {
 #[derive(Debug, Clone)]
 pub(crate) struct HeldSpan {
     pub(crate) name: &'static str,
-    pub(crate) fields: String,
+    /// Shared with the span and the other lines held in it.
+    pub(crate) fields: Arc<str>,
 }
 
 /// A line held for its invocation.
@@ -96,7 +97,7 @@ impl HeldLine {
 
     /// The line in JSON, as it would have been written when it was logged.
     fn json(&self, out: &mut String, keys: &LineKeys<'_>) -> fmt::Result {
-        let mut fields = span_fields(self.spans.iter().map(|span| span.fields.as_str()));
+        let mut fields = span_fields(self.spans.iter().map(|span| &*span.fields));
         fields.extend(
             self.fields
                 .iter()
@@ -282,12 +283,5 @@ impl Held {
         };
         self.bytes = 0;
         Some(taken)
-    }
-
-    /// Drops every held line.
-    pub(crate) fn drop_all(&mut self) {
-        self.lines.clear();
-        self.bytes = 0;
-        self.dropped = 0;
     }
 }

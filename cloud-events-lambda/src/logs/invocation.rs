@@ -58,11 +58,15 @@ impl InvocationLog {
         if let Some(known) = self.correlation_id.get() {
             return known.as_deref();
         }
-        let event = self.event.try_borrow().ok()?;
-        let (kind, event) = event.as_ref()?;
-        self.correlation_id
-            .get_or_init(|| self.config.correlation_id(*kind, event.json()))
-            .as_deref()
+        // A line written while the id is read (by a panic in the reading, say) goes without.
+        let event = self.event.try_borrow_mut().ok()?.take()?;
+        let (kind, event) = event;
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.config.correlation_id(kind, event.json())
+        }))
+        .ok()
+        .flatten();
+        self.correlation_id.get_or_init(|| read).as_deref()
     }
 
     /// The keys of its lines.
@@ -90,12 +94,11 @@ impl InvocationLog {
         }
     }
 
-    /// The invocation ended: its held lines are written if it failed, dropped otherwise.
+    /// The invocation ended: its held lines are written if it failed.
     fn end(&self, failed: bool) {
+        // Otherwise what it held goes with its state, right after.
         if failed || self.failed.get() {
             self.flush();
-        } else if let Ok(mut held) = self.held.try_borrow_mut() {
-            held.drop_all();
         }
     }
 }

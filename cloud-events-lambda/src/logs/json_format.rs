@@ -3,7 +3,7 @@
 
 use super::config::LogConfig;
 use super::invocation::with_current;
-use super::json_line::{LineParts, span_fields, write_line};
+use super::json_line::{LineParts, merge_span_fields, write_line};
 use super::keys::LineKeys;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -30,19 +30,15 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let mut fields = match context.event_scope() {
-            Some(scope) => {
-                let spans: Vec<_> = scope.from_root().collect();
-                let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
-                span_fields(
-                    extensions
-                        .iter()
-                        .filter_map(|extensions| extensions.get::<FormattedFields<JsonFields>>())
-                        .map(|formatted| formatted.fields.as_str()),
-                )
+        let mut fields = Map::new();
+        if let Some(scope) = context.event_scope() {
+            for span in scope.from_root() {
+                let extensions = span.extensions();
+                if let Some(formatted) = extensions.get::<FormattedFields<JsonFields>>() {
+                    merge_span_fields(&mut fields, &formatted.fields);
+                }
             }
-            None => Map::new(),
-        };
+        }
         if let Ok(Value::Object(event_fields)) = serde_json::to_value(event.field_map()) {
             fields.extend(event_fields);
         }

@@ -42,12 +42,17 @@ pub(crate) struct LineParts<'a> {
 pub(crate) fn span_fields<'a>(spans: impl Iterator<Item = &'a str>) -> Map<String, Value> {
     let mut fields = Map::new();
     for formatted in spans {
-        // A span without fields has an empty string, not `{}`.
-        if let Ok(Value::Object(span_fields)) = serde_json::from_str(formatted) {
-            fields.extend(span_fields);
-        }
+        merge_span_fields(&mut fields, formatted);
     }
     fields
+}
+
+/// Merges one span's fields into `fields`, over what is there.
+pub(crate) fn merge_span_fields(fields: &mut Map<String, Value>, formatted: &str) {
+    // A span without fields has an empty string, not `{}`.
+    if let Ok(Value::Object(span_fields)) = serde_json::from_str(formatted) {
+        fields.extend(span_fields);
+    }
 }
 
 /// Appends one line (and its newline) to `out`.

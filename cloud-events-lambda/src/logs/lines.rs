@@ -37,6 +37,9 @@ pub(crate) struct Lines<S> {
     pub(crate) output: Arc<dyn HeldOutput>,
 }
 
+/// A span's formatted fields, shared by the lines held in it.
+struct SharedFields(Arc<str>);
+
 /// Where held lines are written: the writer's output, in its format.
 pub(crate) struct Output<W> {
     pub(crate) writer: W,
@@ -64,16 +67,19 @@ where
         let level = *metadata.level();
         if level == Level::ERROR {
             invocation.flush();
-            return true;
+            return self.written.would_enable(metadata.target(), &level);
         }
         if invocation.sampled && self.sampled.would_enable(metadata.target(), &level) {
             return true;
         }
+        // At or below the buffer's level, a line is held or dropped: never written as it is
+        // logged, whatever the writer's level.
         if let Some((held_level, cap, held)) = &self.held
             && level >= *held_level
-            && held.would_enable(metadata.target(), &level)
         {
-            self.hold(invocation, event, context, *cap);
+            if held.would_enable(metadata.target(), &level) {
+                self.hold(invocation, event, context, *cap);
+            }
             return false;
         }
         self.written.would_enable(metadata.target(), &level)
@@ -87,7 +93,10 @@ where
                     .from_root()
                     .map(|span| HeldSpan {
                         name: span.name(),
-                        fields: self.span_fields(&span),
+                        fields: span.extensions().get::<SharedFields>().map_or_else(
+                            || Arc::from(self.span_fields(&span)),
+                            |shared| Arc::clone(&shared.0),
+                        ),
                     })
                     .collect()
             })
@@ -98,6 +107,15 @@ where
         let line = HeldLine::new(*metadata.level(), metadata.target(), spans, recorder.0);
         if let Ok(mut held) = invocation.held.try_borrow_mut() {
             held.hold(line, cap, &self.output);
+        }
+    }
+
+    /// Keeps the span's fields, as the writer formatted them, where every line held in it
+    /// shares them rather than copying them.
+    fn share_fields(&self, id: &Id, context: &Context<'_, S>) {
+        if let Some(span) = context.span(id) {
+            let shared = SharedFields(Arc::from(self.span_fields(&span)));
+            span.extensions_mut().replace(shared);
         }
     }
 
@@ -146,10 +164,12 @@ where
         self.inner.enabled(metadata, context)
     }
     fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
-        self.inner.on_new_span(attributes, id, context);
+        self.inner.on_new_span(attributes, id, context.clone());
+        self.share_fields(id, &context);
     }
     fn on_record(&self, span: &Id, values: &Record<'_>, context: Context<'_, S>) {
-        self.inner.on_record(span, values, context);
+        self.inner.on_record(span, values, context.clone());
+        self.share_fields(span, &context);
     }
     fn on_follows_from(&self, span: &Id, follows: &Id, context: Context<'_, S>) {
         self.inner.on_follows_from(span, follows, context);

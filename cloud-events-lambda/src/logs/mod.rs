@@ -90,7 +90,7 @@ impl LogSettings {
         let rust_log = var("RUST_LOG").filter(|value| !value.trim().is_empty());
         let lambda_level = var("AWS_LAMBDA_LOG_LEVEL");
         let platform = lambda_level.as_deref().map(lambda_level_filter).transpose()?;
-        let filter = match (rust_log, lambda_level) {
+        let filter = match (rust_log, platform) {
             (Some(directives), _) => {
                 directives
                     .parse::<Targets>()
@@ -100,9 +100,7 @@ impl LogSettings {
                         expected: format!("comma-separated `level` or `target=level` directives ({error})"),
                     })?
             }
-            (None, Some(level)) => {
-                quiet_dependencies(Targets::new().with_default(lambda_level_filter(&level)?))
-            }
+            (None, Some(level)) => quiet_dependencies(Targets::new().with_default(level)),
             (None, None) => quiet_dependencies(Targets::new().with_default(LevelFilter::INFO)),
         };
         Ok(Self {
@@ -117,7 +115,7 @@ impl LogSettings {
     /// Installs the subscriber on stderr, then warns about settings that would make
     /// `config`'s buffering or sampling useless. Does nothing else if the application
     /// installed a subscriber.
-    pub(crate) fn install(self, config: &Arc<LogConfig>) {
+    pub(crate) fn install(self, config: &Arc<LogConfig>) -> bool {
         if self.format == LogFormat::Json {
             // The default hook writes a panic as plain text: in JSON, every line is JSON.
             std::panic::set_hook(Box::new(log_panic));
@@ -127,6 +125,7 @@ impl LogSettings {
         for warning in self.warnings(config, installed) {
             tracing::warn!(target: held::TARGET, "{warning}");
         }
+        installed
     }
 
     /// The log writer over `writer`.
@@ -149,8 +148,8 @@ impl LogSettings {
         // What is held or sampled must reach the deciding layer: the level the subscriber
         // lets through is the most verbose of the three. A buffer holds its level and every
         // level below it, down to TRACE (as Powertools' does).
-        let sampled = self.raised(Level::DEBUG);
-        let held = buffer.map(|buffer| (buffer.level, buffer.max_bytes, self.raised(Level::TRACE)));
+        let sampled = self.held_or_sampled(Level::DEBUG);
+        let held = buffer.map(|buffer| (buffer.level, buffer.max_bytes, self.held_or_sampled(Level::TRACE)));
         let most = if buffer.is_some() {
             Level::TRACE
         } else {
@@ -176,17 +175,23 @@ impl LogSettings {
     /// directive says is kept, and so are the framework's guards).
     fn raised(&self, level: Level) -> Targets {
         let wanted = LevelFilter::from_level(level);
-        let mut filter = match self.filter.default_level() {
+        let filter = match self.filter.default_level() {
             Some(default) if default >= wanted => self.filter.clone(),
             _ => self.filter.clone().with_default(wanted),
         };
-        // Dependencies' own chatter is not held either, unless `RUST_LOG` names them.
-        for (target, level) in QUIET {
-            if !self.filter.iter().any(|(named, _)| named == target) {
-                filter = filter.with_target(target, level);
+        guarded(filter, self.log_payloads)
+    }
+
+    /// What is held, or written in a sampled invocation: the lines of `level` and above (in
+    /// verbosity), except dependencies' own chatter, unless `RUST_LOG` names them.
+    fn held_or_sampled(&self, level: Level) -> Targets {
+        let mut filter = self.raised(level);
+        for (target, level) in QUIET.iter().chain(&HELD_QUIET) {
+            if !self.filter.iter().any(|(named, _)| named == *target) {
+                filter = filter.with_target(*target, *level);
             }
         }
-        guarded(filter, self.log_payloads)
+        filter
     }
 
     /// What would make buffering or sampling useless, in words that say how to fix it.
@@ -281,6 +286,19 @@ fn quiet_dependencies(filter: Targets) -> Targets {
         filter.with_target(target, level)
     })
 }
+
+/// What is not held nor written in sampled invocations either, unless `RUST_LOG` names it:
+/// the DEBUG and TRACE lines of the HTTP, TLS and AWS SDK stacks (a connection pooled, a
+/// request signed: dozens a request), which would push the application's own lines out of
+/// an invocation's buffer.
+const HELD_QUIET: [(&str, LevelFilter); 6] = [
+    ("hyper", LevelFilter::INFO),
+    ("h2", LevelFilter::INFO),
+    ("rustls", LevelFilter::INFO),
+    ("aws_smithy", LevelFilter::INFO),
+    ("aws_config", LevelFilter::INFO),
+    ("aws_sdk", LevelFilter::INFO),
+];
 
 /// The targets [`quiet_dependencies`] quiets, and how.
 const QUIET: [(&str, LevelFilter); 6] = [

@@ -502,3 +502,38 @@ fn a_json_line_outside_spans_and_with_a_field_named_like_its_own_keys() {
     assert!(!first.contains_key("requestId"));
     assert_eq!(second["route"], "inner");
 }
+
+#[test]
+fn rust_log_keeps_deciding_what_is_written_when_lines_are_held() {
+    // `RUST_LOG` asks for OpenTelemetry's warnings and the HTTP client's DEBUG lines: holding
+    // others' lines takes none of them away.
+    let logger = Logger::new(
+        &[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("RUST_LOG", "debug")],
+        buffered(),
+    );
+    logger.run(async {
+        tracing::warn!(target: "opentelemetry_sdk", "otel warning");
+        tracing::debug!(target: "hyper_util::client", "pool debug");
+        logger
+            .invocation(1, async {
+                // In an invocation, at or below the buffer's level: held or dropped, never
+                // written as logged (the HTTP client's are not held).
+                tracing::debug!(target: "hyper_util::client", "pool debug in an invocation");
+                tracing::debug!("held, dropped");
+                false
+            })
+            .await;
+    });
+    assert_eq!(logger.out.messages(), ["otel warning", "pool debug"]);
+    // `RUST_LOG` names one target only: an ERROR line of another is not written, held or not.
+    let narrow = Logger::new(
+        &[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("RUST_LOG", "books=trace")],
+        buffered(),
+    );
+    narrow.run(narrow.invocation(1, async {
+        tracing::error!(target: "elsewhere", "not asked for");
+        tracing::error!(target: "books", "asked for");
+        false
+    }));
+    assert_eq!(narrow.out.messages(), ["asked for"]);
+}

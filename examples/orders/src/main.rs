@@ -83,8 +83,9 @@ async fn main() -> ExitCode {
     App::new()
         .dep(Ledger::default())
         .record_concurrency(4)
-        // DEBUG lines are held per invocation and written only when it fails; JSON lines
-        // carry `service` and the function's keys.
+        // DEBUG lines are held per invocation and written only when it fails (with JSON logs
+        // on Lambda, set the function's application log level to DEBUG, or Lambda drops
+        // them: the start-up says so); JSON lines carry `service` and the function's keys.
         .logs(
             Logs::new()
                 .buffer(LogBuffer::new(tracing::Level::DEBUG))
