@@ -18,6 +18,21 @@ use std::time::{Duration, Instant};
 /// The version the tests are written against.
 pub const VERSION: &str = "1.9.2";
 
+/// [`find_or_install`] in the scratch folder `dir` (made if need be), or `None` after saying
+/// on stderr that the test is skipped and why.
+pub fn find_or_skip(dir: &Path) -> Option<PathBuf> {
+    let found = std::fs::create_dir_all(dir)
+        .map_err(|error| format!("no scratch folder {}: {error}", dir.display()))
+        .and_then(|()| find_or_install(dir));
+    match found {
+        Ok(binary) => Some(binary),
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
 /// The `cargo-lambda` binary: `$CARGO_LAMBDA`, else `cargo-lambda` on `PATH`, else installed
 /// with pip into a virtual environment under `dir` (kept for the next run). `Err` says why
 /// it cannot be had.
