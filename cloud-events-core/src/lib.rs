@@ -36,6 +36,8 @@ pub mod cloudevent;
 #[cfg(feature = "events")]
 mod correlation_id;
 #[cfg(feature = "events")]
+mod decode;
+#[cfg(feature = "events")]
 pub mod events;
 #[cfg(feature = "events")]
 mod markers;

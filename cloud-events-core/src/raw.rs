@@ -205,19 +205,16 @@ impl RawEvent {
     /// ```
     pub fn decode_json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
         // The fast path; only a failure pays for a second pass that tracks where it failed.
-        if let Ok(value) = serde_json::from_str(self.json()) {
+        if let Some(value) = crate::decode::fast(self.json()) {
             // serde_json read every byte of it, by JSON's grammar.
             self.read_whole();
             return Ok(value);
         }
-        let mut deserializer = serde_json::Deserializer::from_str(self.json());
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            DecodeError::new::<T>(if path == "." {
-                inner.to_string()
+        crate::decode::with_path(self.json()).map_err(|e| {
+            DecodeError::new::<T>(if e.path == "." {
+                e.error.to_string()
             } else {
-                format!("at `{path}`: {inner}")
+                format!("at `{}`: {}", e.path, e.error)
             })
         })
     }

@@ -44,7 +44,9 @@
 //! `testing` adds the `testing` module, to dispatch events to an application's handlers in its tests.
 //! `idempotency` (off by default) lets handlers be marked `idempotent` (run once per key; the
 //! `idempotency` module, with an in-memory store); `idempotency-dynamodb` adds its DynamoDB
-//! store, on the AWS SDK for Rust.
+//! store, on the AWS SDK for Rust. `simd` (off by default) decodes events of 8 KiB or more with
+//! sonic-rs's SIMD parser wherever it gives serde_json's answer: the same answers and errors,
+//! faster on large strings (the README's Performance section says when it pays).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The crate's map. An event's data path, in the order it flows: `runtime.rs` (Lambda) or

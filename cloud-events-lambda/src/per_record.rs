@@ -5,7 +5,7 @@ use crate::error::{DispatchError, ErrorKind, panic_text};
 use crate::invocation::Invocation;
 use crate::routed::{BatchMeta, NOT_PROCESSED, Outcome};
 use base64::Engine;
-use cloud_events_core::batch::{Batch, BatchOrder, BatchReport, Delivery};
+use cloud_events_core::batch::{Batch, BatchOrder, BatchRecord, BatchReport, Delivery};
 use cloud_events_core::events::{DecodeError, RawEvent};
 use futures_util::{FutureExt, StreamExt};
 use serde::Serialize;
@@ -89,8 +89,11 @@ pub(crate) trait Records<'a>: Send {
     }
 }
 
+/// A batch's records, each taken out of the batch's own vector when it runs (a second
+/// vector of them would double a big batch's transient memory), with whether it was.
 pub(crate) struct Pending<'f, E, F> {
-    records: Vec<Option<Result<E, String>>>,
+    records: Vec<BatchRecord<E>>,
+    taken: Vec<bool>,
     call: &'f F,
 }
 
@@ -101,10 +104,13 @@ where
     Fut: Future<Output = Result<Value, DispatchError>> + Send + 'a,
 {
     fn take(&mut self, index: usize) -> Result<Call<'a>, String> {
-        match self.records.get_mut(index).and_then(Option::take) {
-            Some(Ok(record)) => Ok(Box::pin((self.call)(record))),
-            Some(Err(reason)) => Err(reason),
-            None => Err(format!("record {index} was run twice")),
+        match self.taken.get_mut(index) {
+            Some(taken) if !*taken => *taken = true,
+            _ => return Err(format!("record {index} was run twice")),
+        }
+        match std::mem::replace(&mut self.records[index].record, Err(String::new())) {
+            Ok(record) => Ok(Box::pin((self.call)(record))),
+            Err(reason) => Err(reason),
         }
     }
 }
@@ -147,25 +153,21 @@ pub(crate) fn delivery<E>(
 /// A batch's records, each waiting for its call, and what its answer needs.
 pub(crate) fn pending<E, F>(batch: Batch<E>, call: &F) -> (BatchMeta, Pending<'_, E, F>) {
     let Batch {
-        records,
+        mut records,
         report,
         order,
     } = batch;
-    let mut meta = BatchMeta {
-        ids: Vec::with_capacity(records.len()),
-        data: Vec::with_capacity(records.len()),
+    let meta = BatchMeta {
+        ids: records.iter_mut().map(|record| record.id.take()).collect(),
+        data: records.iter_mut().map(|record| record.data.take()).collect(),
         report,
         order,
     };
-    let mut pending = Pending {
-        records: Vec::with_capacity(records.len()),
+    let pending = Pending {
+        taken: vec![false; records.len()],
+        records,
         call,
     };
-    for record in records {
-        meta.ids.push(record.id);
-        meta.data.push(record.data);
-        pending.records.push(Some(record.record));
-    }
     (meta, pending)
 }
 

@@ -62,12 +62,17 @@ static UNITS: LazyLock<RwLock<HashMap<KeyName, Unit>>> = LazyLock::new(Default::
 /// Runs `work` as one invocation's scope and returns, with its output, every series it
 /// recorded, then those recorded outside any invocation since the last one ended. The
 /// built-in metrics are recorded in it only if `builtin`.
-pub(crate) async fn measured<F: Future>(work: F, builtin: bool) -> (F::Output, Vec<Series>) {
+///
+/// Not an `async fn`: one would hold `work` twice (as its argument, and moved into the scope
+/// it awaits), doubling the future every invocation carries (6.3 KB instead of 3.1 KB, for
+/// each invocation in flight under `AWS_LAMBDA_MAX_CONCURRENCY`).
+pub(crate) fn measured<F: Future>(work: F, builtin: bool) -> impl Future<Output = (F::Output, Vec<Series>)> {
     let scope = Arc::new(Scope::new(builtin));
-    let output = CURRENT.scope(Arc::clone(&scope), work).await;
-    let mut series = scope.close();
-    series.extend(PROCESS.drain());
-    (output, series)
+    futures_util::FutureExt::map(CURRENT.scope(Arc::clone(&scope), work), move |output| {
+        let mut series = scope.close();
+        series.extend(PROCESS.drain());
+        (output, series)
+    })
 }
 
 /// Whether the running invocation records the built-in metrics: false outside invocations

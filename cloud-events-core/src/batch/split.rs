@@ -37,19 +37,18 @@ pub(crate) type Identity = (Option<String>, bool);
 pub(crate) fn decode_record<R: DeserializeOwned>(raw: &str) -> Result<R, String> {
     let decoded = std::panic::catch_unwind(|| {
         // The fast path; only a failure pays for a second pass that tracks where it failed.
-        if let Ok(record) = serde_json::from_str::<R>(raw) {
+        if let Some(record) = crate::decode::fast::<R>(raw) {
             return Ok(record);
         }
-        let mut deserializer = serde_json::Deserializer::from_str(raw);
-        serde_path_to_error::deserialize::<_, R>(&mut deserializer)
+        crate::decode::with_path::<R>(raw)
     });
     match decoded {
         Ok(Ok(record)) => Ok(record),
         Ok(Err(e)) => Err(format!(
             "record does not decode into {}: at `{}`: {}",
             short_name::<R>(),
-            e.path(),
-            e.inner()
+            e.path,
+            e.error
         )),
         Err(_) => Err(format!("decoding the record into {} panicked", short_name::<R>())),
     }
@@ -273,36 +272,38 @@ fn decode_whole<R: DeserializeOwned>(
     shape: BatchShape,
     identity: fn(&R) -> Identity,
 ) -> Option<Delivery<R>> {
+    // Each record becomes a `BatchRecord` as it is decoded: one vector of records, not a
+    // second one converted from the first (a batch's transient memory decides whether the
+    // allocator keeps its pages for the next invocation).
+    let fifo = std::cell::Cell::new(false);
     let reader = WholeBatch {
         layout: shape.layout,
         limit: event.record_limit(),
-        records: PhantomData,
-    };
-    // `aws_lambda_events` panics on some values (fractional millisecond timestamps): such a
-    // batch goes to the record-by-record path, where the panic fails one record.
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut deserializer = serde_json::Deserializer::from_str(event.json());
-        let records = reader.deserialize(&mut deserializer)?;
-        deserializer.end().map(|()| records)
-    }));
-    let records: Vec<R> = decoded.ok()?.ok()??;
-    // serde_json read every byte of it, by JSON's grammar.
-    event.read_whole();
-    let mut fifo = false;
-    let records = records
-        .into_iter()
-        .map(|record| {
+        wrap: |record: R| {
             let (id, in_fifo) = identity(&record);
-            fifo |= in_fifo;
+            fifo.set(fifo.get() | in_fifo);
             BatchRecord {
                 id,
                 record: Ok(record),
                 data: None,
             }
-        })
-        .collect();
+        },
+        records: PhantomData,
+    };
+    // `aws_lambda_events` panics on some values (fractional millisecond timestamps): such a
+    // batch goes to the record-by-record path, where the panic fails one record.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::decode::seeded(event.json(), reader)
+    }));
+    let records = decoded.ok()?.ok()??;
+    // serde_json read every byte of it, by JSON's grammar.
+    event.read_whole();
     // An SQS FIFO queue's records are ordered within their message group.
-    let order = if fifo { BatchOrder::InOrder } else { shape.order };
+    let order = if fifo.get() {
+        BatchOrder::InOrder
+    } else {
+        shape.order
+    };
     Some(Delivery::Records(Batch {
         records,
         report: shape.report,
@@ -317,44 +318,54 @@ pub(crate) fn decode_all<R: DeserializeOwned>(json: &str, layout: Layout) -> Opt
     let reader = WholeBatch {
         layout,
         limit: usize::MAX,
+        wrap: |record: R| record,
         records: PhantomData,
     };
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let records = reader.deserialize(&mut deserializer).ok()??;
-    deserializer.end().ok().map(|()| records)
+    crate::decode::seeded(json, reader).ok()?
 }
 
 /// Reads an event's records of type `R` where its layout keeps them (a later member of the
-/// same name wins, as in a map), skipping the rest; `None` if they are not there.
-struct WholeBatch<R> {
+/// same name wins, as in a map), skipping the rest, each turned into a `T` by `wrap` as it is
+/// read; `None` if they are not there.
+struct WholeBatch<R, W> {
     layout: Layout,
     limit: usize,
+    wrap: W,
     records: PhantomData<R>,
 }
 
-impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for WholeBatch<R> {
-    type Value = Option<Vec<R>>;
+impl<R, W: Copy> Clone for WholeBatch<R, W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R, W: Copy> Copy for WholeBatch<R, W> {}
+
+impl<'de, R: DeserializeOwned, T, W: Fn(R) -> T + Copy> DeserializeSeed<'de> for WholeBatch<R, W> {
+    type Value = Option<Vec<T>>;
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de, R: DeserializeOwned> Visitor<'de> for WholeBatch<R> {
-    type Value = Option<Vec<R>>;
+impl<'de, R: DeserializeOwned, T, W: Fn(R) -> T + Copy> Visitor<'de> for WholeBatch<R, W> {
+    type Value = Option<Vec<T>>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a batch event")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let elements = Elements::<R> {
+        let elements = Elements {
             limit: self.limit,
-            records: PhantomData,
+            wrap: self.wrap,
+            records: PhantomData::<R>,
         };
         let mut found = None;
         while let Some(member) = map.next_key::<Cow<'de, str>>()? {
             match self.layout {
-                Layout::Array(key) if member == key => found = Some(map.next_value_seed(elements.clone())?),
+                Layout::Array(key) if member == key => found = Some(map.next_value_seed(elements)?),
                 Layout::ArrayPerKey(key) if member == key => {
-                    found = Some(map.next_value_seed(Groups(elements.clone()))?)
+                    found = Some(map.next_value_seed(Groups(elements))?)
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -368,41 +379,41 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for WholeBatch<R> {
     }
 }
 
-/// The records of one array, refused past `limit` of them: a batch over the limit is not
-/// decoded whole before it is refused.
-struct Elements<R> {
+/// The records of one array, each turned into a `T` by `wrap`, refused past `limit` of them:
+/// a batch over the limit is not decoded whole before it is refused.
+struct Elements<R, W> {
     limit: usize,
+    wrap: W,
     records: PhantomData<R>,
 }
 
-impl<R> Clone for Elements<R> {
+impl<R, W: Copy> Clone for Elements<R, W> {
     fn clone(&self) -> Self {
-        Elements {
-            limit: self.limit,
-            records: PhantomData,
-        }
+        *self
     }
 }
 
-impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for Elements<R> {
-    type Value = Vec<R>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<R>, D::Error> {
+impl<R, W: Copy> Copy for Elements<R, W> {}
+
+impl<'de, R: DeserializeOwned, T, W: Fn(R) -> T + Copy> DeserializeSeed<'de> for Elements<R, W> {
+    type Value = Vec<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de, R: DeserializeOwned> Visitor<'de> for Elements<R> {
-    type Value = Vec<R>;
+impl<'de, R: DeserializeOwned, T, W: Fn(R) -> T + Copy> Visitor<'de> for Elements<R, W> {
+    type Value = Vec<T>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an array of records")
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<R>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let mut records = Vec::new();
-        while let Some(record) = seq.next_element()? {
+        while let Some(record) = seq.next_element::<R>()? {
             if records.len() == self.limit {
                 return Err(de::Error::custom("over the record limit"));
             }
-            records.push(record);
+            records.push((self.wrap)(record));
         }
         Ok(records)
     }
@@ -410,24 +421,24 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for Elements<R> {
 
 /// An object of arrays of records (Kafka partitions, RabbitMQ queues), flattened in key
 /// order, as a `BTreeMap` reads it.
-struct Groups<R>(Elements<R>);
+struct Groups<R, W>(Elements<R, W>);
 
-impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for Groups<R> {
-    type Value = Vec<R>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<R>, D::Error> {
+impl<'de, R: DeserializeOwned, T, W: Fn(R) -> T + Copy> DeserializeSeed<'de> for Groups<R, W> {
+    type Value = Vec<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de, R: DeserializeOwned> Visitor<'de> for Groups<R> {
-    type Value = Vec<R>;
+impl<'de, R: DeserializeOwned, T, W: Fn(R) -> T + Copy> Visitor<'de> for Groups<R, W> {
+    type Value = Vec<T>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an object of arrays of records")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<R>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
         let mut groups = BTreeMap::new();
         while let Some(group) = map.next_key::<String>()? {
-            groups.insert(group, map.next_value_seed(self.0.clone())?);
+            groups.insert(group, map.next_value_seed(self.0)?);
         }
         Ok(groups.into_values().flatten().collect())
     }

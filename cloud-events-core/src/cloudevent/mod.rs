@@ -293,7 +293,7 @@ impl CloudEvent<Range<usize>> {
 
 /// `data` decoded into `T`, or why not.
 fn decode_data<T: DeserializeOwned>(json: &[u8]) -> Result<T, CloudEventError> {
-    serde_json::from_slice::<T>(json).map_err(|e| CloudEventError::Data {
+    crate::decode::from_slice::<T>(json).map_err(|e| CloudEventError::Data {
         target: std::any::type_name::<T>(),
         message: e.to_string(),
     })

@@ -112,15 +112,18 @@ fn from_base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
 }
 
 fn decode_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    // The fast path; only a failure pays for a second pass that tracks where it failed.
+    if let Ok(value) = crate::decode::from_slice(bytes) {
+        return Ok(value);
+    }
+    crate::decode::with_path_bytes(bytes).map_err(|e| {
         let name = std::any::type_name::<T>()
             .rsplit("::")
             .next()
             .unwrap_or("the payload");
-        match e.path().to_string().as_str() {
-            "." => format!("{what} does not decode into {name}: {}", e.inner()),
-            path => format!("{what} does not decode into {name}: at `{path}`: {}", e.inner()),
+        match e.path.as_str() {
+            "." => format!("{what} does not decode into {name}: {}", e.error),
+            path => format!("{what} does not decode into {name}: at `{path}`: {}", e.error),
         }
     })
 }

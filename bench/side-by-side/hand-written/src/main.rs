@@ -43,6 +43,34 @@ async fn sqs(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
     Ok(SqsBatchResponse::default())
 }
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The concurrent scenario (`runner --concurrent`), I/O-bound: waits 20 ms and answers its
+/// request id.
+async fn io_bound(event: LambdaEvent<CloudEvent>) -> Result<String, Error> {
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    Ok(event.context.request_id)
+}
+
+/// The concurrent scenario, CPU-bound: about a millisecond of arithmetic.
+async fn cpu_bound(event: LambdaEvent<CloudEvent>) -> Result<String, Error> {
+    std::hint::black_box(busy(std::hint::black_box(500_000)));
+    Ok(event.context.request_id)
+}
+
+/// `rounds` dependent multiplications: work that neither function can skip or do faster.
+fn busy(rounds: u64) -> u64 {
+    (0..rounds).fold(0x9e37_79b9_7f4a_7c15, |hash, round| {
+        (hash ^ round).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
@@ -52,6 +80,10 @@ async fn main() -> Result<(), Error> {
         "eventbridge" => lambda_runtime::run(service_fn(eventbridge)).await,
         "cloudevent" => lambda_runtime::run(service_fn(cloudevent)).await,
         "sqs-one" | "sqs-batch" | "sqs-6mb" => lambda_runtime::run(service_fn(sqs)).await,
+        // Lambda Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY pollers, as the runtime's
+        // docs say for them.
+        "io" => lambda_runtime::run_concurrent(service_fn(io_bound)).await,
+        "cpu" => lambda_runtime::run_concurrent(service_fn(cpu_bound)).await,
         other => Err(format!("unknown SCENARIO {other:?}").into()),
     }
 }

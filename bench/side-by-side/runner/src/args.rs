@@ -1,7 +1,8 @@
 //! The runner's command-line arguments.
 
 pub(crate) const USAGE: &str = "usage: runner [--rounds N] [--invocations N] [--chunks N] [--cold-starts N] \
-                     [--instructions | --no-instructions] [--no-build]";
+                     [--instructions | --no-instructions] [--no-build] [--only SCENARIO,..] [--env KEY=VALUE].. \
+                     [--features F,..] [--ours-features F,..] [--concurrent]";
 
 pub(crate) struct Args {
     pub(crate) rounds: usize,
@@ -16,6 +17,17 @@ pub(crate) struct Args {
     /// valgrind is a problem only with `--instructions`.
     pub(crate) instructions: Option<bool>,
     pub(crate) build: bool,
+    /// Serves only these scenarios (`SCENARIO` names, e.g. `sqs-batch,sqs-6mb`); the cold
+    /// starts, which use the S3 payload, run only if `s3` is among them.
+    pub(crate) only: Option<Vec<String>>,
+    /// Added to both functions' environment.
+    pub(crate) env: Vec<(String, String)>,
+    /// Cargo features of both functions (`mimalloc`, `jemalloc`: the global allocator).
+    pub(crate) features: Option<String>,
+    /// Cargo features of ours only (`simd`).
+    pub(crate) ours_features: Option<String>,
+    /// Runs the concurrent scenario (Lambda Managed Instances) instead of the payloads.
+    pub(crate) concurrent: bool,
 }
 
 pub(crate) fn parse_args() -> Result<Args, String> {
@@ -26,6 +38,11 @@ pub(crate) fn parse_args() -> Result<Args, String> {
         cold_starts: 100,
         instructions: None,
         build: true,
+        only: None,
+        env: Vec::new(),
+        features: None,
+        ours_features: None,
+        concurrent: false,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
@@ -45,6 +62,22 @@ pub(crate) fn parse_args() -> Result<Args, String> {
             "--instructions" => args.instructions = Some(true),
             "--no-instructions" => args.instructions = Some(false),
             "--no-build" => args.build = false,
+            "--concurrent" => args.concurrent = true,
+            "--env" => {
+                let pair = given.next().ok_or("--env needs KEY=VALUE")?;
+                let (key, value) = pair
+                    .split_once('=')
+                    .ok_or(format!("--env: {pair:?} is not KEY=VALUE"))?;
+                args.env.push((key.to_owned(), value.to_owned()));
+            }
+            "--features" => args.features = Some(given.next().ok_or("--features needs a list")?),
+            "--ours-features" => {
+                args.ours_features = Some(given.next().ok_or("--ours-features needs a list")?)
+            }
+            "--only" => {
+                let list = given.next().ok_or("--only needs a list of scenarios")?;
+                args.only = Some(list.split(',').map(str::to_owned).collect());
+            }
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }

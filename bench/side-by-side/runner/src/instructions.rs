@@ -95,6 +95,7 @@ async fn count(
         expected: &payload.expected,
         log: &logs.join(format!("{}-{}-callgrind.log", function.name, payload.scenario)),
         wrapper: &wrapper,
+        env: &[],
     };
     let result = async {
         let mut session = Session::start(function, &serve)

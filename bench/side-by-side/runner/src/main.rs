@@ -9,6 +9,7 @@
 //! ```
 
 mod args;
+mod concurrent;
 mod instructions;
 mod payloads;
 mod process;
@@ -26,11 +27,21 @@ use std::time::{Duration, Instant};
 /// Builds each function in its own cargo invocation: built together, their dependencies'
 /// features would be unified, and the hand-written function would get the framework's
 /// (serde_json's `float_roundtrip`, every `aws_lambda_events` family), which a user's would not.
-fn build(workspace: &Path) -> Result<(), String> {
+fn build(workspace: &Path, args: &Args) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     for package in ["hand-written", "ours"] {
-        let status = std::process::Command::new(&cargo)
-            .args(["build", "--release", "-p", package])
+        let own = if package == "ours" {
+            args.ours_features.as_deref()
+        } else {
+            None
+        };
+        let features: Vec<&str> = args.features.as_deref().into_iter().chain(own).collect();
+        let mut command = std::process::Command::new(&cargo);
+        command.args(["build", "--release", "-p", package]);
+        if !features.is_empty() {
+            command.args(["--features", &features.join(",")]);
+        }
+        let status = command
             .current_dir(workspace)
             .status()
             .map_err(|error| format!("cargo: {error}"))?;
@@ -47,6 +58,20 @@ fn build(workspace: &Path) -> Result<(), String> {
 pub(crate) struct Problems(Vec<String>);
 
 impl Problems {
+    /// Prints them (or that there were none) and the exit code they make.
+    fn report(&self) -> ExitCode {
+        if self.0.is_empty() {
+            println!("Every invocation got the expected response.");
+            ExitCode::SUCCESS
+        } else {
+            println!("\n## Problems\n");
+            for problem in &self.0 {
+                println!("- {problem}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+
     /// Notes what `outcome` did wrong, if anything.
     pub(crate) fn check(&mut self, what: &str, invocations: usize, outcome: &Outcome) {
         if outcome.answered < invocations {
@@ -107,6 +132,7 @@ async fn serve_both(
             expected: &payload.expected,
             log: &logs.join(format!("{}-{}.log", function.name, payload.scenario)),
             wrapper: &[],
+            env: &[],
         };
         match Session::start(function, &serve).await {
             Ok(session) => sessions.push(session),
@@ -219,7 +245,9 @@ async fn measure(
         }
 
         // Cold start: the S3 payload, one invocation per process.
-        let s3 = &payloads[0];
+        let Some(s3) = payloads.iter().find(|payload| payload.scenario == "s3") else {
+            continue;
+        };
         let mut spawns = Series::default();
         for _ in 0..args.cold_starts {
             for function in functions {
@@ -229,6 +257,7 @@ async fn measure(
                     expected: &s3.expected,
                     log: &logs.join(format!("{}-cold-start.log", function.name)),
                     wrapper: &[],
+                    env: &[],
                 };
                 let what = format!("round {round}, cold start, {}", function.name);
                 let mut session = match Session::start(function, &serve).await {
@@ -284,11 +313,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let _ = stand_in::FUNCTION_ENV.set(args.env.clone());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace");
     if args.build
-        && let Err(error) = build(workspace)
+        && let Err(error) = build(workspace, &args)
     {
         eprintln!("error: {error}");
         return ExitCode::FAILURE;
@@ -307,7 +337,16 @@ fn main() -> ExitCode {
         path: bin_dir.join("hand-written"),
     };
     let payloads = match payloads::all(&workspace.join("events")) {
-        Ok(payloads) => payloads,
+        Ok(mut payloads) => {
+            if let Some(only) = &args.only {
+                payloads.retain(|payload| only.iter().any(|name| name == payload.scenario));
+                if payloads.is_empty() {
+                    eprintln!("error: --only names no scenario");
+                    return ExitCode::from(2);
+                }
+            }
+            payloads
+        }
         Err(error) => {
             eprintln!("error: reading the payloads: {error}");
             return ExitCode::FAILURE;
@@ -328,6 +367,16 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
+    if args.concurrent {
+        let mut problems = Problems::default();
+        runtime.block_on(concurrent::run([&ours, &hand], args.rounds, &logs, &mut problems));
+        println!(
+            "\n{} rounds in {:.0} s.",
+            args.rounds,
+            started.elapsed().as_secs_f64()
+        );
+        return problems.report();
+    }
     let (mut figures, mut problems) = runtime.block_on(measure(&args, [&ours, &hand], &payloads, &logs));
     let measured = started.elapsed();
     let valgrind = match args.instructions {
@@ -388,14 +437,5 @@ fn main() -> ExitCode {
         },
         logs.display()
     );
-    if problems.0.is_empty() {
-        println!("Every invocation got the expected response.");
-        ExitCode::SUCCESS
-    } else {
-        println!("\n## Problems\n");
-        for problem in &problems.0 {
-            println!("- {problem}");
-        }
-        ExitCode::FAILURE
-    }
+    problems.report()
 }

@@ -85,6 +85,14 @@ fn expected(scenario: &str, event: &Value) -> Value {
     }
 }
 
+/// The concurrent scenario's event (`runner --concurrent`): a structured CloudEvent of type
+/// `bench.io` or `bench.cpu`, which both functions answer with the invocation's request id.
+pub fn concurrent_event(kind: &str) -> Bytes {
+    Bytes::from(format!(
+        r#"{{"specversion":"1.0","id":"c-1","source":"/bench","type":"bench.{kind}","time":"2026-12-03T00:00:00Z","datacontenttype":"application/json","data":{{"orderId":"ord-000001","total":129.5}}}}"#
+    ))
+}
+
 /// An SQS record as Lambda delivers it (compact JSON, AWS's key order).
 fn sqs_record(i: usize, body: &str) -> String {
     let body = serde_json::to_string(body).expect("a string serializes");

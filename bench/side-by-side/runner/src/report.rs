@@ -166,6 +166,15 @@ pub(crate) fn print_tables(args: &Args, figures: &Figures, functions: [&Function
         );
     }
 
+    if let Some(s3) = payloads.iter().find(|payload| payload.scenario == "s3") {
+        print_cold_starts(args, figures, s3);
+    }
+    print_binary_sizes(functions);
+    print_instructions(figures, payloads);
+}
+
+fn print_cold_starts(args: &Args, figures: &Figures, s3: &Payload) {
+    let rounds = args.rounds;
     println!("\n## Cold start (ms)\n");
     println!(
         "Spawning the process to its first answer received by the stand-in (S3 put), median of {} \
@@ -174,8 +183,10 @@ pub(crate) fn print_tables(args: &Args, figures: &Figures, functions: [&Function
     );
     println!("| payload {HEADER}\n| --- {RULE}");
     let millis = |ms: f64| format!("{ms:.2}");
-    println!("{}", row(payloads[0].label, "", &figures.cold, None, millis));
+    println!("{}", row(s3.label, "", &figures.cold, None, millis));
+}
 
+fn print_binary_sizes(functions: [&Function; 2]) {
     println!("\n## Binary size (stripped, release)\n");
     let bytes = |function: &Function| std::fs::metadata(&function.path).map(|metadata| metadata.len());
     let [ours, hand] = functions.map(bytes);
@@ -190,7 +201,9 @@ pub(crate) fn print_tables(args: &Args, figures: &Figures, functions: [&Function
         ),
         (ours, hand) => println!("| {ours:?} | {hand:?} | - |"),
     }
+}
 
+fn print_instructions(figures: &Figures, payloads: &[Payload]) {
     if !figures.instructions.is_empty() {
         println!("\n## Instructions per invocation (callgrind, user space)\n");
         println!(

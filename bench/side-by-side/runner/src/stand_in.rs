@@ -22,6 +22,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+/// Variables `--env KEY=VALUE` adds to both functions' environment (an allocator's setting,
+/// `AWS_LAMBDA_MAX_CONCURRENCY`), set once by `main`.
+pub static FUNCTION_ENV: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+
 /// A function binary to run, and what to call it in the tables.
 #[derive(Debug, Clone)]
 pub struct Function {
@@ -34,14 +38,20 @@ pub struct Serve<'a> {
     /// `SCENARIO` for the hand-written function (the framework's ignores it).
     pub scenario: &'a str,
     pub payload: Bytes,
-    /// The answer every invocation must get, posted to `/response`.
+    /// The answer every invocation must get, posted to `/response`; [`REQUEST_ID`]: the
+    /// invocation's own request id, so that an answer posted for another is caught.
     pub expected: &'a Value,
     /// The function's stdout and stderr go here (its logs; none are expected).
     pub log: &'a Path,
     /// A program (and its arguments) to run the function under, e.g. valgrind; empty for none.
     /// It gets the function's environment and the function's path as its last argument.
     pub wrapper: &'a [OsString],
+    /// Added to the function's environment (`AWS_LAMBDA_MAX_CONCURRENCY`).
+    pub env: &'a [(&'a str, String)],
 }
+
+/// An expected answer that stands for the invocation's request id (`req-N`).
+pub const REQUEST_ID: &str = "$request-id";
 
 /// What a session saw, by the time it was stopped.
 #[derive(Debug)]
@@ -131,7 +141,8 @@ impl State {
         let (id, endpoint) = rest.split_once('/').unwrap_or((rest, ""));
         let problem = match endpoint {
             "response" => match serde_json::from_slice::<Value>(&body) {
-                Ok(answer) if answer == self.expected => None,
+                Ok(answer) if self.expected == REQUEST_ID && answer == id => None,
+                Ok(answer) if answer == self.expected && self.expected != REQUEST_ID => None,
                 _ => Some(format!("{id}: response {}", excerpt(&body))),
             },
             "error" => Some(format!("{id}: error {}", excerpt(&body))),
@@ -214,8 +225,8 @@ impl Session {
             }
             None => tokio::process::Command::new(&function.path),
         };
-        // Only what Lambda sets (and SCENARIO): no RUST_LOG, no AWS_LAMBDA_LOG_FORMAT, nothing
-        // of the caller's environment.
+        // Only what Lambda sets (and SCENARIO, and what `--env` adds): no RUST_LOG, no
+        // AWS_LAMBDA_LOG_FORMAT, nothing of the caller's environment.
         command
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
@@ -223,6 +234,14 @@ impl Session {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("SCENARIO", serve.scenario)
+            .envs(
+                FUNCTION_ENV
+                    .get()
+                    .into_iter()
+                    .flatten()
+                    .map(|(key, value)| (key, value)),
+            )
+            .envs(serve.env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

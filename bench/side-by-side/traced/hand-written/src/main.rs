@@ -36,7 +36,9 @@ async fn main() -> Result<(), Error> {
         .with_protocol(Protocol::HttpBinary)
         .with_http_client(client)
         .build()?;
-    let provider = SdkTracerProvider::builder().with_simple_exporter(exporter).build();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter)
+        .build();
     let tracer = provider.tracer("hand-written");
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(tracer))
