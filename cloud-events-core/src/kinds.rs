@@ -3,7 +3,7 @@
 //! Each row gives a kind its route key, the marker fields that identify it, the typed event
 //! it delivers and the rule that detects it. The classifier walks the rows in order and the
 //! first rule that holds wins; the macros check route keys against [`Kind::ALL`]; `APP routes`
-//! and the README table are produced from it. There is no second list anywhere.
+//! and the guide's kinds table are produced from it. There is no second list anywhere.
 //!
 //! This file is longer than the others because it is the table: about 450 of its lines are
 //! rows, one per kind, and splitting them would make a second list.

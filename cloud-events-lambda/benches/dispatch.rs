@@ -10,10 +10,11 @@
 //! fixed number of times, for an instruction count that does not (`bench/overhead.sh` runs
 //! them under callgrind): `OVERHEAD_CASE=s3 OVERHEAD_MODE=framework OVERHEAD_RUNS=1000`.
 
+use cloud_events_lambda::__private::{Filter, Pattern};
 use cloud_events_lambda::events::{EventBridgeEvent, S3Event, SqsEvent};
 use cloud_events_lambda::{
-    CloudEvent, Context, Dependencies, Dispatcher, Filter, HandlerRegistration, Kind, Options, Pattern,
-    Route, on_cloudevent, on_event,
+    CloudEvent, Context, Dependencies, Dispatcher, HandlerRegistration, Kind, Options, Route, on_cloudevent,
+    on_event,
 };
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use std::hint::black_box;

@@ -91,6 +91,9 @@ impl Dispatcher {
 
     /// A dispatcher over the given handlers and factories.
     ///
+    /// Hidden from the docs: factories are the macros' registrations, and the benches build
+    /// handlers by hand with it. Applications use [`Dispatcher::new`] or [`App::dispatcher`](crate::App::dispatcher).
+    ///
     /// ```standalone_crate
     /// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, RawEvent, Route, on_event};
     ///
@@ -109,6 +112,7 @@ impl Dispatcher {
     /// assert_eq!(dispatcher.handlers()[0].name, "uploaded");
     /// # }
     /// ```
+    #[doc(hidden)]
     pub fn build(
         handlers: impl IntoIterator<Item = &'static HandlerRegistration>,
         factories: impl IntoIterator<Item = &'static FactoryRegistration>,

@@ -19,7 +19,40 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
-/// Everything a handler's parameters are taken from.
+/// Everything a handler's parameters are taken from: what a
+/// [`FromInvocation`](crate::FromInvocation) implementation of yours reads.
+///
+/// ```standalone_crate
+/// use cloud_events_lambda::{App, Context, DispatchError, FromInvocation, Invocation, Kind, RawEvent, on_event};
+///
+/// struct Region(&'static str);
+///
+/// /// Where the event is from, and which region the function is configured for.
+/// struct Origin { route: String, bytes: usize, region: &'static str }
+///
+/// impl FromInvocation for Origin {
+///     async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
+///         let region = invocation.dependencies().get::<Region>().map_or("unknown", |region| (*region).0);
+///         Ok(Origin {
+///             route: invocation.classification().route_key().to_owned(),
+///             bytes: invocation.event().json().len(),
+///             region,
+///         })
+///     }
+/// }
+///
+/// #[on_event(default)]
+/// fn any(_event: RawEvent, origin: Origin) -> String {
+///     format!("{} from {} ({} bytes)", origin.route, origin.region, origin.bytes)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dispatcher = App::new().dep(Region("eu-west-1")).dispatcher().unwrap();
+/// let answer = dispatcher.dispatch(Kind::Sqs.sample(), Context::local(1, "demo")).await.unwrap();
+/// assert!(answer.as_str().unwrap().starts_with("aws.sqs from eu-west-1 ("));
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Invocation {
     event: RawEvent,
@@ -179,7 +212,7 @@ impl Scope {
     /// The name used in `#[dependency(scope = "...")]`.
     ///
     /// ```
-    /// use cloud_events_lambda::Scope;
+    /// use cloud_events_lambda::__private::Scope;
     /// assert_eq!(Scope::Process.name(), "process");
     /// assert_eq!(Scope::Invocation.name(), "invocation");
     /// ```

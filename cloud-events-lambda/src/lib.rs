@@ -1,52 +1,4 @@
-//! Handle cloud events by annotating plain functions.
-//!
-//! An AWS Lambda function (or any consumer) receives raw JSON. This crate classifies it (one of
-//! the kinds in [`Kind`]), picks the matching handler, decodes the typed event the handler asks
-//! for, injects its other parameters, runs it and answers: through `lambda_runtime` when
-//! `AWS_LAMBDA_RUNTIME_API` is set, or as a command line otherwise.
-//!
-//! ```no_run
-//! use cloud_events_lambda::{on_event, events::S3Event};
-//!
-//! #[on_event("aws.s3")]
-//! async fn uploaded(event: S3Event) -> Result<usize, std::io::Error> {
-//!     Ok(event.records.len())
-//! }
-//!
-//! #[tokio::main]
-//! async fn main() -> std::process::ExitCode {
-//!     cloud_events_lambda::run().await
-//! }
-//! ```
-//!
-//! # Handlers in library crates
-//!
-//! Handlers register themselves with [`inventory`](https://docs.rs/inventory): the linker only
-//! keeps a library crate's registrations if the final binary references that crate. A binary
-//! that uses nothing of a handler library must still name it, with [`link!`]:
-//!
-//! ```
-//! // `serde_json` stands in for your handler crate here.
-//! cloud_events_lambda::link!(serde_json);
-//! # fn main() {}
-//! ```
-//!
-//! Start-up fails with [`StartupError::NoHandlers`] when no handler at all is registered.
-//!
-//! # Cargo features
-//!
-//! One feature per family of kinds whose typed events come from `aws_lambda_events`, named as
-//! that crate names its features (`s3`, `sqs`, `sns`, `dynamodb`, `kinesis`, `apigw`...), all
-//! on by default; [`Kind::feature`] gives a kind's. `default-features = false, features =
-//! ["s3", "sqs"]` compiles only those families: the other kinds still classify and route (to
-//! handlers taking [`RawEvent`], `serde_json::Value` or `Json<T>`, or to the default handler),
-//! and naming a type of a family left out is an unresolved import that names its feature.
-//! `testing` adds the `testing` module, to dispatch events to an application's handlers in its tests.
-//! `idempotency` (off by default) lets handlers be marked `idempotent` (run once per key; the
-//! `idempotency` module, with an in-memory store); `idempotency-dynamodb` adds its DynamoDB
-//! store, on the AWS SDK for Rust. `simd` (off by default) decodes events of 8 KiB or more with
-//! sonic-rs's SIMD parser wherever it gives serde_json's answer: the same answers and errors,
-//! faster on large strings (the README's Performance section says when it pays).
+#![doc = include_str!("lib.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The crate's map. An event's data path, in the order it flows: `runtime.rs` (Lambda) or
@@ -59,6 +11,7 @@
 // injection at start-up, `app.rs` builds it all. Below them all: `invocation.rs` (what
 // parameters are taken from), `dependencies.rs`, `param.rs`, `context.rs`, `error.rs`,
 // `limits.rs`, `strategy.rs`.
+pub mod _guide;
 mod app;
 mod builtin_metrics;
 mod checks;
@@ -180,15 +133,14 @@ pub use dependencies::{Dep, Dependencies};
 pub use dispatch::Dispatcher;
 pub use error::{DispatchError, ErrorKind, StartupError};
 pub use inject::{Data, FromInvocation};
-pub use invocation::{DepArgs, FactoryRegistration, Invocation, Scope};
+pub use invocation::{DepArgs, Invocation};
 pub use limits::Limits;
 pub use logs::{LogBuffer, Logs};
 /// The `metrics` facade handlers record with (`counter!`, `gauge!`, `histogram!`): see
 /// [`Metrics`].
 pub use metrics;
-pub use param::Param;
 pub use per_record::Transformed;
-pub use registry::{Filter, HandlerRegistration, Idempotent, Pattern, Route};
+pub use registry::{HandlerRegistration, Route};
 pub use selection::Selection;
 pub use strategy::{ErrorPolicy, Options, Strategy};
 
@@ -213,9 +165,13 @@ macro_rules! link {
     };
 }
 
+/// What the macros' expansions name: the registrations they submit (`HandlerRegistration`'s
+/// hidden fields, `FactoryRegistration`, `Param`, `Filter`, `Pattern`, `Idempotent`, `Scope`),
+/// the glue they call, and the crates they reach through this one, so that an application
+/// depends on `cloud-events-lambda` alone. Hidden, as `tokio`'s and `axum`'s macro support is:
+/// no user writes these, and they may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    //! What the macros' expansions name. Not a public API.
     pub use crate::factory::{factory_result, factory_value};
     #[cfg(feature = "idempotency")]
     pub use crate::idempotency::batch::{idempotent_default, idempotent_deliver};

@@ -58,7 +58,8 @@ impl Route {
 /// A string test on one attribute: equal, or (written with a trailing `*`) a prefix.
 ///
 /// ```standalone_crate
-/// use cloud_events_lambda::{CloudEvent, Dependencies, Dispatcher, Options, Pattern, on_cloudevent};
+/// use cloud_events_lambda::{CloudEvent, Dependencies, Dispatcher, Options, on_cloudevent};
+/// use cloud_events_lambda::__private::{Pattern};
 ///
 /// #[on_cloudevent(source = "/orders", type = "com.example.order.*")]
 /// fn order(_event: CloudEvent) {}
@@ -82,7 +83,7 @@ impl Pattern {
     /// Whether `value` matches.
     ///
     /// ```
-    /// use cloud_events_lambda::Pattern;
+    /// use cloud_events_lambda::__private::Pattern;
     /// let created = Pattern::Prefix("com.example.order.");
     /// assert!(created.matches(Some("com.example.order.created")));
     /// assert!(!created.matches(Some("com.example.refund.created")));
@@ -109,7 +110,8 @@ impl Pattern {
 /// event, and an exact `source` indexes the handler.
 ///
 /// ```
-/// use cloud_events_lambda::{Filter, Kind, Pattern, classify};
+/// use cloud_events_lambda::{Kind, classify};
+/// use cloud_events_lambda::__private::{Filter, Pattern};
 /// // What `#[on_event("aws.events", source = "com.acme.orders", detail_type = "Order*")]` registers:
 /// let filter = Filter {
 ///     source: Some(Pattern::Exact("com.acme.orders")),
@@ -133,7 +135,8 @@ impl Filter {
     /// Whether the classification passes every test.
     ///
     /// ```
-    /// use cloud_events_lambda::{Classification, Filter, Kind, Pattern, classify};
+    /// use cloud_events_lambda::{Classification, Kind, classify};
+    /// use cloud_events_lambda::__private::{Filter, Pattern};
     /// let filter = Filter { source: Some(Pattern::Exact("/orders")), ..Filter::default() };
     /// let cloudevent = classify(Kind::CloudEvents.sample().as_bytes()).unwrap(); // source `/orders`
     /// assert!(filter.matches(&cloudevent));
@@ -149,7 +152,7 @@ impl Filter {
     /// How many tests it makes.
     ///
     /// ```
-    /// use cloud_events_lambda::{Filter, Pattern};
+    /// use cloud_events_lambda::__private::{Filter, Pattern};
     /// let filter = Filter {
     ///     source: Some(Pattern::Exact("/orders")),
     ///     ty: Some(Pattern::Prefix("com.example.order.")),
@@ -165,7 +168,8 @@ impl Filter {
     /// The tests, in the condition language's words (`type` is named as the kind names it).
     ///
     /// ```
-    /// use cloud_events_lambda::{Filter, Kind, Pattern, Route};
+    /// use cloud_events_lambda::{Kind, Route};
+    /// use cloud_events_lambda::__private::{Filter, Pattern};
     /// let filter = Filter {
     ///     source: Some(Pattern::Exact("aws.ec2")),
     ///     ty: Some(Pattern::Prefix("EC2 Instance")),
@@ -190,7 +194,9 @@ impl Filter {
     }
 }
 
-/// One annotated handler, as the macros register it.
+/// A registered handler, as [`Dispatcher::handlers`](crate::Dispatcher::handlers) and
+/// [`Selection`](crate::Selection) show it: its name, route, rank and where it is written.
+/// The macros fill it in; the fields they alone use are hidden.
 ///
 /// ```standalone_crate
 /// use cloud_events_lambda::{Dependencies, Dispatcher, Kind, Options, Route, events::SqsMessage, on_event};
@@ -210,6 +216,7 @@ pub struct HandlerRegistration {
     /// Which events it is for.
     pub route: Route,
     /// Tests on the classification (shorthand arguments such as `source = "..."`).
+    #[doc(hidden)] // the macros' encoding of the shorthands; `describe` shows them to users
     pub filter: Filter,
     /// A `when = "..."` condition, checked against the event's JSON, or against each record's
     /// for a handler called per record.
@@ -222,6 +229,7 @@ pub struct HandlerRegistration {
     /// Among matching handlers, the highest rank wins.
     pub rank: i32,
     /// `idempotent`: each unit it takes (the event, or each record) runs once per key.
+    #[doc(hidden)] // the macros' encoding of `idempotent(...)`
     pub idempotent: Option<&'static Idempotent>,
     /// The function's name.
     pub name: &'static str,
@@ -232,8 +240,10 @@ pub struct HandlerRegistration {
     /// The line of the attribute.
     pub line: u32,
     /// The injected parameters: checked at start-up.
+    #[doc(hidden)] // for the start-up checks
     pub params: &'static [Param],
     /// Calls the handler with its parameters taken from the invocation.
+    #[doc(hidden)] // the generated glue that calls the function
     pub call: for<'a> fn(&'a Invocation) -> HandlerFuture<'a>,
 }
 
@@ -331,7 +341,8 @@ inventory::collect!(HandlerRegistration);
 /// # }
 /// # fn main() {
 /// # #[cfg(feature = "idempotency")] {
-/// use cloud_events_lambda::{Dependencies, Dispatcher, Idempotent, Options};
+/// use cloud_events_lambda::{Dependencies, Dispatcher, Options};
+/// use cloud_events_lambda::__private::{Idempotent};
 /// use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore};
 /// let mut dependencies = Dependencies::new();
 /// dependencies.insert(Idempotency::new(InMemoryStore::new()));

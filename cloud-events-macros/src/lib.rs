@@ -14,9 +14,9 @@ use proc_macro::TokenStream;
 /// Registers a function as the handler of one kind of event (`#[on_event("aws.s3")]`), or of
 /// whatever no other handler matches (`#[on_event(default)]`). Takes `rank = N` too.
 ///
-/// Every argument (`rank`, `when`, the shorthands), with examples: the *Handlers* section of
-/// `cloud-events-lambda`'s README; `idempotent` (run once per key, feature `idempotency`): its
-/// *Idempotency* section.
+/// Every argument (`rank`, `when`, the shorthands), with examples: the guide's *Handlers* and
+/// *Conditions* chapters (`cloud_events_lambda::_guide::handlers`, `::conditions`);
+/// `idempotent` (run once per key, feature `idempotency`): its *Idempotency* chapter.
 #[proc_macro_attribute]
 pub fn on_event(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_with(args, item, parse::Attribute::OnEvent)
@@ -26,8 +26,9 @@ pub fn on_event(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (`#[on_cloudevent(source = "/orders", type = "com.example.order.created")]`).
 ///
 /// Every argument (`subject`, a trailing `*` for a prefix, `when`, `rank`), with examples: the
-/// *Handlers* section of `cloud-events-lambda`'s README; `adapted = true` (other kinds' events
-/// as CloudEvents): its *Any event as a CloudEvent* section.
+/// guide's *Handlers* and *Conditions* chapters (`cloud_events_lambda::_guide::handlers`,
+/// `::conditions`); `adapted = true` (other kinds' events as CloudEvents): its *CloudEvents*
+/// chapter.
 #[proc_macro_attribute]
 pub fn on_cloudevent(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_with(args, item, parse::Attribute::OnCloudEvent)
@@ -39,8 +40,8 @@ pub fn on_cloudevent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[dependency(scope = "transient")]` (every use).
 ///
 /// Factories may be async, return a `Result` and take injectable parameters (and `DepArgs`, the
-/// arguments of `#[dep("...")]` at the handler); examples: the *Dependency injection* section
-/// of `cloud-events-lambda`'s README.
+/// arguments of `#[dep("...")]` at the handler); examples: the guide's *Dependency injection*
+/// chapter (`cloud_events_lambda::_guide::dependencies`).
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
     finish(expand::expand_factory(args.into(), item.clone().into()), item)

@@ -451,7 +451,7 @@ fn unknown_key_message(key: &str) -> String {
         }
     }
     message.push_str(
-        " (the kinds table in the README lists every key; `default` takes what nothing else matches)",
+        " (`cloud_events_lambda::_guide::kinds` lists every key; `default` takes what nothing else matches)",
     );
     message
 }

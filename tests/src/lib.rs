@@ -119,7 +119,7 @@ pub fn corpus() -> Option<PathBuf> {
     }
 }
 
-/// The kinds table as the README shows it, generated from [`Kind::ALL`].
+/// The kinds table as the guide's Kinds chapter shows it, generated from [`Kind::ALL`].
 ///
 /// [`Kind::ALL`]: cloud_events_lambda::Kind::ALL
 pub fn kinds_markdown_table() -> String {
@@ -141,7 +141,7 @@ pub fn kinds_markdown_table() -> String {
     table
 }
 
-/// The CloudEvents mapping of every kind as the README shows it, generated from
+/// The CloudEvents mapping of every kind as the guide's CloudEvents chapter shows it, generated from
 /// `cloud_events_core::adapt::mapping`.
 pub fn adapters_markdown_table() -> String {
     use cloud_events_lambda::adapt::{DataRule, Piece, Rule, mapping};
@@ -208,7 +208,7 @@ pub fn adapters_markdown_table() -> String {
     table
 }
 
-/// The README's table of default idempotency keys: every kind that has one, from
+/// The guide's (Idempotency chapter) table of default idempotency keys: every kind that has one, from
 /// `Kind::idempotency_key`.
 pub fn idempotency_keys_markdown_table() -> String {
     use cloud_events_lambda::{Kind, Receives};

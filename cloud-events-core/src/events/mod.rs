@@ -142,7 +142,7 @@ use serde::de::DeserializeOwned;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an event type the handler's route key delivers",
     label = "not delivered by the route key in the attribute",
-    note = "each route key delivers the types listed in the README's kinds table (or `Kind::delivers`), with its kind's Cargo feature on (`Kind::feature`); `RawEvent` and `serde_json::Value` take every event"
+    note = "each route key delivers the types listed in the guide's kinds table (`cloud_events_lambda::_guide::kinds`, or `Kind::delivers`), with its kind's Cargo feature on (`Kind::feature`); `RawEvent` and `serde_json::Value` take every event"
 )]
 pub trait EventOf<K: KindMarker>: Sized {
     /// Whether a handler taking this type is called once per record of a batch (and so has its

@@ -16,7 +16,8 @@ const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// The table is Powertools for AWS Lambda's: partition key `id` (a string), and the TTL
 /// attribute `expiration`; the records' other attributes are `status`, `data`,
 /// `in_progress_expiration` and `validation`. One table serves Python, TypeScript, Java,
-/// .NET and Rust functions alike (SAM template: the README's "Idempotency").
+/// .NET and Rust functions alike (SAM template: the guide's
+/// [Idempotency](crate::_guide::idempotency)).
 ///
 /// Each claim is one conditional `PutItem` (with `ReturnValuesOnConditionCheckFailure`, so
 /// that a duplicate costs one round trip; a store that does not return the item gets a

@@ -26,8 +26,8 @@
 //! # }
 //! ```
 //!
-//! The protocol and the table are those of Powertools for AWS Lambda (see the README's
-//! "Idempotency"): a conditional put of an `INPROGRESS` record, the handler, then the
+//! The protocol and the table are those of Powertools for AWS Lambda (see the guide's
+//! [Idempotency](crate::_guide::idempotency)): a conditional put of an `INPROGRESS` record, the handler, then the
 //! record `COMPLETED` with the answer, or deleted when the handler failed, panicked or was
 //! cancelled at the deadline.
 

@@ -156,7 +156,8 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
 
     /// The largest record the store keeps, in bytes, if it has a limit. An answer that
-    /// would make a record larger is not kept (see the README's "Idempotency").
+    /// would make a record larger is not kept (see the guide's
+    /// [Idempotency](crate::_guide::idempotency)).
     fn max_record_bytes(&self) -> Option<usize> {
         None
     }
