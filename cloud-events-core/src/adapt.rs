@@ -6,6 +6,15 @@
 //! S3's `id` is `x-amz-request-id.x-amz-id-2` and its `source` `eventSource.awsRegion.bucket`.
 //! Other AWS kinds follow the same pattern; Google Cloud events follow Eventarc's names and
 //! Event Grid events Azure's own CloudEvents schema mapping.
+//!
+//! ```
+//! use cloud_events_core::{Kind, adapt::adapt, classify_str};
+//! let json = Kind::Sqs.sample();
+//! let events = adapt(json, &classify_str(json).unwrap()).unwrap();
+//! assert_eq!(events.len(), 2); // one per message
+//! assert_eq!(events[0].ty, "com.amazonaws.sqs.message");
+//! assert_eq!(events[0].extensions["routekey"], "aws.sqs");
+//! ```
 
 use crate::batch::{Layout, raw_records};
 use crate::cloudevent::{CloudEvent, SpecVersion};

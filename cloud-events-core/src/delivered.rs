@@ -125,6 +125,13 @@ pub enum Receives {
 
 /// A type a kind delivers to its handlers, as written in a handler's signature (type
 /// parameters as `T`).
+///
+/// ```
+/// use cloud_events_core::{Delivered, Kind, Receives};
+/// let sqs = Kind::Sqs.delivers();
+/// assert!(sqs.contains(&Delivered { ty: "SqsMessage", receives: Receives::EachRecord }));
+/// assert!(sqs.contains(&Delivered { ty: "SqsEvent", receives: Receives::WholeEvent }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {
     /// The type, for example `SqsMessage` or `Json<T>`.

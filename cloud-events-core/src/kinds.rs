@@ -7,6 +7,13 @@
 //!
 //! This file is longer than the others because it is the table: about 450 of its lines are
 //! rows, one per kind, and splitting them would make a second list.
+//!
+//! ```
+//! use cloud_events_core::kinds::Kind;
+//! assert_eq!(Kind::ALL[0].key(), "cloudevents"); // the first row: tried first
+//! assert_eq!(Kind::from_key("aws.sqs"), Some(Kind::Sqs));
+//! assert!(Kind::ALL.iter().all(|kind| Kind::from_key(kind.key()) == Some(*kind)));
+//! ```
 
 /// A type-level name for one kind, used to check at compile time that a handler's event
 /// parameter is a type that kind delivers.
@@ -31,6 +38,13 @@ pub trait KindMarker: 'static {
 
 /// The marker for handlers registered with `#[on_event(default)]`: they receive whatever no
 /// other handler matched, including JSON that is no known kind.
+///
+/// ```
+/// use cloud_events_core::{KindMarker, kinds::{Unmatched, marker}};
+/// // A kind's marker names its kind; the default handlers' names none.
+/// assert_eq!(<marker::S3 as KindMarker>::KIND.key(), "aws.s3");
+/// let _default: Unmatched = marker::Unmatched;
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Unmatched;
 
@@ -172,7 +186,16 @@ macro_rules! kinds {
             }
         }
 
-        /// Marker types, one per kind (see [`KindMarker`]).
+        /// Marker types, one per kind (see [`KindMarker`]): the kinds as types, which the
+        /// macros' compile-time checks name (a handler's event type must be one its kind
+        /// delivers).
+        ///
+        /// ```
+        /// use cloud_events_core::{Kind, KindMarker, kinds::marker};
+        /// fn key<K: KindMarker>() -> &'static str { K::KIND.key() }
+        /// assert_eq!(key::<marker::Sqs>(), "aws.sqs");
+        /// assert_eq!(<marker::CloudEvents as KindMarker>::KIND, Kind::CloudEvents);
+        /// ```
         pub mod marker {
             pub use super::Unmatched;
             $(

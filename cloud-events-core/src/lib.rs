@@ -47,7 +47,10 @@ mod probe;
 mod raw;
 #[cfg(feature = "events")]
 mod scan;
+/// Hidden from the docs: what `cloud-events-lambda`'s traces read from an event (each
+/// record's upstream trace header, the trigger); applications never call it.
 #[cfg(feature = "events")]
+#[doc(hidden)]
 pub mod trace_context;
 
 pub use delivered::{Delivered, Receives};

@@ -7,7 +7,14 @@
 
 use crate::kinds::Kind;
 
-/// A kind's field names, from its sample.
+/// A kind's field names, from its sample: what `when` paths are checked against at compile time.
+///
+/// ```
+/// use cloud_events_core::{Kind, SampleFields};
+/// let SampleFields { event, record } = Kind::S3.sample_fields();
+/// assert_eq!(event, ["Records"]);
+/// assert!(record.unwrap().contains(&"s3".to_owned()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleFields {
     /// The keys of the event's top-level object (empty if the sample is not an object).

@@ -269,6 +269,22 @@ impl App {
     /// [`App::dep`]; a `#[dependency(scope = "process")]` factory returning an
     /// [`Idempotency`](crate::idempotency::Idempotency) serves as well, for a store built
     /// asynchronously.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore};
+    /// use cloud_events_lambda::{App, Context, Kind, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.events", idempotent)]
+    /// fn billed(_event: RawEvent) -> u64 { 42 }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemoryStore::new();
+    /// let dispatcher = App::new().idempotency(Idempotency::new(store.clone())).dispatcher().unwrap();
+    /// dispatcher.dispatch(Kind::EventBridge.sample(), Context::local(1, "billing")).await.unwrap();
+    /// assert_eq!(store.records().len(), 1); // keyed by the event's `id`
+    /// # }
+    /// ```
     #[cfg(feature = "idempotency")]
     #[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
     pub fn idempotency(self, idempotency: crate::idempotency::Idempotency) -> Self {
@@ -308,6 +324,19 @@ impl App {
     /// ([`Traces::from_env`](crate::traces::Traces::from_env): OTLP over HTTP/protobuf where
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` says); without it, nothing is traced and nothing is
     /// spent. A configuration that cannot be used fails start-up, naming the variable.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, RawEvent, on_event};
+    ///
+    /// #[on_event(default)]
+    /// fn any(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// assert!(std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_none());
+    /// // No endpoint: nothing is traced.
+    /// assert!(App::new().traces_from_env().dispatcher().unwrap().traces().is_none());
+    /// # }
+    /// ```
     #[cfg(feature = "opentelemetry")]
     #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
     pub fn traces_from_env(mut self) -> Self {

@@ -97,16 +97,33 @@ impl Metrics {
     }
 
     /// The CloudWatch namespace.
+    ///
+    /// ```
+    /// use cloud_events_lambda::Metrics;
+    /// let metrics = Metrics::new("Library", "books");
+    /// assert_eq!((metrics.namespace(), metrics.service()), ("Library", "books"));
+    /// assert!(!metrics.builtin_on());
+    /// assert!(metrics.builtin(true).builtin_on());
+    /// ```
     pub fn namespace(&self) -> &str {
         &self.namespace
     }
 
     /// The value of the `service` dimension.
+    ///
+    /// ```
+    /// assert_eq!(cloud_events_lambda::Metrics::new("Library", "books").service(), "books");
+    /// ```
     pub fn service(&self) -> &str {
         &self.service
     }
 
     /// Whether the built-in metrics are recorded.
+    ///
+    /// ```
+    /// use cloud_events_lambda::Metrics;
+    /// assert!(Metrics::new("Library", "books").builtin(true).builtin_on());
+    /// ```
     pub fn builtin_on(&self) -> bool {
         self.builtin
     }

@@ -168,6 +168,19 @@ impl Dispatcher {
     }
 
     /// Where the metrics go, if anywhere.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Metrics, RawEvent, on_event};
+    ///
+    /// #[on_event(default)]
+    /// fn any(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// assert!(App::new().dispatcher().unwrap().metrics().is_none());
+    /// let metered = App::new().metrics(Metrics::new("Shop", "orders")).dispatcher().unwrap();
+    /// assert_eq!(metered.metrics().unwrap().namespace(), "Shop");
+    /// # }
+    /// ```
     pub fn metrics(&self) -> Option<&Metrics> {
         self.metrics.as_ref()
     }
@@ -180,6 +193,27 @@ impl Dispatcher {
 
     /// Traces each invocation (see the [`traces`](crate::traces) module): its span, one per
     /// handler run and one per batch record.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::traces::Traces;
+    /// use cloud_events_lambda::traces::opentelemetry_sdk::trace::InMemorySpanExporter;
+    /// use cloud_events_lambda::{Context, Dependencies, Dispatcher, Kind, Options, RawEvent, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(_event: RawEvent) {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let exporter = InMemorySpanExporter::default();
+    /// let dispatcher = Dispatcher::new(Dependencies::new(), Options::default())
+    ///     .unwrap()
+    ///     .with_traces(Traces::exporter(exporter.clone()));
+    /// dispatcher.dispatch(Kind::S3.sample(), Context::local(1, "books")).await.unwrap();
+    /// dispatcher.traces().unwrap().flush().await;
+    /// let names: Vec<String> = exporter.get_finished_spans().unwrap().into_iter().map(|s| s.name.into()).collect();
+    /// assert_eq!(names.len(), 2, "{names:?}"); // the handler's span, then the invocation's
+    /// # }
+    /// ```
     #[cfg(feature = "opentelemetry")]
     #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
     pub fn with_traces(mut self, traces: crate::traces::Traces) -> Self {
@@ -188,6 +222,22 @@ impl Dispatcher {
     }
 
     /// Where the traces go, if anywhere.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::traces::Traces;
+    /// use cloud_events_lambda::traces::opentelemetry_sdk::trace::InMemorySpanExporter;
+    /// use cloud_events_lambda::{Dependencies, Dispatcher, Options, RawEvent, on_event};
+    ///
+    /// #[on_event(default)]
+    /// fn any(_event: RawEvent) {}
+    ///
+    /// # fn main() {
+    /// let plain = Dispatcher::new(Dependencies::new(), Options::default()).unwrap();
+    /// assert!(plain.traces().is_none());
+    /// let traced = plain.with_traces(Traces::exporter(InMemorySpanExporter::default()));
+    /// assert!(traced.traces().is_some());
+    /// # }
+    /// ```
     #[cfg(feature = "opentelemetry")]
     #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
     pub fn traces(&self) -> Option<&crate::traces::Traces> {
@@ -423,6 +473,26 @@ impl Dispatcher {
     ///
     /// Everything the invocation recorded is in them, also when a handler failed, panicked
     /// or ran past the deadline, and nothing is carried into the next invocation.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, Context, Kind, Metrics, RawEvent, metrics::counter, on_event};
+    ///
+    /// #[on_event("aws.s3")]
+    /// fn uploaded(_event: RawEvent) -> Result<(), String> {
+    ///     counter!("Uploads").increment(1);
+    ///     Err("the archive is full".into())
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = App::new().metrics(Metrics::new("Library", "books")).dispatcher().unwrap();
+    /// let payload = bytes::Bytes::from_static(Kind::S3.sample().as_bytes());
+    /// let (answer, documents) = dispatcher.dispatch_metered(payload, Context::local(1, "books")).await;
+    /// assert_eq!(answer.unwrap_err().error_type(), "HandlerFailed");
+    /// let document: serde_json::Value = serde_json::from_str(&documents[0]).unwrap();
+    /// assert_eq!(document["Uploads"], 1); // recorded before the handler failed
+    /// # }
+    /// ```
     pub fn dispatch_metered(
         &self,
         payload: Bytes,

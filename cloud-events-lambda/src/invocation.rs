@@ -28,7 +28,7 @@ use tokio::sync::OnceCell;
 /// struct Region(&'static str);
 ///
 /// /// Where the event is from, and which region the function is configured for.
-/// struct Origin { route: String, bytes: usize, region: &'static str }
+/// struct Origin { route: String, bytes: usize, region: &'static str, request: String }
 ///
 /// impl FromInvocation for Origin {
 ///     async fn from_invocation(invocation: &Invocation) -> Result<Self, DispatchError> {
@@ -37,13 +37,14 @@ use tokio::sync::OnceCell;
 ///             route: invocation.classification().route_key().to_owned(),
 ///             bytes: invocation.event().json().len(),
 ///             region,
+///             request: invocation.context().request_id.clone(),
 ///         })
 ///     }
 /// }
 ///
 /// #[on_event(default)]
 /// fn any(_event: RawEvent, origin: Origin) -> String {
-///     format!("{} from {} ({} bytes)", origin.route, origin.region, origin.bytes)
+///     format!("{} from {} ({} bytes, {})", origin.route, origin.region, origin.bytes, origin.request)
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -51,6 +52,7 @@ use tokio::sync::OnceCell;
 /// let dispatcher = App::new().dep(Region("eu-west-1")).dispatcher().unwrap();
 /// let answer = dispatcher.dispatch(Kind::Sqs.sample(), Context::local(1, "demo")).await.unwrap();
 /// assert!(answer.as_str().unwrap().starts_with("aws.sqs from eu-west-1 ("));
+/// assert!(answer.as_str().unwrap().ends_with(" bytes, local-1)"));
 /// # }
 /// ```
 #[derive(Debug)]

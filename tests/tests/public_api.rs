@@ -56,13 +56,19 @@ impl<'a> Walk<'a> {
     }
 
     fn line(&mut self, kind: &str, path: &str, item: &Value) {
+        self.member(kind, path, item, None);
+    }
+
+    /// A line for `item`; a member (method, trait item) of an item whose docs are `owner` counts
+    /// as shown by an example when the owner's examples call it, as a field by its struct's.
+    fn member(&mut self, kind: &str, path: &str, item: &Value, owner: Option<&Value>) {
         let docs = item["docs"].as_str().unwrap_or_default();
-        // A field is shown by its struct's example.
-        let example = if docs.contains("```") || kind == "field" {
-            ""
-        } else {
-            " (no example)"
-        };
+        let name = item["name"].as_str().unwrap_or_default();
+        let called_in_owner = owner
+            .and_then(|owner| owner["docs"].as_str())
+            .is_some_and(|docs| code_of(docs).contains(&format!("{name}(")));
+        let shown = docs.contains("```") || kind == "field" || called_in_owner;
+        let example = if shown { "" } else { " (no example)" };
         self.lines.insert(format!("{kind} {path}{example}"));
     }
 
@@ -112,7 +118,7 @@ impl<'a> Walk<'a> {
                         self.line("field", &format!("{here}::{field_name}"), field);
                     }
                 }
-                self.inherent(&here, body);
+                self.inherent(&here, body, item);
             }
             "enum" => {
                 self.line("enum", &here, item);
@@ -122,14 +128,19 @@ impl<'a> Walk<'a> {
                         self.lines.insert(format!("variant {here}::{variant_name}"));
                     }
                 }
-                self.inherent(&here, body);
+                self.inherent(&here, body, item);
             }
             "trait" => {
                 self.line("trait", &here, item);
                 for member in body["items"].as_array().into_iter().flatten() {
                     if let Some(member) = self.item(member) {
                         let member_name = member["name"].as_str().unwrap_or_default().to_owned();
-                        self.line("trait item", &format!("{here}::{member_name}"), member);
+                        self.member(
+                            "trait item",
+                            &format!("{here}::{member_name}"),
+                            member,
+                            Some(item),
+                        );
                     }
                 }
             }
@@ -144,7 +155,7 @@ impl<'a> Walk<'a> {
     }
 
     /// The methods and constants of the type's inherent impls.
-    fn inherent(&mut self, path: &str, body: &'a Value) {
+    fn inherent(&mut self, path: &str, body: &'a Value, owner: &'a Value) {
         for id in body["impls"].as_array().into_iter().flatten() {
             let Some(block) = self.item(id) else { continue };
             let block = &block["inner"]["impl"];
@@ -159,11 +170,16 @@ impl<'a> Walk<'a> {
                     } else {
                         "const"
                     };
-                    self.line(kind, &format!("{path}::{name}"), member);
+                    self.member(kind, &format!("{path}::{name}"), member, Some(owner));
                 }
             }
         }
     }
+}
+
+/// The code blocks of Markdown documentation.
+fn code_of(docs: &str) -> String {
+    docs.split("```").skip(1).step_by(2).collect()
 }
 
 fn id_key(id: &Value) -> String {
@@ -247,4 +263,39 @@ fn the_public_items_of_each_crate_are_the_snapshots() {
     }
     assert!(core.contains("enum cloud_events_core::kinds::Kind"), "{core}");
     assert!(macros.contains("macro cloud_events_macros::on_event"), "{macros}");
+    // Every public item is documented with an example, but for these, for the reason given.
+    let without: Vec<&str> = [lambda.as_str(), core.as_str(), macros.as_str()]
+        .into_iter()
+        .flat_map(str::lines)
+        .filter_map(|line| line.strip_suffix(" (no example)"))
+        .filter(|line| !WITHOUT_EXAMPLE.iter().any(|(item, _)| line == item))
+        .collect();
+    assert!(
+        without.is_empty(),
+        "public items without an example: {without:#?}"
+    );
 }
+
+/// The public items that have no example of their own, and why.
+const WITHOUT_EXAMPLE: &[(&str, &str)] = &[
+    (
+        "mod cloud_events_lambda::_guide",
+        "the guide's table of contents; each chapter has examples",
+    ),
+    (
+        "crate cloud_events_macros",
+        "used through cloud-events-lambda, which re-exports each attribute with its example: a doc test here cannot depend on it",
+    ),
+    (
+        "macro cloud_events_macros::on_event",
+        "re-exported by cloud-events-lambda with its example",
+    ),
+    (
+        "macro cloud_events_macros::on_cloudevent",
+        "re-exported by cloud-events-lambda with its example",
+    ),
+    (
+        "macro cloud_events_macros::dependency",
+        "re-exported by cloud-events-lambda with its example",
+    ),
+];

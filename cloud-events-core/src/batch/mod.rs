@@ -3,6 +3,13 @@
 //!
 //! A handler that takes one record type (`SqsMessage`, `KinesisEventRecord`, ...) is called
 //! once per record. One record that does not decode is one failed record, never a failed batch.
+//!
+//! ```
+//! use cloud_events_core::{Kind, batch::records_of};
+//! // The records per-record handlers are called with, in order.
+//! let records = records_of(Kind::Kinesis, Kind::Kinesis.sample()).unwrap();
+//! assert!(!records.is_empty());
+//! ```
 
 mod split;
 

@@ -1,4 +1,14 @@
 //! The CloudEvents JSON event format (structured mode), spec versions 1.0 and 0.3.
+//!
+//! ```
+//! use cloud_events_core::CloudEvent;
+//! let json = r#"{"specversion": "1.0", "id": "1", "source": "/orders", "type": "com.example.order.created", "data": {"total": 3}}"#;
+//! let event: CloudEvent = CloudEvent::from_json(json.as_bytes()).unwrap();
+//! assert_eq!((event.source.as_str(), event.data.unwrap()["total"].as_i64()), ("/orders", Some(3)));
+//! // A rule broken is an error that names it:
+//! let broken = json.replace(r#""source": "/orders""#, r#""source": """#);
+//! assert!(CloudEvent::<serde_json::Value>::from_json(broken.as_bytes()).is_err());
+//! ```
 
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;

@@ -60,6 +60,12 @@ impl IotPreProvisioningHookAnswer {
     }
 
     /// Do not provision it.
+    ///
+    /// ```
+    /// use cloud_events_core::events::IotPreProvisioningHookAnswer;
+    /// let answer = serde_json::to_value(IotPreProvisioningHookAnswer::deny()).unwrap();
+    /// assert_eq!(answer, serde_json::json!({"allowProvisioning": false}));
+    /// ```
     pub fn deny() -> Self {
         IotPreProvisioningHookAnswer {
             allow_provisioning: false,

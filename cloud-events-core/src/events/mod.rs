@@ -1,5 +1,11 @@
 //! Typed events: the `aws_lambda_events` types each kind delivers, our own types for the kinds
 //! that crate lacks, and [`RawEvent`], the undecoded JSON every kind accepts.
+//!
+//! ```
+//! use cloud_events_core::{Kind, RawEvent, events::S3Event};
+//! let event: S3Event = RawEvent::new(Kind::S3.sample()).decode_json().unwrap();
+//! assert_eq!(event.records[0].s3.object.key.as_deref(), Some("2026/11/invoice-000731.pdf"));
+//! ```
 
 mod alexa;
 pub(crate) mod cloud_providers;

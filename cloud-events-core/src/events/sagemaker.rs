@@ -90,6 +90,12 @@ pub struct GroundTruthConsolidationEvent {
 }
 
 /// Where the workers' answers are.
+///
+/// ```
+/// use cloud_events_core::events::GroundTruthPayload;
+/// let payload: GroundTruthPayload = serde_json::from_str(r#"{"s3Uri": "s3://labels/job-7/answers.json"}"#).unwrap();
+/// assert_eq!(payload.s3_uri, "s3://labels/job-7/answers.json");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroundTruthPayload {
@@ -118,6 +124,12 @@ pub struct GroundTruthConsolidatedAnnotation {
 }
 
 /// A consolidated label, under the job's label attribute name.
+///
+/// ```
+/// use cloud_events_core::events::GroundTruthConsolidatedAnnotation;
+/// let label = GroundTruthConsolidatedAnnotation::new("obj-1", "species", serde_json::json!("cat"));
+/// assert_eq!(label.consolidated_annotation.content["species"], "cat");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroundTruthAnnotationContent {
     /// `{label_attribute_name: label}`.

@@ -36,6 +36,14 @@ pub struct WorkMailEvent {
 }
 
 /// The SMTP envelope of a WorkMail message.
+///
+/// ```
+/// use cloud_events_core::{Kind, RawEvent, events::{WorkMailAddress, WorkMailEvent}};
+/// let event: WorkMailEvent = RawEvent::new(Kind::WorkMail.sample()).decode_json().unwrap();
+/// let to: Vec<&WorkMailAddress> = event.envelope.recipients.iter().collect();
+/// assert_eq!(to[0].address, "orders@example.com");
+/// assert!(event.envelope.mail_from.address.contains('@'));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkMailEnvelope {
@@ -46,6 +54,12 @@ pub struct WorkMailEnvelope {
 }
 
 /// An email address.
+///
+/// ```
+/// use cloud_events_core::events::WorkMailAddress;
+/// let address: WorkMailAddress = serde_json::from_str(r#"{"address": "ada@example.com"}"#).unwrap();
+/// assert_eq!(address.address, "ada@example.com");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkMailAddress {
     /// The address.
@@ -76,6 +90,17 @@ pub struct WorkMailDisposition {
 }
 
 /// One action and whom it applies to.
+///
+/// ```
+/// use cloud_events_core::events::{WorkMailAction, WorkMailActionType, WorkMailRecipientsAction};
+/// // Junk for two recipients only.
+/// let junk = WorkMailRecipientsAction {
+///     action: WorkMailAction { ty: WorkMailActionType::MoveToJunk, bounce_message: None },
+///     recipients: Some(vec!["ada@example.com".into(), "grace@example.com".into()]),
+///     all_recipients: None,
+/// };
+/// assert_eq!(serde_json::to_value(&junk).unwrap()["action"]["type"], "MOVE_TO_JUNK");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkMailRecipientsAction {
@@ -89,7 +114,15 @@ pub struct WorkMailRecipientsAction {
     pub all_recipients: Option<bool>,
 }
 
-/// A WorkMail action: its type, and a bounce's message.
+/// A WorkMail action: its type, and a bounce's message (WorkMail's `parameters`).
+///
+/// ```
+/// use cloud_events_core::events::{WorkMailAction, WorkMailActionType};
+/// let json = r#"{"type": "BOUNCE", "parameters": {"bounceMessage": "No such team"}}"#;
+/// let action: WorkMailAction = serde_json::from_str(json).unwrap();
+/// assert_eq!(action.ty, WorkMailActionType::Bounce);
+/// assert_eq!(action.bounce_message.as_deref(), Some("No such team"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkMailAction {
     /// What to do.
@@ -98,7 +131,12 @@ pub struct WorkMailAction {
     pub bounce_message: Option<String>,
 }
 
-/// What a WorkMail rule can do with a message.
+/// What a WorkMail rule can do with a message, as WorkMail names it.
+///
+/// ```
+/// use cloud_events_core::events::WorkMailActionType;
+/// assert_eq!(serde_json::to_value(WorkMailActionType::BypassSpamCheck).unwrap(), "BYPASS_SPAM_CHECK");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WorkMailActionType {

@@ -35,6 +35,18 @@ const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// App::new().idempotency(Idempotency::new(store)).run().await
 /// # }
 /// ```
+///
+/// Or from a configuration of your own (`from_config`), or a client (`new`):
+///
+/// ```
+/// use cloud_events_lambda::idempotency::DynamoDbStore;
+/// let config = aws_config::SdkConfig::builder()
+///     .region(aws_config::Region::new("eu-west-1"))
+///     .behavior_version(aws_config::BehaviorVersion::latest())
+///     .build();
+/// let store = DynamoDbStore::from_config(&config, "idempotency");
+/// assert_eq!(store.table(), "idempotency");
+/// ```
 #[derive(Debug, Clone)]
 pub struct DynamoDbStore {
     client: Client,

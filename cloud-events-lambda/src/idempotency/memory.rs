@@ -55,6 +55,18 @@ impl InMemoryStore {
     }
 
     /// Answers every call after `latency` (a stand-in for a round trip to a remote store).
+    ///
+    /// ```
+    /// use cloud_events_lambda::idempotency::{IdempotencyStore, InMemoryStore};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemoryStore::new().with_latency(Duration::from_millis(20));
+    /// let started = Instant::now();
+    /// assert_eq!(store.get("orders.capture#1").await.unwrap(), None);
+    /// assert!(started.elapsed() >= Duration::from_millis(20));
+    /// # }
+    /// ```
     pub fn with_latency(self, latency: Duration) -> Self {
         *self.shared.latency.lock().unwrap_or_else(|p| p.into_inner()) = latency;
         self
@@ -66,16 +78,47 @@ impl InMemoryStore {
     }
 
     /// Makes every call fail (`true`) as an unreachable store would, or work again.
+    ///
+    /// ```
+    /// use cloud_events_lambda::idempotency::{IdempotencyStore, InMemoryStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemoryStore::new();
+    /// store.set_unavailable(true);
+    /// assert!(store.get("orders.capture#1").await.is_err());
+    /// store.set_unavailable(false);
+    /// assert!(store.get("orders.capture#1").await.is_ok());
+    /// # }
+    /// ```
     pub fn set_unavailable(&self, unavailable: bool) {
         self.shared.unavailable.store(unavailable, Ordering::SeqCst);
     }
 
     /// The record with this id, if any (without counting a call).
+    ///
+    /// ```
+    /// use cloud_events_lambda::idempotency::{IdempotencyStore, InMemoryStore, Record, Status};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemoryStore::new();
+    /// let claim = Record { id: "orders.capture#1".into(), status: Status::InProgress, expiration: u64::MAX / 1000,
+    ///     in_progress_expiration: Some(u64::MAX), data: None, validation: None };
+    /// store.put_in_progress(&claim, 0).await.unwrap();
+    /// assert_eq!(store.record("orders.capture#1"), Some(claim));
+    /// assert_eq!(store.records().len(), 1);
+    /// assert_eq!(store.requests(), 1); // reading them is not a call
+    /// # }
+    /// ```
     pub fn record(&self, id: &str) -> Option<Record> {
         self.records().get(id).cloned()
     }
 
     /// Every record, by id.
+    ///
+    /// ```
+    /// use cloud_events_lambda::idempotency::InMemoryStore;
+    /// assert!(InMemoryStore::new().records().is_empty());
+    /// ```
     pub fn records(&self) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
         self.shared.records.lock().unwrap_or_else(|p| p.into_inner())
     }

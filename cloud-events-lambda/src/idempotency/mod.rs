@@ -57,7 +57,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// none given stops start-up.
 ///
 /// ```standalone_crate
-/// use cloud_events_lambda::idempotency::{Idempotency, InMemoryStore};
+/// use cloud_events_lambda::idempotency::{Idempotency, IdempotencyStore, InMemoryStore};
 /// use cloud_events_lambda::{App, RawEvent, StartupError, on_event};
 ///
 /// #[on_event("aws.events", idempotent)]
@@ -68,6 +68,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// assert!(matches!(error, StartupError::IdempotencyNotConfigured { .. }));
 /// assert!(error.to_string().contains("App::new().idempotency("), "{error}");
 /// let idempotency = Idempotency::new(InMemoryStore::new()).local_cache(1_000);
+/// assert_eq!(idempotency.store().max_record_bytes(), None);
 /// assert!(App::new().idempotency(idempotency).dispatcher().is_ok());
 /// # }
 /// ```

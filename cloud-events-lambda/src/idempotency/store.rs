@@ -4,10 +4,28 @@
 use std::future::Future;
 use std::pin::Pin;
 
-/// The future of one store call.
+/// The future of one store call: what a store of your own returns, boxed.
+///
+/// ```
+/// use cloud_events_lambda::idempotency::{StoreError, StoreFuture};
+/// fn unreachable<'a>() -> StoreFuture<'a, ()> {
+///     Box::pin(async { Err(StoreError::Unavailable("connection refused".into())) })
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(unreachable().await.unwrap_err().to_string(), "connection refused");
+/// # }
+/// ```
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// Where a record stands.
+///
+/// ```
+/// use cloud_events_lambda::idempotency::Status;
+/// // As Powertools writes the `status` attribute, and reads it back:
+/// assert_eq!(Status::parse(Status::Completed.as_str()), Some(Status::Completed));
+/// assert_eq!(Status::parse("EXPIRED"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// A handler is running for it (`INPROGRESS`).
@@ -44,6 +62,20 @@ impl Status {
 
 /// One idempotency record, with the attributes of Powertools' schema: one table serves
 /// Python, TypeScript, Java, .NET and Rust functions alike.
+///
+/// ```
+/// use cloud_events_lambda::idempotency::{Record, Status};
+/// // A handler's answer, kept until `expiration` for duplicates to get.
+/// let done = Record {
+///     id: "orders.capture#5d41402abc4b2a76b9719d911017c592".into(),
+///     status: Status::Completed,
+///     expiration: 1_796_400_000,
+///     in_progress_expiration: None,
+///     data: Some(r#""receipt-77""#.into()),
+///     validation: None,
+/// };
+/// assert!(!done.replaceable(1_796_300_000_000));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// `id`, the partition key: `PREFIX#HASH` (the handler's key prefix, then the MD5 of the
@@ -92,6 +124,18 @@ impl Record {
 }
 
 /// What [`IdempotencyStore::put_in_progress`] found.
+///
+/// ```
+/// use cloud_events_lambda::idempotency::{IdempotencyStore, InMemoryStore, Put, Record, Status};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = InMemoryStore::new();
+/// let claim = Record { id: "orders.capture#1".into(), status: Status::InProgress, expiration: u64::MAX / 1000,
+///     in_progress_expiration: Some(u64::MAX), data: None, validation: None };
+/// assert_eq!(store.put_in_progress(&claim, 0).await.unwrap(), Put::Written); // this one runs
+/// assert_eq!(store.put_in_progress(&claim, 0).await.unwrap(), Put::Exists(Some(claim))); // a duplicate
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
     /// The record was written: this invocation runs the handler.
@@ -102,7 +146,18 @@ pub enum Put {
     Exists(Option<Record>),
 }
 
-/// Why a store call failed.
+/// Why a store call failed: an invocation whose store fails answers
+/// `IdempotencyStoreFailed`, and its handler does not run.
+///
+/// ```
+/// use cloud_events_lambda::idempotency::{IdempotencyStore, InMemoryStore, StoreError};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = InMemoryStore::new();
+/// store.set_unavailable(true);
+/// assert!(matches!(store.get("orders.capture#1").await, Err(StoreError::Unavailable(_))));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -135,6 +190,12 @@ pub enum StoreError {
 /// assert_eq!(store.put_in_progress(&record, 0).await.unwrap(), Put::Written);
 /// let Put::Exists(Some(found)) = store.put_in_progress(&record, 0).await.unwrap() else { panic!() };
 /// assert_eq!(found.status, Status::InProgress);
+/// // The handler succeeded: the record keeps its answer.
+/// let done = Record { status: Status::Completed, data: Some("42".into()), ..record.clone() };
+/// store.complete(&done).await.unwrap();
+/// assert_eq!(store.get(&record.id).await.unwrap(), Some(done));
+/// assert_eq!(store.max_record_bytes(), None); // DynamoDB's is 400 KB
+/// // Or it failed: the record goes, and the next delivery runs.
 /// store.delete(&record.id).await.unwrap();
 /// assert_eq!(store.put_in_progress(&record, 0).await.unwrap(), Put::Written);
 /// # }

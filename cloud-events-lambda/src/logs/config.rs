@@ -74,6 +74,13 @@ impl Logs {
 
     /// Whether JSON lines carry `functionName`, `functionVersion`, `functionMemorySize` and
     /// `functionArn` (on by default).
+    ///
+    /// ```
+    /// use cloud_events_lambda::Logs;
+    /// // Lines without the function's keys, for a log group that already names the function.
+    /// let logs = Logs::new().function_keys(false).service("orders");
+    /// # let _ = logs;
+    /// ```
     pub fn function_keys(mut self, on: bool) -> Self {
         self.function_keys = on;
         self
@@ -204,17 +211,45 @@ impl LogBuffer {
     /// At most this many bytes of held lines an invocation, counted as the text they hold
     /// (message, fields, their spans' fields, target) plus 64 bytes each; past it the oldest
     /// go, and the flush says how many went.
+    ///
+    /// ```standalone_crate
+    /// use cloud_events_lambda::{App, LogBuffer, Logs, RawEvent, on_event};
+    /// use tracing::Level;
+    /// # #[on_event(default)]
+    /// # fn any(_event: RawEvent) {}
+    /// # fn main() {
+    /// let logs = Logs::new().buffer(LogBuffer::new(Level::DEBUG).max_bytes(64 * 1024));
+    /// assert!(App::new().logs(logs).dispatcher().is_ok());
+    /// // Nothing could be held: the start-up says so.
+    /// let none = Logs::new().buffer(LogBuffer::new(Level::DEBUG).max_bytes(0));
+    /// assert!(App::new().logs(none).dispatcher().is_err());
+    /// # }
+    /// ```
     pub fn max_bytes(mut self, bytes: usize) -> Self {
         self.max_bytes = bytes;
         self
     }
 
     /// The cap, in bytes.
+    ///
+    /// ```
+    /// use cloud_events_lambda::LogBuffer;
+    /// use tracing::Level;
+    /// let buffer = LogBuffer::new(Level::DEBUG);
+    /// assert_eq!((buffer.level(), buffer.bytes()), (Level::DEBUG, 20 * 1024)); // Powertools' default
+    /// assert_eq!(buffer.max_bytes(64 * 1024).bytes(), 64 * 1024);
+    /// ```
     pub fn bytes(&self) -> usize {
         self.max_bytes
     }
 
     /// The level held lines are at or below.
+    ///
+    /// ```
+    /// use cloud_events_lambda::LogBuffer;
+    /// use tracing::Level;
+    /// assert_eq!(LogBuffer::new(Level::TRACE).level(), Level::TRACE);
+    /// ```
     pub fn level(&self) -> Level {
         self.level
     }

@@ -76,6 +76,11 @@ const SCOPE: &str = "cloud-events";
 /// How long an export may take when `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` and
 /// `OTEL_EXPORTER_OTLP_TIMEOUT` do not say: shorter than OpenTelemetry's 10 s, because Lambda
 /// bills the time until the function asks for its next event.
+///
+/// ```
+/// use cloud_events_lambda::traces::DEFAULT_EXPORT_TIMEOUT;
+/// assert_eq!(DEFAULT_EXPORT_TIMEOUT, std::time::Duration::from_secs(2));
+/// ```
 pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where an application's traces go: given to [`App::traces`](crate::App::traces) or
@@ -106,6 +111,27 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(2);
 /// // Two records, their handler, the invocation (in the order they ended).
 /// assert_eq!(names, ["orders-queue process", "orders-queue process", "handler queued", "orders-queue process"]);
 /// assert_eq!(spans[3].parent_span_id.to_string(), "53995c3f42cd8ad8");
+/// # }
+/// ```
+///
+/// Or with the application's own tracer provider, whose tracer handlers may use too:
+///
+/// ```
+/// use cloud_events_lambda::traces::Traces;
+/// use cloud_events_lambda::traces::opentelemetry::trace::{Tracer, TracerProvider};
+/// use cloud_events_lambda::traces::opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
+/// let traces = Traces::provider(provider).export_timeout(Duration::from_millis(500));
+/// traces.set_global(); // `opentelemetry::global::tracer(..)` now records into it
+/// traces.tracer().in_span("warm the cache", |_| ());
+/// let _same = traces.provider_handle().tracer("my-app");
+/// traces.flush().await;
+/// assert_eq!(exporter.get_finished_spans().unwrap()[0].name, "warm the cache");
 /// # }
 /// ```
 #[derive(Clone, Debug)]
@@ -299,6 +325,12 @@ impl Traces {
 }
 
 /// A tracing configuration that cannot be used, with the variable that says so.
+///
+/// ```
+/// use cloud_events_lambda::traces::TracesError;
+/// let error = TracesError { variable: "OTEL_TRACES_EXPORTER", why: "\"zipkin\": ...".into() };
+/// assert_eq!(error.to_string(), r#"OTEL_TRACES_EXPORTER: "zipkin": ..."#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable}: {why}")]
 pub struct TracesError {
