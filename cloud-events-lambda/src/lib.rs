@@ -10,7 +10,7 @@
 // `diagnostics.rs` (`explain`, `routes` warnings) reads the same index, `checks.rs` checks
 // injection at start-up, `app.rs` builds it all. Below them all: `invocation.rs` (what
 // parameters are taken from), `dependencies.rs`, `param.rs`, `context.rs`, `error.rs`,
-// `limits.rs`, `strategy.rs`.
+// `limits.rs`, `strategy.rs`. Apart: `_guide/`, the guide's pages (Markdown, doc-only modules).
 pub mod _guide;
 mod app;
 mod builtin_metrics;

@@ -60,14 +60,15 @@ impl<'a> Walk<'a> {
     }
 
     /// A line for `item`; a member (method, trait item) of an item whose docs are `owner` counts
-    /// as shown by an example when the owner's examples call it, as a field by its struct's.
+    /// as shown by an example when the owner's examples call it, as a field or a variant by
+    /// its type's.
     fn member(&mut self, kind: &str, path: &str, item: &Value, owner: Option<&Value>) {
         let docs = item["docs"].as_str().unwrap_or_default();
         let name = item["name"].as_str().unwrap_or_default();
         let called_in_owner = owner
             .and_then(|owner| owner["docs"].as_str())
             .is_some_and(|docs| code_of(docs).contains(&format!("{name}(")));
-        let shown = docs.contains("```") || kind == "field" || called_in_owner;
+        let shown = docs.contains("```") || kind == "field" || kind == "variant" || called_in_owner;
         let example = if shown { "" } else { " (no example)" };
         self.lines.insert(format!("{kind} {path}{example}"));
     }
@@ -111,38 +112,17 @@ impl<'a> Walk<'a> {
             }
             "struct" => {
                 self.line("struct", &here, item);
-                let fields = body["kind"]["plain"]["fields"].as_array().into_iter().flatten();
-                for field in fields {
-                    if let Some(field) = self.item(field) {
-                        let field_name = field["name"].as_str().unwrap_or_default().to_owned();
-                        self.line("field", &format!("{here}::{field_name}"), field);
-                    }
-                }
+                self.members("field", &here, &body["kind"]["plain"]["fields"], item);
                 self.inherent(&here, body, item);
             }
             "enum" => {
                 self.line("enum", &here, item);
-                for variant in body["variants"].as_array().into_iter().flatten() {
-                    if let Some(variant) = self.item(variant) {
-                        let variant_name = variant["name"].as_str().unwrap_or_default().to_owned();
-                        self.lines.insert(format!("variant {here}::{variant_name}"));
-                    }
-                }
+                self.members("variant", &here, &body["variants"], item);
                 self.inherent(&here, body, item);
             }
             "trait" => {
                 self.line("trait", &here, item);
-                for member in body["items"].as_array().into_iter().flatten() {
-                    if let Some(member) = self.item(member) {
-                        let member_name = member["name"].as_str().unwrap_or_default().to_owned();
-                        self.member(
-                            "trait item",
-                            &format!("{here}::{member_name}"),
-                            member,
-                            Some(item),
-                        );
-                    }
-                }
+                self.members("trait item", &here, &body["items"], item);
             }
             "function" => self.line("fn", &here, item),
             "macro" | "proc_macro" => self.line("macro", &here, item),
@@ -151,6 +131,16 @@ impl<'a> Walk<'a> {
             "static" => self.line("static", &here, item),
             "union" => self.line("union", &here, item),
             other => self.line(other, &here, item),
+        }
+    }
+
+    /// The members (`ids`, an array of ids) of `owner`, public at `path`.
+    fn members(&mut self, kind: &str, path: &str, ids: &'a Value, owner: &'a Value) {
+        for id in ids.as_array().into_iter().flatten() {
+            if let Some(member) = self.item(id) {
+                let name = member["name"].as_str().unwrap_or_default();
+                self.member(kind, &format!("{path}::{name}"), member, Some(owner));
+            }
         }
     }
 
