@@ -226,3 +226,29 @@ pub fn idempotency_keys_markdown_table() -> String {
     }
     table
 }
+
+/// A line of a Rust code block in documentation, as rustdoc reads it: whether it is hidden
+/// from readers (`# line`, or `#` alone, after any indentation), and the line the compiler
+/// gets (`# line` is `line`, `##` is `#`).
+///
+/// ```
+/// use cloud_events_tests::doc_test_line;
+/// assert_eq!(doc_test_line("#     let x = 1;"), (true, "    let x = 1;".to_owned()));
+/// assert_eq!(doc_test_line("    # }"), (true, "    }".to_owned()));
+/// assert_eq!(doc_test_line("#"), (true, String::new()));
+/// assert_eq!(doc_test_line("##[derive(Debug)]"), (false, "#[derive(Debug)]".to_owned()));
+/// assert_eq!(doc_test_line("#[on_event(default)]"), (false, "#[on_event(default)]".to_owned()));
+/// ```
+pub fn doc_test_line(line: &str) -> (bool, String) {
+    let indent = line.len() - line.trim_start().len();
+    let (lead, text) = line.split_at(indent);
+    if text == "#" {
+        (true, String::new())
+    } else if let Some(hidden) = text.strip_prefix("# ") {
+        (true, format!("{lead}{hidden}"))
+    } else if let Some(escaped) = text.strip_prefix("##") {
+        (false, format!("{lead}#{escaped}"))
+    } else {
+        (false, line.to_owned())
+    }
+}

@@ -11,7 +11,7 @@
 //!
 //! The scratch crates and their shared target folder stay in `target/tmp` between runs.
 
-use cloud_events_tests::workspace_root;
+use cloud_events_tests::{doc_test_line, workspace_root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -57,22 +57,10 @@ fn example_of(chapter: &str, markdown: &str) -> Result<Example, String> {
     }
     let body = &fence[fence.find('\n').ok_or("an empty code block")? + 1..];
     let body = &body[..body.find("\n```").ok_or("the code block is not closed")? + 1];
-    // rustdoc's hidden lines are part of the program: `# line` is `line`, `##` is `#`.
+    // rustdoc's hidden lines are part of the program.
     let code = body
         .lines()
-        .map(|line| {
-            let indent = line.len() - line.trim_start().len();
-            let (lead, text) = line.split_at(indent);
-            if text == "#" {
-                String::new()
-            } else if let Some(hidden) = text.strip_prefix("# ") {
-                format!("{lead}{hidden}")
-            } else if let Some(escaped) = text.strip_prefix("##") {
-                format!("{lead}#{escaped}")
-            } else {
-                line.to_owned()
-            }
-        })
+        .map(|line| doc_test_line(line).1)
         .collect::<Vec<_>>()
         .join("\n");
     Ok(Example {

@@ -9,7 +9,8 @@
 
 use cloud_events_lambda::Kind;
 use cloud_events_tests::{
-    adapters_markdown_table, idempotency_keys_markdown_table, kinds_markdown_table, workspace_root,
+    adapters_markdown_table, doc_test_line, idempotency_keys_markdown_table, kinds_markdown_table,
+    workspace_root,
 };
 use std::path::{Path, PathBuf};
 
@@ -133,13 +134,12 @@ fn visible_code(markdown: &str, heading: &str) -> Vec<String> {
             // A heading of the same level, outside a code block, ends the section.
             None if line.starts_with(&format!("{level} ")) => break,
             None => {}
-            Some(block) => {
-                let hidden = line == "#" || line.starts_with("# ");
-                if !hidden {
-                    block.push_str(line);
-                    block.push('\n');
-                }
+            // What a reader sees: rustdoc's hidden lines left out.
+            Some(block) if !doc_test_line(line).0 => {
+                block.push_str(line);
+                block.push('\n');
             }
+            Some(_) => {}
         }
     }
     blocks
